@@ -1,0 +1,95 @@
+# Chinese banking assistant (Rasa 3.6). Newcomers: `make chat`, `make test`.
+# Logic lives in bot/manage.py; this file only wires targets together.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+INSTALLED   := $(VENV)/.installed
+DEB_PACKAGES := espeak-ng sox libportaudio2
+PYTEST_ARGS ?=
+
+# First Python 3.10 that really runs: PATH, then pyenv (3.10.13, then any 3.10.x).
+FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/python3.10" \
+	  $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 \
+	  $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3.10; do \
+	  "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { echo "$$c"; break; }; \
+	done
+
+.PHONY: help setup system-packages train chat serve actions test validate bench outbox clean distclean
+
+help:
+	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
+	@echo "make test       run the test suite"
+	@echo "make setup      venv from requirements.lock, Debian packages, spaCy dir, demo bank DB"
+	@echo "make train      train models/<content-hash>.tar.gz unless it already exists"
+	@echo "make serve      Rasa HTTP server (REST + socket.io) and action server on 127.0.0.1"
+	@echo "make actions    action server only"
+	@echo "make validate   rasa data validate --fail-on-warnings"
+	@echo "make bench      python -m bot.bench"
+	@echo "make outbox     demo SMS outbox (where one-time codes appear)"
+	@echo "make clean      remove models, var/, caches (keeps .venv); distclean also removes .venv"
+
+$(INSTALLED): requirements.lock
+	@py="$$($(FIND_PYTHON))"; \
+	if [ -z "$$py" ]; then \
+	  echo "error: Python 3.10 not found (Rasa 3.6 needs 3.10)." >&2; \
+	  echo "Install it, e.g. 'pyenv install 3.10.13', or Debian/Ubuntu 'apt-get install python3.10 python3.10-venv'." >&2; \
+	  exit 1; \
+	fi; \
+	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then \
+	  echo "$(VENV) is not a Python 3.10 venv; recreating it"; rm -rf $(VENV); \
+	fi; \
+	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV); fi
+	$(PY) -m pip install --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+# Needed by the voice features only: never fail the text assistant over them.
+system-packages:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "warning: missing system packages:$$missing (voice needs them; no apt-get here)" >&2; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } \
+	    || echo "warning: could not install$$missing; voice features will not work" >&2; \
+	else \
+	  echo "warning: missing Debian packages for voice; run: sudo apt-get install -y$$missing" >&2; \
+	fi
+
+setup: $(INSTALLED) system-packages
+	$(PY) -m bot.manage setup
+
+train: setup
+	$(PY) -m bot.manage train
+
+chat: setup
+	$(PY) -m bot.manage chat
+
+serve: setup
+	$(PY) -m bot.manage serve
+
+actions: setup
+	$(PY) -m bot.manage actions
+
+test: setup
+	$(PY) -m pytest tests -q $(PYTEST_ARGS)
+
+validate: $(INSTALLED)
+	$(PY) -m rasa data validate --fail-on-warnings --domain bot/domain --data bot/data --config config.yml
+
+bench: setup
+	$(PY) -m bot.bench
+
+outbox: $(INSTALLED)
+	$(PY) -m actions.bank outbox
+
+clean:
+	rm -rf models var .rasa .pytest_cache results
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

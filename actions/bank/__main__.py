@@ -1,0 +1,66 @@
+"""Command line: ``python -m actions.bank init | outbox [phone] | tickets``."""
+
+import argparse
+import sys
+
+from actions.bank.db import database_url, get_engine, init_db, session_scope
+from actions.bank.errors import BankError
+from actions.bank.models import Base
+from actions.bank.services.identity import recent_otps
+from actions.bank.services.tickets import list_tickets
+
+PRIORITY_NAMES = {"normal": "普通", "urgent": "紧急"}
+STATUS_NAMES = {"open": "待处理", "closed": "已关闭"}
+
+
+def cmd_init(_args) -> None:
+    seeded = init_db()
+    note = "（已写入演示数据）" if seeded else "（已有数据，未重复写入）"
+    print(f"数据库已就绪：{database_url()}{note}")
+
+
+def cmd_outbox(args) -> None:
+    Base.metadata.create_all(get_engine())
+    with session_scope() as session:
+        messages = recent_otps(session, args.phone, limit=args.limit)
+    if not messages:
+        print("短信发件箱为空。")
+    for m in messages:
+        state = "已使用" if m.consumed else "未使用"
+        print(f"{m.created_at:%Y-%m-%d %H:%M:%S}  {m.masked_phone}  验证码 {m.code}"
+              f"  ({state}，会话 {m.sender_id})")
+
+
+def cmd_tickets(args) -> None:
+    Base.metadata.create_all(get_engine())
+    with session_scope() as session:
+        tickets = list_tickets(session, limit=args.limit)
+    if not tickets:
+        print("目前没有人工服务工单。")
+    for t in tickets:
+        print(f"{t.number}  {t.created_at:%Y-%m-%d %H:%M}  [{PRIORITY_NAMES[t.priority]}] "
+              f"{STATUS_NAMES.get(t.status, t.status)}  客户 {t.customer_id or '-'}  会话 {t.sender_id}\n    {t.summary}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m actions.bank", description="演示银行数据库工具")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("init", help="create tables and seed demo data").set_defaults(run=cmd_init)
+    outbox = commands.add_parser("outbox", help="show the latest one-time codes (demo SMS)")
+    outbox.add_argument("phone", nargs="?")
+    outbox.add_argument("--limit", type=int, default=5)
+    outbox.set_defaults(run=cmd_outbox)
+    tickets = commands.add_parser("tickets", help="list hand-off tickets")
+    tickets.add_argument("--limit", type=int, default=20)
+    tickets.set_defaults(run=cmd_tickets)
+    args = parser.parse_args(argv)
+    try:
+        args.run(args)
+    except BankError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

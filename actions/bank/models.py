@@ -1,0 +1,235 @@
+"""ORM models of the demo bank.
+
+Sign convention for ``Transaction.amount``: from the customer's point of view,
+negative is money out or spending, positive is money in or a repayment.
+Only card tails ever leave this layer; full numbers stay in the database.
+"""
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+from actions.bank.clock import now
+from actions.bank.coltypes import Money, Rate
+
+Base = declarative_base()
+
+ACTIVE = "active"
+FROZEN = "frozen"
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id = Column(Integer, primary_key=True)
+    name = Column(String(50), nullable=False)
+    phone = Column(String(20), nullable=False, unique=True)
+    id_number_masked = Column(String(32), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=now)
+
+    accounts = relationship("Account", back_populates="customer", order_by="Account.id")
+    credit_lines = relationship("CreditLine", back_populates="customer", order_by="CreditLine.id")
+    loans = relationship("Loan", back_populates="customer", order_by="Loan.id")
+    payees = relationship("Payee", back_populates="customer", order_by="Payee.id")
+
+
+class Account(Base):
+    """A savings account with its debit card."""
+
+    __tablename__ = "accounts"
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=False, index=True)
+    kind = Column(String(20), nullable=False, default="savings")
+    card_number = Column(String(19), nullable=False, unique=True)
+    balance = Column(Money(), nullable=False)
+    daily_transfer_limit = Column(Money(), nullable=False)
+    status = Column(String(10), nullable=False, default=ACTIVE)
+    frozen_reason = Column(String(200))
+    frozen_at = Column(DateTime)
+
+    customer = relationship("Customer", back_populates="accounts")
+    __table_args__ = (CheckConstraint("status in ('active', 'frozen')", name="ck_account_status"),)
+
+
+class CreditLine(Base):
+    """白条 (``baitiao``) or a credit card (``credit_card``, with a card number)."""
+
+    __tablename__ = "credit_lines"
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=False, index=True)
+    product = Column(String(20), nullable=False)
+    credit_limit = Column(Money(), nullable=False)
+    available = Column(Money(), nullable=False)
+    card_number = Column(String(19), unique=True)
+    status = Column(String(10), nullable=False, default=ACTIVE)
+    frozen_reason = Column(String(200))
+    frozen_at = Column(DateTime)
+    opened_on = Column(Date, nullable=False)
+
+    customer = relationship("Customer", back_populates="credit_lines")
+    bills = relationship("Bill", back_populates="credit_line", order_by="Bill.statement_date")
+    __table_args__ = (
+        CheckConstraint("product in ('baitiao', 'credit_card')", name="ck_credit_product"),
+        CheckConstraint("status in ('active', 'frozen')", name="ck_credit_status"),
+    )
+
+
+class Bill(Base):
+    """A statement. ``status``: unpaid, partially_paid, paid, overdue, installment."""
+
+    __tablename__ = "bills"
+    id = Column(Integer, primary_key=True)
+    credit_line_id = Column(ForeignKey("credit_lines.id"), nullable=False, index=True)
+    statement_date = Column(Date, nullable=False)
+    due_date = Column(Date, nullable=False)
+    amount_due = Column(Money(), nullable=False)
+    minimum_due = Column(Money(), nullable=False)
+    paid_amount = Column(Money(), nullable=False, default=0)
+    status = Column(String(20), nullable=False, default="unpaid")
+
+    credit_line = relationship("CreditLine", back_populates="bills")
+    installment_plan = relationship("InstallmentPlan", back_populates="bill", uselist=False)
+
+
+class InstallmentPlan(Base):
+    """A bill turned into ``count`` equal periods; the last period absorbs rounding."""
+
+    __tablename__ = "installment_plans"
+    id = Column(Integer, primary_key=True)
+    bill_id = Column(ForeignKey("bills.id"), nullable=False, unique=True)
+    count = Column(Integer, nullable=False)
+    principal = Column(Money(), nullable=False)
+    fee_rate = Column(Rate(), nullable=False)
+    per_period_amount = Column(Money(), nullable=False)
+    total_fee = Column(Money(), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=now)
+
+    bill = relationship("Bill", back_populates="installment_plan")
+
+
+class Loan(Base):
+    """A 金条 (``jintiao``) cash loan. ``status``: active, overdue, closed."""
+
+    __tablename__ = "loans"
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=False, index=True)
+    product = Column(String(20), nullable=False, default="jintiao")
+    principal = Column(Money(), nullable=False)
+    outstanding = Column(Money(), nullable=False)
+    term_months = Column(Integer, nullable=False)
+    annual_rate = Column(Rate(), nullable=False)
+    started_on = Column(Date, nullable=False)
+    next_due_date = Column(Date)
+    next_due_amount = Column(Money())
+    status = Column(String(10), nullable=False, default=ACTIVE)
+
+    customer = relationship("Customer", back_populates="loans")
+
+
+class LoanApplication(Base):
+    """``status``: 审核中, 已批准, 已拒绝."""
+
+    __tablename__ = "loan_applications"
+    id = Column(Integer, primary_key=True)
+    number = Column(String(20), unique=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=False, index=True)
+    amount = Column(Money(), nullable=False)
+    term_months = Column(Integer, nullable=False)
+    purpose = Column(String(20), nullable=False)
+    status = Column(String(10), nullable=False, default="审核中")
+    created_at = Column(DateTime, nullable=False, default=now)
+
+
+class Transaction(Base):
+    __tablename__ = "transactions"
+    id = Column(Integer, primary_key=True)
+    account_id = Column(ForeignKey("accounts.id"), index=True)
+    credit_line_id = Column(ForeignKey("credit_lines.id"), index=True)
+    posted_at = Column(DateTime, nullable=False, index=True)
+    amount = Column(Money(), nullable=False)
+    description = Column(String(100), nullable=False)
+    counterparty = Column(String(100))
+
+    account = relationship("Account")
+    credit_line = relationship("CreditLine")
+    __table_args__ = (
+        CheckConstraint(
+            "(account_id IS NULL) <> (credit_line_id IS NULL)", name="ck_transaction_owner"
+        ),
+    )
+
+
+class Payee(Base):
+    """A saved recipient; only the tail of their account number is kept."""
+
+    __tablename__ = "payees"
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=False, index=True)
+    name = Column(String(50), nullable=False)
+    bank = Column(String(50), nullable=False)
+    account_tail = Column(String(4), nullable=False)
+
+    customer = relationship("Customer", back_populates="payees")
+
+
+class Transfer(Base):
+    __tablename__ = "transfers"
+    id = Column(Integer, primary_key=True)
+    number = Column(String(20), unique=True)
+    account_id = Column(ForeignKey("accounts.id"), nullable=False, index=True)
+    payee_id = Column(ForeignKey("payees.id"), nullable=False)
+    amount = Column(Money(), nullable=False)
+    created_at = Column(DateTime, nullable=False, index=True)
+    status = Column(String(10), nullable=False, default="completed")
+
+    account = relationship("Account")
+    payee = relationship("Payee")
+
+
+class HandoffTicket(Base):
+    """A request to hand the conversation to a human agent. ``status``: open, closed."""
+
+    __tablename__ = "handoff_tickets"
+    id = Column(Integer, primary_key=True)
+    number = Column(String(20), unique=True)
+    sender_id = Column(String(100), nullable=False)
+    customer_id = Column(ForeignKey("customers.id"))
+    priority = Column(String(10), nullable=False, default="normal")
+    summary = Column(Text, nullable=False)
+    status = Column(String(10), nullable=False, default="open")
+    created_at = Column(DateTime, nullable=False, default=now)
+    __table_args__ = (
+        CheckConstraint("priority in ('normal', 'urgent')", name="ck_ticket_priority"),
+    )
+
+
+class OtpMessage(Base):
+    """Outbox of one-time codes: the demo's stand-in for an SMS gateway."""
+
+    __tablename__ = "otp_messages"
+    id = Column(Integer, primary_key=True)
+    phone = Column(String(20), nullable=False, index=True)
+    code = Column(String(6), nullable=False)
+    sender_id = Column(String(100), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=now)
+    consumed = Column(Boolean, nullable=False, default=False)
+
+
+class AuditLog(Base):
+    """One row per state change; ``detail`` is JSON with amounts as strings and cards as tails."""
+
+    __tablename__ = "audit_log"
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=now, index=True)
+    sender_id = Column(String(100))
+    customer_id = Column(ForeignKey("customers.id"))
+    action = Column(String(50), nullable=False)
+    detail = Column(Text, nullable=False, default="{}")

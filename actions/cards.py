@@ -1,0 +1,119 @@
+"""Freezing a card: reported lost (挂失), or suspected fraud (freeze + urgent ticket)."""
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.bank.errors import BankError
+from actions.bank.services import accounts, cards, tickets
+from actions.bank.views import PRODUCT_NAMES
+from actions.common import bank_session, clear_request_slots, customer_id
+from actions.confirmation import ConfirmingFormValidator, abort
+from actions.handoff import conversation_summary
+from actions.verification import require_customer
+
+
+class CardToFreezeValidator(ConfirmingFormValidator):
+    def when_already_frozen(self, slot_value: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def validate_card_tail(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain) -> dict[str, Any]:
+        customer = customer_id(tracker)
+        if customer is None:
+            return {"card_tail": value}
+        try:
+            with bank_session() as session:
+                card = accounts.find_card(session, customer, value)
+        except BankError as error:
+            dispatcher.utter_message(text=error.message)
+            return {"card_tail": None}
+        if card.status == "frozen":
+            dispatcher.utter_message(text=f"您尾号{value}的{PRODUCT_NAMES[card.kind]}已经冻结，"
+                                          "无需重复操作，卡内资金是安全的。")
+            return self.when_already_frozen(value)
+        return {"card_tail": value}
+
+
+class ValidateCardLossForm(CardToFreezeValidator):
+    def name(self) -> str:
+        return "validate_card_loss_form"
+
+    def when_already_frozen(self, slot_value: str) -> dict[str, Any]:
+        return abort("card_tail")
+
+
+class ValidateFraudForm(CardToFreezeValidator):
+    def name(self) -> str:
+        return "validate_fraud_form"
+
+    def when_already_frozen(self, slot_value: str) -> dict[str, Any]:
+        """Nothing to confirm: go straight to the urgent ticket."""
+        return {"card_tail": slot_value, "confirm": True}
+
+
+def freeze_summary(session, customer: int, tracker: Tracker) -> str:
+    card = accounts.find_card(session, customer, tracker.get_slot("card_tail"))
+    return (f"请确认：立即冻结您尾号{card.card_tail}的{PRODUCT_NAMES[card.kind]}。"
+            "冻结后这张卡将无法消费和转账，补卡或解冻需要本人到网点或在App办理。确认冻结吗？")
+
+
+class ActionSubmitCardLoss(Action):
+    def name(self) -> str:
+        return "action_submit_card_loss"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        if tracker.get_slot("aborted"):
+            return clear_request_slots()
+        customer = require_customer(dispatcher, tracker)
+        if customer is None:
+            return clear_request_slots()
+        if not tracker.get_slot("confirm"):
+            dispatcher.utter_message(text="好的，暂不冻结。如果确认卡片丢失，请尽快告诉我办理挂失。")
+            return clear_request_slots()
+        try:
+            with bank_session() as session:
+                result = cards.freeze_card(session, customer, tracker.get_slot("card_tail"),
+                                           "客户挂失", tracker.sender_id)
+        except BankError as error:
+            dispatcher.utter_message(text=error.message)
+            return clear_request_slots()
+        dispatcher.utter_message(
+            text=f"已为您冻结尾号{result.card_tail}的{PRODUCT_NAMES[result.kind]}，挂失立即生效。"
+                 "如需补办新卡，请携带身份证到任意网点办理。")
+        return clear_request_slots()
+
+
+class ActionSubmitFraud(Action):
+    """Freeze (if confirmed) and open an urgent ticket, in one database transaction."""
+
+    def name(self) -> str:
+        return "action_submit_fraud"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        customer = require_customer(dispatcher, tracker)
+        if customer is None:
+            return clear_request_slots()
+        tail, freeze = tracker.get_slot("card_tail"), bool(tracker.get_slot("confirm"))
+        try:
+            with bank_session() as session:
+                frozen = freeze and _freeze_unless_frozen(session, customer, tail, tracker.sender_id)
+                number = tickets.create_ticket(
+                    session, tracker.sender_id, customer,
+                    conversation_summary(tracker, f"疑似欺诈/盗刷，卡片尾号{tail}"), "urgent")
+        except BankError as error:
+            dispatcher.utter_message(text=error.message)
+            return clear_request_slots()
+        done = f"已冻结您尾号{tail}的卡片，" if frozen else ""
+        dispatcher.utter_message(
+            text=f"{done}已为您开通紧急工单{number}，反欺诈专员会尽快联系您。"
+                 "请不要向任何人透露验证码或密码；如已转账给骗子，请同时拨打110报警。")
+        return clear_request_slots()
+
+
+def _freeze_unless_frozen(session, customer: int, tail: str, sender_id: str) -> bool:
+    if accounts.find_card(session, customer, tail).status == "frozen":
+        return True
+    cards.freeze_card(session, customer, tail, "疑似欺诈", sender_id)
+    return True

@@ -1,0 +1,52 @@
+"""Helpers shared by the Rasa actions: database access, slot handling, buttons."""
+
+import logging
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from actions.bank import db
+
+logger = logging.getLogger(__name__)
+
+# Slots that describe one request; they are cleared when the request ends so the
+# next request starts clean (verification slots stay for the session).
+REQUEST_SLOTS = (
+    "amount", "product", "card_tail", "recipient", "installment_count", "term_months",
+    "loan_purpose", "date", "date_range", "account_type", "confirm", "aborted",
+)
+
+_initialised: set[str] = set()
+
+
+@contextmanager
+def bank_session() -> Iterator[Any]:
+    """A database session; the database is created and seeded on first use."""
+    url = db.database_url()
+    if url not in _initialised:
+        db.init_db(url)
+        _initialised.add(url)
+    with db.session_scope(url) as session:
+        yield session
+
+
+def customer_id(tracker: Tracker) -> int | None:
+    """The verified customer of this conversation, or None."""
+    if not tracker.get_slot("verified"):
+        return None
+    value = tracker.get_slot("customer_id")
+    return int(value) if value else None
+
+
+def clear_request_slots() -> list[SlotSet]:
+    return [SlotSet(name, None) for name in REQUEST_SLOTS]
+
+
+def button(title: str, payload: str) -> dict[str, str]:
+    return {"title": title, "payload": payload}
+
+
+def entities_in_latest_message(tracker: Tracker) -> set[str]:
+    return {e.get("entity") for e in tracker.latest_message.get("entities", [])}

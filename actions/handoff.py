@@ -1,0 +1,75 @@
+"""Handing a conversation to a human agent with a ticket that summarises it."""
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.bank.errors import BankError
+from actions.bank.money import mask_phone
+from actions.bank.services import tickets
+from actions.common import REQUEST_SLOTS, bank_session, clear_request_slots, customer_id
+
+IGNORED_INTENTS = {"affirm", "deny", "inform", "nlu_fallback", None}
+
+
+def intents_so_far(tracker: Tracker) -> list[str]:
+    """The customer's intents in order, without repeats or yes/no answers."""
+    seen: list[str] = []
+    for event in tracker.events:
+        if event.get("event") != "user":
+            continue
+        name = (event.get("parse_data") or {}).get("intent", {}).get("name")
+        if name not in IGNORED_INTENTS and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def conversation_summary(tracker: Tracker, reason: str) -> str:
+    customer = customer_id(tracker)
+    identity = f"已验证客户ID {customer}" if customer else "未验证身份"
+    if tracker.get_slot("locked"):
+        identity += "（验证码错误3次，已锁定）"
+    phone = tracker.get_slot("phone")
+    if phone:
+        identity += f"，手机号{mask_phone(phone)}"
+    filled = [f"{name}={tracker.get_slot(name)}" for name in REQUEST_SLOTS
+              if tracker.get_slot(name) not in (None, [], False)]
+    return "；".join([
+        f"原因：{reason}",
+        f"客户：{identity}",
+        "意图：" + ("、".join(intents_so_far(tracker)) or "无"),
+        "已填信息：" + ("，".join(filled) or "无"),
+        f"最后一句：{tracker.latest_message.get('text') or ''}",
+    ])
+
+
+def open_ticket(tracker: Tracker, reason: str, priority: str = "normal") -> str:
+    with bank_session() as session:
+        return tickets.create_ticket(session, tracker.sender_id, customer_id(tracker),
+                                     conversation_summary(tracker, reason), priority)
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        reason = "客户投诉" if intent == "complain" else "客户要求人工服务"
+        try:
+            number = open_ticket(tracker, reason)
+        except BankError:
+            dispatcher.utter_message(text="抱歉，人工服务暂时繁忙，请稍后再试。")
+            return [SlotSet("handoff_offered", False)]
+        dispatcher.utter_message(
+            text=f"已为您转接人工客服，工单号{number}。客服会根据我们刚才的对话继续为您服务，请稍候。")
+        return [ActiveLoop(None), SlotSet("handoff_offered", False)] + clear_request_slots()
+
+
+class ActionDeclineHandoff(Action):
+    def name(self) -> str:
+        return "action_decline_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        dispatcher.utter_message(text="好的，那您可以换个说法再问我一次，比如“查本月账单”或“挂失银行卡”。")
+        return [SlotSet("handoff_offered", False)]

@@ -1,0 +1,54 @@
+"""Choosing and checking the savings card that money is taken from."""
+
+from decimal import Decimal
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.bank.errors import AmbiguousCard, BankError
+from actions.bank.services import lookup
+from actions.common import bank_session, customer_id
+
+
+class SourceCardMixin:
+    """For forms whose ``card_tail`` is the paying card; needs ``amount_to_pay``."""
+
+    def amount_to_pay(self, session, customer: int, tracker: Tracker) -> Decimal | None:
+        raise NotImplementedError
+
+    async def extract_card_tail(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        """Use the customer's only savings card without asking."""
+        customer = customer_id(tracker)
+        if tracker.get_slot("card_tail") or customer is None:
+            return {}
+        with bank_session() as session:
+            accounts = lookup.savings_accounts(session, customer)
+        return {"card_tail": accounts[0].card_number[-4:]} if len(accounts) == 1 else {}
+
+    def validate_card_tail(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain) -> dict[str, Any]:
+        customer = customer_id(tracker)
+        if customer is None:
+            return {"card_tail": value}
+        try:
+            with bank_session() as session:
+                account = lookup.source_account(session, customer, value)
+                amount = self.amount_to_pay(session, customer, tracker)
+                if amount is not None:
+                    lookup.check_can_pay(account, amount)
+                elif account.status != "active":
+                    lookup.check_can_pay(account, Decimal("0"))
+        except BankError as error:
+            dispatcher.utter_message(text=error.message)
+            return {"card_tail": None}
+        return {"card_tail": value}
+
+    @staticmethod
+    def check_balance(session, customer: int, tail: str | None, amount: Decimal) -> None:
+        """Raise if the chosen (or only) savings card can't pay ``amount``."""
+        try:
+            account = lookup.source_account(session, customer, tail)
+        except AmbiguousCard:
+            return
+        lookup.check_can_pay(account, amount)

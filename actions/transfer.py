@@ -1,0 +1,105 @@
+"""Transfers to the customer's saved payees, within balance and the daily limit."""
+
+from decimal import Decimal
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.bank.clock import now as bank_now
+from actions.bank.errors import AmbiguousCard, BankError, DailyLimitExceeded
+from actions.bank.money import format_yuan, parse_amount
+from actions.bank.services import lookup, transfers
+from actions.common import bank_session, clear_request_slots, customer_id
+from actions.confirmation import ConfirmingFormValidator
+from actions.sources import SourceCardMixin
+from actions.verification import require_customer
+
+
+def check_daily_limit(session, customer: int, tail: str | None, amount: Decimal) -> None:
+    try:
+        account = lookup.source_account(session, customer, tail)
+    except AmbiguousCard:
+        return
+    left = account.daily_transfer_limit - transfers.transferred_today(session, account, bank_now())
+    if amount > left:
+        raise DailyLimitExceeded(
+            f"抱歉，这张卡今日还可转账{format_yuan(max(left, Decimal('0')))}"
+            f"（每日限额{format_yuan(account.daily_transfer_limit)}），请调整金额。")
+
+
+class ValidateTransferForm(SourceCardMixin, ConfirmingFormValidator):
+    def name(self) -> str:
+        return "validate_transfer_form"
+
+    def validate_recipient(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain) -> dict[str, Any]:
+        customer = customer_id(tracker)
+        if customer is None:
+            return {"recipient": value}
+        with bank_session() as session:
+            names = [p.name for p in transfers.payees(session, customer)]
+        if value in names:
+            return {"recipient": value}
+        known = "、".join(names) if names else "（暂无）"
+        dispatcher.utter_message(
+            text=f"抱歉，您的常用收款人里没有“{value}”。为了资金安全，只能向已保存的收款人转账，"
+                 f"您的常用收款人有：{known}。请问要转给哪一位？")
+        return {"recipient": None}
+
+    def validate_amount(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
+                        domain) -> dict[str, Any]:
+        try:
+            amount = parse_amount(value)
+            customer = customer_id(tracker)
+            if customer is not None:
+                with bank_session() as session:
+                    tail = tracker.get_slot("card_tail")
+                    self.check_balance(session, customer, tail, amount)
+                    check_daily_limit(session, customer, tail, amount)
+        except BankError as error:
+            dispatcher.utter_message(text=error.message)
+            return {"amount": None}
+        return {"amount": value}
+
+    def amount_to_pay(self, session, customer: int, tracker: Tracker) -> Decimal | None:
+        value = tracker.get_slot("amount")
+        return parse_amount(value) if value else None
+
+
+def transfer_summary(session, customer: int, tracker: Tracker) -> str:
+    name = tracker.get_slot("recipient")
+    payee = next(p for p in transfers.payees(session, customer) if p.name == name)
+    account = lookup.source_account(session, customer, tracker.get_slot("card_tail"))
+    amount = parse_amount(tracker.get_slot("amount"))
+    return (f"请确认：从储蓄卡尾号{account.card_number[-4:]}向{payee.name}"
+            f"（{payee.bank}尾号{payee.account_tail}）转账{format_yuan(amount)}。确认转账吗？")
+
+
+class ActionSubmitTransfer(Action):
+    def name(self) -> str:
+        return "action_submit_transfer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        if tracker.get_slot("aborted"):
+            return clear_request_slots()
+        customer = require_customer(dispatcher, tracker)
+        if customer is None:
+            return clear_request_slots()
+        if not tracker.get_slot("confirm"):
+            dispatcher.utter_message(text="好的，本次转账已取消，资金没有转出。")
+            return clear_request_slots()
+        try:
+            with bank_session() as session:
+                receipt = transfers.transfer(session, customer, tracker.get_slot("recipient"),
+                                             tracker.get_slot("amount"),
+                                             tracker.get_slot("card_tail"), tracker.sender_id)
+        except BankError as error:
+            dispatcher.utter_message(text=f"{error.message}本次转账未成功，资金没有转出。")
+            return clear_request_slots()
+        dispatcher.utter_message(
+            text=f"转账成功！已向{receipt.recipient}转账{format_yuan(receipt.amount)}，"
+                 f"交易编号{receipt.number}。储蓄卡尾号{receipt.source_card_tail}"
+                 f"余额{format_yuan(receipt.balance_after)}，"
+                 f"今日还可转账{format_yuan(receipt.remaining_daily_limit)}。")
+        return clear_request_slots()

@@ -1,0 +1,25 @@
+from actions.bank.__main__ import main
+from actions.bank.db import session_scope
+from actions.bank.services.identity import issue_otp
+from actions.bank.services.tickets import create_ticket
+
+
+def test_cli_init_outbox_tickets(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'var' / 'bank.db'}"
+    monkeypatch.setenv("BANK_DATABASE_URL", url)
+    assert main(["init"]) == 0
+    assert "已写入演示数据" in capsys.readouterr().out
+    assert main(["init"]) == 0
+    assert "未重复写入" in capsys.readouterr().out
+
+    main(["outbox"])
+    assert "发件箱为空" in capsys.readouterr().out
+    with session_scope(url) as session:
+        code = issue_otp(session, "13800138000", "web-1")
+        create_ticket(session, "web-1", 1, "客户要求人工服务", "urgent")
+    assert main(["outbox", "13800138000"]) == 0
+    out = capsys.readouterr().out
+    assert code in out and "138****8000" in out and "13800138000" not in out
+    assert main(["tickets"]) == 0
+    out = capsys.readouterr().out
+    assert "H000001" in out and "紧急" in out

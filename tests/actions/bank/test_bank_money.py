@@ -1,0 +1,65 @@
+from decimal import Decimal
+
+import pytest
+
+from actions.bank.errors import InvalidAmount, InvalidInput
+from actions.bank.money import (
+    format_yuan,
+    mask_card,
+    mask_phone,
+    normalize_card_tail,
+    normalize_phone,
+    parse_amount,
+    scrub_digits,
+    to_decimal,
+)
+
+
+@pytest.mark.parametrize("amount, text", [
+    (Decimal("1234.5"), "¥1,234.50"),
+    (Decimal("0"), "¥0.00"),
+    (Decimal("52340.50"), "¥52,340.50"),
+    (Decimal("1000000"), "¥1,000,000.00"),
+    (Decimal("-8650"), "-¥8,650.00"),
+    (Decimal("0.005"), "¥0.01"),
+])
+def test_format_yuan(amount, text):
+    assert format_yuan(amount) == text
+
+
+def test_masking():
+    assert mask_card("6217000010001234") == "尾号1234"
+    assert mask_phone("13812345678") == "138****5678"
+    assert scrub_digits("卡号6217000010001234，手机13812345678，金额500元") == \
+        "卡号************1234，手机*******5678，金额500元"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("15000.00", Decimal("15000.00")), ("1,234.5", Decimal("1234.50")), ("¥800", Decimal("800.00")),
+    (3000, Decimal("3000.00")), (Decimal("0.01"), Decimal("0.01")), ("10000000", Decimal("10000000.00")),
+])
+def test_parse_amount_accepts(raw, expected):
+    value = parse_amount(raw)
+    assert value == expected and str(value) == str(expected)
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "abc", "", None, True, "10000000.01", "1.001", "NaN", "Infinity"])
+def test_parse_amount_rejects(raw):
+    with pytest.raises(InvalidAmount) as caught:
+        parse_amount(raw)
+    assert caught.value.code == "invalid_amount" and "金额" in caught.value.message
+
+
+def test_to_decimal_keeps_sign_and_digits():
+    assert to_decimal("-12.345") == Decimal("-12.345")
+
+
+def test_phone_and_tail_normalisation():
+    assert normalize_phone("+86 138 1234 5678") == "13812345678"
+    assert normalize_card_tail(" 1234 ") == "1234"
+    for bad in ("12345", "2381234567", "abc"):
+        with pytest.raises(InvalidInput):
+            normalize_phone(bad)
+    for bad in ("123", "12a4", None):
+        with pytest.raises(InvalidInput):
+            normalize_card_tail(bad)
