@@ -1,5 +1,6 @@
 """Freezing a card: reported lost (挂失), or suspected fraud (freeze + urgent ticket)."""
 
+from abc import abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,8 +16,9 @@ from actions.verification import require_customer
 
 
 class CardToFreezeValidator(ConfirmingFormValidator):
+    @abstractmethod
     def when_already_frozen(self, slot_value: str) -> dict[str, Any]:
-        raise NotImplementedError
+        """Slots to set when the named card is frozen already."""
 
     def validate_card_tail(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Handing a conversation to a human agent with a ticket that summarises it."""
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
@@ -63,7 +63,7 @@ class ActionHandoff(Action):
             return [SlotSet("handoff_offered", False)]
         dispatcher.utter_message(
             text=f"已为您转接人工客服，工单号{number}。客服会根据我们刚才的对话继续为您服务，请稍候。")
-        return [ActiveLoop(None), SlotSet("handoff_offered", False)] + clear_request_slots()
+        return [SlotSet("handoff_offered", False)] + clear_request_slots()
 
 
 class ActionDeclineHandoff(Action):

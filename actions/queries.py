@@ -1,5 +1,6 @@
 """Read-only answers from the customer's data: balance, bill, transactions, limits, loans."""
 
+from abc import ABC, abstractmethod
 from datetime import date, timedelta
 
 from rasa_sdk import Action, Tracker
@@ -49,11 +50,12 @@ class ValidateLoanStatusForm(VerifiedFormValidator):
         return "validate_loan_status_form"
 
 
-class CustomerQuery(Action):
+class CustomerQuery(Action, ABC):
     """An answer that needs a verified customer; subclasses write ``answer``."""
 
+    @abstractmethod
     def answer(self, session, customer: int, tracker: Tracker) -> list[str]:
-        raise NotImplementedError
+        """Lines of the reply."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
         customer = require_customer(dispatcher, tracker)

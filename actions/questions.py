@@ -4,6 +4,8 @@ They are actions rather than domain responses so that ``rasa data validate
 --fail-on-warnings`` does not count form questions as unused responses.
 """
 
+from abc import ABC, abstractmethod
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -13,12 +15,16 @@ from actions.common import button
 INSTALLMENT_COUNTS = (3, 6, 12, 24)
 
 
-class Question(Action):
+class Question(Action, ABC):
     """Asks ``text``; subclasses set ``slot`` (and ``form`` for form-specific wording)."""
 
     slot = ""
     form = ""
-    text = ""
+
+    @property
+    @abstractmethod
+    def text(self) -> str:
+        """The question."""
 
     def name(self) -> str:
         prefix = f"{self.form}_" if self.form else ""

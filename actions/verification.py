@@ -5,6 +5,7 @@ drops them once the session is verified. After three wrong codes the session is 
 and the form ends; its submit action then refuses (see ``require_customer``).
 """
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -19,11 +20,12 @@ MAX_OTP_FAILURES = 3
 VERIFICATION_SLOTS = ("phone", "otp_code")
 
 
-class VerifiedFormValidator(FormValidationAction):
+class VerifiedFormValidator(FormValidationAction, ABC):
     """Base validator: verification first, then the form's own slots."""
 
-    def name(self) -> str:  # pragma: no cover - subclasses name themselves
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> str:
+        """validate_<form name>"""
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         if tracker.get_slot("locked"):

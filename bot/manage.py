@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -303,15 +304,28 @@ class ProcessGroup:
     def __init__(self, root: Path = REPO_ROOT) -> None:
         self.root = root
         self.procs: List[subprocess.Popen] = []
+        self._saved_handlers: dict = {}
 
     def __enter__(self) -> "ProcessGroup":
-        signal.signal(signal.SIGTERM, _exit_on_signal)
-        signal.signal(signal.SIGHUP, _exit_on_signal)
+        if threading.current_thread() is threading.main_thread():
+            # Background jobs inherit an ignored SIGINT; Ctrl-C must still stop everything.
+            handlers = {
+                signal.SIGINT: signal.default_int_handler,
+                signal.SIGTERM: _exit_on_signal,
+                signal.SIGHUP: _exit_on_signal,
+            }
+            self._saved_handlers = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
         return self
 
     def __exit__(self, *_exc) -> None:
-        for proc in reversed(self.procs):
-            stop_process(proc)
+        if self._saved_handlers:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not abort the cleanup
+        try:
+            for proc in reversed(self.procs):
+                stop_process(proc)
+        finally:
+            for sig, handler in self._saved_handlers.items():
+                signal.signal(sig, handler)
 
     def start(self, cmd: List[str], **env: str) -> subprocess.Popen:
         proc = subprocess.Popen(cmd, cwd=self.root, env=child_env(**env), start_new_session=True)
@@ -330,7 +344,7 @@ def _exit_on_signal(signum, _frame) -> None:
     raise SystemExit(128 + signum)
 
 
-def stop_process(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
+def stop_process(proc: subprocess.Popen, grace_s: float = 30.0) -> None:
     if proc.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
@@ -407,10 +421,12 @@ def cmd_chat(root: Path = REPO_ROOT) -> int:
         cmd = python_module(
             "rasa", "shell", "--model", str(model), "--endpoints", str(endpoints), "--port", str(shell_port)
         )
-        # The shell owns the terminal; it handles Ctrl-C itself, we clean up after it.
+        shell = subprocess.Popen(cmd, cwd=root, env=child_env())
+        # The shell owns the terminal and handles Ctrl-C itself; we clean up after it.
+        # (Ignore SIGINT only after the fork, or the shell would inherit the ignore.)
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            return subprocess.call(cmd, cwd=root, env=child_env())
+            return shell.wait()
         finally:
             signal.signal(signal.SIGINT, previous)
 
@@ -470,6 +486,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_signal)  # so `finally` blocks (temp dirs, children) run
     try:
         return dispatch(args)
     except ManageError as error:

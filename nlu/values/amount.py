@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Iterator, List, Optional
+from typing import List, Optional
 
 from nlu.values.numerals import CN_DIGITS, CN_UNITS, NUMBER, to_decimal
 from nlu.values.span import Span
@@ -25,10 +25,15 @@ _WITH_CURRENCY = re.compile(
 _CURRENCY_FIRST = re.compile(rf"(?:¥|\$|人民币|rmb)\s?(?P<number>{NUMBER})")
 _WITH_UNIT = re.compile(rf"(?<![\d.])(?P<number>{NUMBER}){_NOT_MONEY_AFTER}")
 _AFTER_VERB = re.compile(
-    rf"{_MONEY_VERBS}(?:了|给我|我|一下|到|为|是)?\s?(?P<number>\d+(?:\.\d+)?|{NUMBER}){_NOT_MONEY_AFTER}"
+    rf"(?P<verb>{_MONEY_VERBS})(?:了|给我|我|一下|到|为|是)?\s?"
+    rf"(?P<number>\d+(?:\.\d+)?|{NUMBER}){_NOT_MONEY_AFTER}"
 )
-_BARE_ARABIC = re.compile(rf"(?<![\d.])(?P<number>\d+(?:\.\d{{1,2}})?){_NOT_MONEY_AFTER}")
-_MONEY_CONTEXT = re.compile(_MONEY_VERBS)
+# 沪深300, 中证500: index names inside fund names, not amounts.
+_INDEX_NAME = re.compile(r"(?:沪深|中证|上证|深证|创业板|科创|恒生|标普|纳指|纳斯达克)$")
+_FUND_VERB = re.compile(r"申购|赎回|买|定投")
+_BARE_ARABIC = re.compile(rf"(?<![\d.])(?P<number>\d{{2,}}(?:\.\d{{1,2}})?){_NOT_MONEY_AFTER}")
+# Only unambiguous money verbs: a bare 还 also means "still" (还有票吗).
+_MONEY_CONTEXT = re.compile(r"转|汇|打款|打钱|付款|支付|借|贷|存|取|提现|申购|赎回|充值|还款")
 
 
 def format_amount(value: Decimal) -> str:
@@ -71,15 +76,30 @@ def find_implicit(text: str) -> List[Span]:
         if _has_big_unit(match.group("number")):
             spans.append(_span_of_group(match))
     for match in _AFTER_VERB.finditer(text):
-        spans.append(_span_of_group(match))
+        if _plausible_after_verb(match):
+            spans.append(_span_of_group(match))
     return [s for s in spans if s]
 
 
+def _plausible_after_verb(match: re.Match) -> bool:
+    """还一下 / 赎回一半 are not amounts; 申购110011 names a fund code."""
+    number = match.group("number")
+    if not number.isascii():
+        return any(unit in number for unit in CN_UNITS)
+    return not (len(number) == 6 and number.isdigit() and _FUND_VERB.search(match.group("verb")))
+
+
 def find_in_money_context(text: str) -> List[Span]:
-    """Last resort: a plain Arabic number in a sentence about moving money (转给张三500)."""
+    """Last resort: a plain Arabic number (2+ digits) in a sentence about moving money
+    (转给张三500)."""
     if not _MONEY_CONTEXT.search(text):
         return []
-    return [s for s in (_span_of_group(m) for m in _BARE_ARABIC.finditer(text)) if s]
+    fund_talk = bool(_FUND_VERB.search(text))
+    matches = [
+        m for m in _BARE_ARABIC.finditer(text)
+        if not _INDEX_NAME.search(text[:m.start()]) and not (fund_talk and len(m.group()) == 6)
+    ]
+    return [s for s in (_span_of_group(m) for m in matches) if s]
 
 
 def _span_of_group(match: re.Match) -> Optional[Span]:

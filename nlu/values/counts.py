@@ -9,12 +9,13 @@ from nlu.values.span import Span
 
 _N = r"(?:\d{1,3}|[一二两三四五六七八九十]{1,3})"
 _NOT_AFTER_DIGIT = r"(?<![\d一二两三四五六七八九十零])"
+_NOT_AFTER_PRONOUN = r"(?<![哪这那每同上下前后])"  # 哪一年, 每个月: not a term
 
 _INSTALLMENT = re.compile(
-    rf"分\s?(?P<n>{_N})\s?(?:期|个月)|{_NOT_AFTER_DIGIT}(?<![第本上下这前后])(?P<m>{_N})\s?期(?![限间])"
+    rf"分(?:成|为)?\s?(?P<n>{_N})\s?(?:期|个月)|{_NOT_AFTER_DIGIT}(?<![第本上下这前后])(?P<m>{_N})\s?期(?![限间])"
 )
-_MONTHS = re.compile(rf"{_NOT_AFTER_DIGIT}(?P<n>{_N})\s?个(?:多)?月")
-_YEARS = re.compile(rf"{_NOT_AFTER_DIGIT}(?P<n>{_N})\s?年(?P<half>半)?(?![\d化级底初月])")
+_MONTHS = re.compile(rf"{_NOT_AFTER_DIGIT}{_NOT_AFTER_PRONOUN}(?P<n>{_N})\s?个(?:多)?月")
+_YEARS = re.compile(rf"{_NOT_AFTER_DIGIT}{_NOT_AFTER_PRONOUN}(?P<n>{_N})\s?年(?P<half>半)?(?![\d化级底初月])")
 _HALF_YEAR = re.compile(r"(?<![一二两三四五六七八九十\d年])半年")
 
 MAX_INSTALLMENTS = 60

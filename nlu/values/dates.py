@@ -36,7 +36,7 @@ _ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<
 _REL_MONTH = r"(?P<rel>上上个月|上个月|上月|这个月|本月|这月|当月|下个月|下月)"
 _REL_MONTH_DAY = re.compile(rf"{_REL_MONTH}(?P<day>{_DAY})(?:号|日){_NOT_NUM_AFTER}")
 _MONTH_EDGE = re.compile(rf"(?:{_REL_MONTH}|月)(?P<edge>底|末|初)")
-_DAY_ONLY = re.compile(rf"(?<![\d{_CN[1:-1]}月])(?P<day>{_DAY})(?:号|日)(?![\d])")
+_DAY_ONLY = re.compile(rf"(?<![\d{_CN[1:-1]}月])(?P<day>{_DAY})(?:号|日)(?![\d线楼门床位房厅馆口])")
 _WEEK_REL = r"(?P<rel>上上个?|上个?|这个?|本|下下个?|下个?)"
 _WEEKDAY = re.compile(rf"{_WEEK_REL}?(?:周|星期|礼拜)(?P<weekday>[一二三四五六日天1-7])")
 

@@ -20,6 +20,8 @@ _OTP_CUED = re.compile(
     rf"(?:验证码|校验码|动态码|短信码|动态密码|code)(?:是|为|:)?\s?(?P<digits>{_D}{{6}})(?!{_D})"
 )
 _OTP_STANDALONE = re.compile(rf"(?<!{_D})(?P<digits>{_D}{{6}})(?!{_D})")
+# Six-digit fund codes (申购110011) look exactly like one-time codes.
+_FUND_CONTEXT = re.compile(r"基金|申购|赎回|定投|买入|卖出")
 
 
 def _digit_spans(pattern: re.Pattern, entity: str, text: str) -> List[Span]:
@@ -47,5 +49,7 @@ def find_otp_cued(text: str) -> List[Span]:
 
 
 def find_otp_standalone(text: str) -> List[Span]:
-    """Any other run of exactly six digits is taken as a one-time code."""
+    """Any other run of exactly six digits is a one-time code, unless funds are the topic."""
+    if _FUND_CONTEXT.search(text):
+        return []
     return _digit_spans(_OTP_STANDALONE, "otp_code", text)

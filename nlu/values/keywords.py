@@ -29,9 +29,11 @@ LOAN_PURPOSES: Dict[str, Tuple[str, ...]] = {
     "经营周转": ("经营周转", "资金周转", "周转", "做生意", "经营", "进货", "生意"),
 }
 
-# "消费" alone usually names a record (消费记录), not a purpose: only after 用于/用来/拿来.
-_NEEDS_PURPOSE_CUE = {"消费"}
-_PURPOSE_CUE = re.compile(r"(?:用于|用来|拿来|用作|为了|想)$")
+# Shopping words usually describe a transaction (消费记录, 没买东西), not a loan purpose:
+# they count only after a borrowing or purpose cue.
+_NEEDS_PURPOSE_CUE = {"消费", "买东西", "购物", "家用"}
+_PURPOSE_CUE = re.compile(r"用于|用来|拿来|用作|为了|借|贷")
+_NEGATION = ("没", "未", "不")
 
 
 def _keyword_spans(entity: str, table: Dict[str, Tuple[str, ...]], text: str) -> List[Span]:
@@ -47,8 +49,9 @@ def find_account_type(text: str) -> List[Span]:
 
 
 def find_repay_mode(text: str) -> List[Span]:
-    """全部/全额/还清 → full, 最低/最低还款 → minimum; bare 全部 needs 还 next to it."""
-    return _keyword_spans("repay_mode", REPAY_MODES, text)
+    """全部/全额/还清 → full, 最低/最低还款 → minimum; 没还清 is no choice at all."""
+    spans = _keyword_spans("repay_mode", REPAY_MODES, text)
+    return [s for s in spans if not text[:s.start].endswith(_NEGATION)]
 
 
 def find_loan_purpose(text: str) -> List[Span]:

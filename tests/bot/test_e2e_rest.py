@@ -1,0 +1,83 @@
+"""End to end: Rasa server + action server as subprocesses, a Chinese conversation over REST.
+
+verify identity → ask for the bill → repay the credit card minimum, then check that the
+database changed exactly as the assistant said it would.
+"""
+
+import json
+import urllib.request
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from actions.bank.db import session_scope
+from actions.bank.models import Account, AuditLog, Bill, CreditLine, Transaction
+from actions.bank.services import identity
+from bot import manage
+
+pytestmark = pytest.mark.timeout(900)
+
+
+@pytest.fixture
+def servers(trained_model, bank_db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    action_port, rasa_port = manage.free_port(), manage.free_port()
+    endpoints = manage.write_endpoints(tmp_path / "endpoints.yml", manage.action_url_for(action_port))
+    with manage.ProcessGroup() as group:
+        manage.start_action_server(group, action_port)
+        rasa = group.start(manage.rasa_run_cmd(trained_model, endpoints, rasa_port, None))
+        manage.wait_until_up(f"http://{manage.HOST}:{rasa_port}/webhooks/rest/", rasa, "Rasa server")
+        yield f"http://{manage.HOST}:{rasa_port}/webhooks/rest/webhook"
+
+
+def say(url: str, text: str, sender: str = "e2e-customer") -> str:
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return "\n".join(m.get("text", "") for m in json.load(response))
+
+
+def snapshot(url: str) -> dict:
+    with session_scope(url) as session:
+        savings = session.scalars(select(Account).where(Account.card_number.like("%1234"))).one()
+        card = session.scalars(select(CreditLine).where(CreditLine.product == "credit_card")
+                               .where(CreditLine.customer_id == savings.customer_id)).one()
+        bill = session.scalars(select(Bill).where(Bill.credit_line_id == card.id)
+                               .order_by(Bill.statement_date.desc())).first()
+        return {
+            "balance": savings.balance, "paid": bill.paid_amount, "available": card.available,
+            "transactions": len(session.scalars(select(Transaction)).all()),
+            "audit": [a.action for a in session.scalars(select(AuditLog))],
+        }
+
+
+def latest_code(url: str) -> str:
+    with session_scope(url) as session:
+        return identity.latest_otp(session, "13800138000").code
+
+
+def test_verify_then_bill_then_repay_over_rest(servers, bank_db_url):
+    before = snapshot(bank_db_url)
+
+    reply = say(servers, "你好，我想查一下信用卡账单")
+    assert "手机号" in reply and "¥" not in reply  # no account data before verification
+    reply = say(servers, "13800138000")
+    assert "138****8000" in reply and "13800138000" not in reply
+    reply = say(servers, latest_code(bank_db_url))
+    assert "验证成功" in reply
+    assert "信用卡本期应还¥8,650.00，最低还款¥865.00" in reply
+
+    reply = say(servers, "帮我把信用卡的最低还款还了")
+    assert "请确认" in reply and "¥865.00" in reply and "尾号1234" in reply
+    assert snapshot(bank_db_url) == before  # nothing moves before confirmation
+
+    reply = say(servers, "确认")
+    assert "还款成功" in reply and "¥865.00" in reply
+
+    after = snapshot(bank_db_url)
+    assert after["balance"] == before["balance"] - Decimal("865.00")
+    assert after["paid"] == before["paid"] + Decimal("865.00")
+    assert after["available"] == before["available"] + Decimal("865.00")
+    assert after["transactions"] == before["transactions"] + 2
+    assert after["audit"] == before["audit"] + ["repay"]

@@ -1,0 +1,89 @@
+"""NLU quality gates on data the model never saw.
+
+`trained_model` (tests/conftest.py) is the path of a model trained on bot/data with config.yml.
+"""
+
+import pytest
+
+from bot.evaluate_nlu import (
+    DEFAULT_CONFIG,
+    DEFAULT_HOLDOUT,
+    SMP_OOS_TSV,
+    Prediction,
+    fallback_threshold,
+    intent_accuracy,
+    is_false_acceptance,
+    label_of,
+    load_interpreter,
+    out_of_scope_false_acceptance,
+    read_oos_texts,
+)
+
+MIN_HOLDOUT_ACCURACY = 0.90
+MAX_OOS_FALSE_ACCEPTANCE = 0.05
+
+
+@pytest.fixture(scope="module")
+def agent(trained_model):
+    return load_interpreter(trained_model)
+
+
+def test_holdout_intent_accuracy(agent):
+    accuracy, errors = intent_accuracy(agent, DEFAULT_HOLDOUT)
+    report = "\n".join(str(error) for error in errors)
+    print(f"\nholdout intent accuracy {accuracy:.3f}, {len(errors)} errors:\n{report}")
+    assert accuracy >= MIN_HOLDOUT_ACCURACY, f"holdout accuracy {accuracy:.3f} < {MIN_HOLDOUT_ACCURACY}:\n{report}"
+
+
+def test_out_of_scope_false_acceptance(agent):
+    if not SMP_OOS_TSV.exists():
+        pytest.skip(f"evaluation data not found at {SMP_OOS_TSV}; out-of-scope check skipped")
+    threshold = fallback_threshold(DEFAULT_CONFIG)
+    rate, count, accepted = out_of_scope_false_acceptance(agent, SMP_OOS_TSV, threshold)
+    sample = "\n".join(f"{p.intent:<24} {p.confidence:.2f} {p.text}" for p in accepted[:40])
+    print(f"\nout-of-scope false acceptance {rate:.3f} ({len(accepted)}/{count}, threshold {threshold})\n{sample}")
+    assert rate <= MAX_OOS_FALSE_ACCEPTANCE, f"false acceptance {rate:.3f} > {MAX_OOS_FALSE_ACCEPTANCE}:\n{sample}"
+
+
+# The measuring code itself (no model needed).
+
+
+def test_fallback_threshold_is_read_from_the_pipeline(tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "pipeline:\n  - name: DIETClassifier\n  - name: FallbackClassifier\n    threshold: 0.72\n",
+        encoding="utf-8",
+    )
+    assert fallback_threshold(config) == 0.72
+
+
+def test_oos_texts_skip_header_and_blank_rows(tmp_path):
+    tsv = tmp_path / "oos.tsv"
+    tsv.write_text("domain\ttext\ncookbook\t红烧肉怎么做\nmusic\t \nweather\t明天下雨吗\n", encoding="utf-8")
+    assert read_oos_texts(tsv) == ["红烧肉怎么做", "明天下雨吗"]
+
+
+@pytest.mark.parametrize(
+    "intent, confidence, accepted",
+    [
+        ("check_balance", 0.9, True),
+        ("greet", 0.9, True),
+        ("faq/transfer_fee", 0.95, True),
+        ("check_balance", 0.5, False),
+        ("out_of_scope", 0.99, False),
+        ("nlu_fallback", 0.6, False),
+    ],
+)
+def test_false_acceptance_rule(intent, confidence, accepted):
+    assert is_false_acceptance(Prediction("x", intent, confidence), threshold=0.6) is accepted
+
+
+def test_retrieval_intent_is_labelled_with_the_selected_topic():
+    parse = {
+        "intent": {"name": "faq", "confidence": 0.97},
+        "response_selector": {
+            "all_retrieval_intents": ["faq"],
+            "faq": {"response": {"intent_response_key": "faq/card_replacement"}},
+        },
+    }
+    assert label_of(parse) == ("faq/card_replacement", 0.97)
