@@ -16,7 +16,7 @@ from actions.bank.models import Account, AuditLog, Bill, CreditLine, Transaction
 from actions.bank.services import identity
 from bot import manage
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = pytest.mark.timeout(900, func_only=True)
 
 
 @pytest.fixture
