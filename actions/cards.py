@@ -10,7 +10,7 @@ from actions.bank.errors import BankError
 from actions.bank.services import accounts, cards, tickets
 from actions.bank.views import PRODUCT_NAMES
 from actions.common import bank_session, clear_request_slots, customer_id
-from actions.confirmation import ConfirmingFormValidator, abort
+from actions.confirmation import ConfirmingFormValidator, SubmitAfterConfirmation, abort
 from actions.handoff import conversation_summary
 from actions.verification import require_customer
 
@@ -61,30 +61,17 @@ def freeze_summary(session, customer: int, tracker: Tracker) -> str:
             "冻结后这张卡将无法消费和转账，补卡或解冻需要本人到网点或在App办理。确认冻结吗？")
 
 
-class ActionSubmitCardLoss(Action):
+class ActionSubmitCardLoss(SubmitAfterConfirmation):
+    cancelled_text = "好的，暂不冻结。如果确认卡片丢失，请尽快告诉我办理挂失。"
+
     def name(self) -> str:
         return "action_submit_card_loss"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
-        if tracker.get_slot("aborted"):
-            return clear_request_slots()
-        customer = require_customer(dispatcher, tracker)
-        if customer is None:
-            return clear_request_slots()
-        if not tracker.get_slot("confirm"):
-            dispatcher.utter_message(text="好的，暂不冻结。如果确认卡片丢失，请尽快告诉我办理挂失。")
-            return clear_request_slots()
-        try:
-            with bank_session() as session:
-                result = cards.freeze_card(session, customer, tracker.get_slot("card_tail"),
-                                           "客户挂失", tracker.sender_id)
-        except BankError as error:
-            dispatcher.utter_message(text=error.message)
-            return clear_request_slots()
-        dispatcher.utter_message(
-            text=f"已为您冻结尾号{result.card_tail}的{PRODUCT_NAMES[result.kind]}，挂失立即生效。"
-                 "如需补办新卡，请携带身份证到任意网点办理。")
-        return clear_request_slots()
+    def execute(self, session, customer: int, tracker: Tracker) -> str:
+        result = cards.freeze_card(session, customer, tracker.get_slot("card_tail"), "客户挂失",
+                                   tracker.sender_id)
+        return (f"已为您冻结尾号{result.card_tail}的{PRODUCT_NAMES[result.kind]}，挂失立即生效。"
+                "如需补办新卡，请携带身份证到任意网点办理。")
 
 
 class ActionSubmitFraud(Action):

@@ -6,13 +6,15 @@ A plain "no" ends the request without changing anything. A validator can end a
 request early with ``abort`` after telling the customer why.
 """
 
+from abc import ABC, abstractmethod
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import REQUEST_SLOTS
-from actions.verification import VerifiedFormValidator
+from actions.bank.errors import BankError
+from actions.common import REQUEST_SLOTS, bank_session, clear_request_slots
+from actions.verification import VerifiedFormValidator, require_customer
 
 
 def abort(slot: str) -> dict[str, Any]:
@@ -31,3 +33,31 @@ class ConfirmingFormValidator(VerifiedFormValidator):
         if value is False and corrected:
             return {"confirm": None}
         return {"confirm": value}
+
+
+class SubmitAfterConfirmation(Action, ABC):
+    """The action after a confirming form: do the change only on an explicit yes."""
+
+    cancelled_text = "好的，已取消，没有办理任何业务。"
+    failed_suffix = ""
+
+    @abstractmethod
+    def execute(self, session, customer: int, tracker: Tracker) -> str:
+        """Make the change in ``session`` (one transaction) and return the success message."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        if tracker.get_slot("aborted"):
+            return clear_request_slots()
+        customer = require_customer(dispatcher, tracker)
+        if customer is None:
+            return clear_request_slots()
+        if not tracker.get_slot("confirm"):
+            dispatcher.utter_message(text=self.cancelled_text)
+            return clear_request_slots()
+        try:
+            with bank_session() as session:
+                text = self.execute(session, customer, tracker)
+        except BankError as error:
+            text = error.message + self.failed_suffix
+        dispatcher.utter_message(text=text)
+        return clear_request_slots()

@@ -2,33 +2,21 @@
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
 from actions.bank.money import format_yuan
 from actions.bank.services import credit
 from actions.bank.views import PRODUCT_NAMES
-from actions.common import bank_session, clear_request_slots, customer_id
-from actions.confirmation import ConfirmingFormValidator, abort
-from actions.repay import product_in_message, products_with_open_bills
-from actions.verification import require_customer
+from actions.common import bank_session, customer_id
+from actions.confirmation import ConfirmingFormValidator, SubmitAfterConfirmation, abort
+from actions.products import CreditProductMixin
 
 
-class ValidateInstallmentForm(ConfirmingFormValidator):
+class ValidateInstallmentForm(CreditProductMixin, ConfirmingFormValidator):
     def name(self) -> str:
         return "validate_installment_form"
-
-    async def extract_product(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        said = product_in_message(tracker)
-        if said:
-            return {"product": said}
-        customer = customer_id(tracker)
-        if tracker.get_slot("product") or customer is None:
-            return {}
-        with bank_session() as session:
-            open_bills = products_with_open_bills(session, customer)
-        return {"product": open_bills[0]} if len(open_bills) == 1 else {}
 
     def validate_product(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain) -> dict[str, Any]:
@@ -68,29 +56,17 @@ def installment_summary(session, customer: int, tracker: Tracker) -> str:
             "确认办理分期吗？")
 
 
-class ActionSubmitInstallment(Action):
+class ActionSubmitInstallment(SubmitAfterConfirmation):
+    cancelled_text = "好的，本次分期已取消，账单保持不变。"
+    failed_suffix = "本次分期未办理成功。"
+
     def name(self) -> str:
         return "action_submit_installment"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
-        if tracker.get_slot("aborted"):
-            return clear_request_slots()
-        customer = require_customer(dispatcher, tracker)
-        if customer is None:
-            return clear_request_slots()
-        if not tracker.get_slot("confirm"):
-            dispatcher.utter_message(text="好的，本次分期已取消，账单保持不变。")
-            return clear_request_slots()
-        try:
-            with bank_session() as session:
-                plan = credit.create_installment(session, customer, tracker.get_slot("product"),
-                                                 int(tracker.get_slot("installment_count")),
-                                                 tracker.sender_id)
-        except BankError as error:
-            dispatcher.utter_message(text=f"{error.message}本次分期未办理成功。")
-            return clear_request_slots()
+    def execute(self, session, customer: int, tracker: Tracker) -> str:
+        plan = credit.create_installment(session, customer, tracker.get_slot("product"),
+                                         int(tracker.get_slot("installment_count")),
+                                         tracker.sender_id)
         due = plan.first_due_date
-        dispatcher.utter_message(
-            text=f"分期办理成功！共{plan.quote.count}期，每期应还{format_yuan(plan.quote.per_period_amount)}，"
-                 f"首期还款日{due.month}月{due.day}日。")
-        return clear_request_slots()
+        return (f"分期办理成功！共{plan.quote.count}期，每期应还{format_yuan(plan.quote.per_period_amount)}，"
+                f"首期还款日{due.month}月{due.day}日。")

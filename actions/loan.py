@@ -2,15 +2,13 @@
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
 from actions.bank.money import format_yuan, parse_amount
 from actions.bank.services import loans
-from actions.common import bank_session, clear_request_slots
-from actions.confirmation import ConfirmingFormValidator
-from actions.verification import require_customer
+from actions.confirmation import ConfirmingFormValidator, SubmitAfterConfirmation
 
 
 def _reject(slot: str, message: str, dispatcher: CollectingDispatcher) -> dict[str, Any]:
@@ -52,28 +50,15 @@ def loan_summary(session, customer: int, tracker: Tracker) -> str:
             "确认提交吗？")
 
 
-class ActionSubmitLoan(Action):
+class ActionSubmitLoan(SubmitAfterConfirmation):
+    cancelled_text = "好的，借款申请已取消，没有提交。"
+
     def name(self) -> str:
         return "action_submit_loan"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
-        if tracker.get_slot("aborted"):
-            return clear_request_slots()
-        customer = require_customer(dispatcher, tracker)
-        if customer is None:
-            return clear_request_slots()
-        if not tracker.get_slot("confirm"):
-            dispatcher.utter_message(text="好的，借款申请已取消，没有提交。")
-            return clear_request_slots()
-        try:
-            with bank_session() as session:
-                application = loans.apply_loan(session, customer, tracker.get_slot("amount"),
-                                               int(tracker.get_slot("term_months")),
-                                               tracker.get_slot("loan_purpose"), tracker.sender_id)
-        except BankError as error:
-            dispatcher.utter_message(text=error.message)
-            return clear_request_slots()
-        dispatcher.utter_message(
-            text=f"借款申请已提交，申请编号{application.number}，当前状态：{application.status}。"
-                 "审核结果会通过短信通知您，您也可以随时问我“借款进度”。")
-        return clear_request_slots()
+    def execute(self, session, customer: int, tracker: Tracker) -> str:
+        application = loans.apply_loan(session, customer, tracker.get_slot("amount"),
+                                       int(tracker.get_slot("term_months")),
+                                       tracker.get_slot("loan_purpose"), tracker.sender_id)
+        return (f"借款申请已提交，申请编号{application.number}，当前状态：{application.status}。"
+                "审核结果会通过短信通知您，您也可以随时问我“借款进度”。")

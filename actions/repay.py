@@ -3,38 +3,19 @@
 from decimal import Decimal
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
 from actions.bank.money import format_yuan, parse_amount
 from actions.bank.services import credit, lookup
 from actions.bank.views import PRODUCT_NAMES
-from actions.common import bank_session, clear_request_slots, customer_id
-from actions.confirmation import ConfirmingFormValidator, abort
+from actions.common import bank_session, customer_id
+from actions.confirmation import ConfirmingFormValidator, SubmitAfterConfirmation, abort
+from actions.products import CreditProductMixin
 from actions.sources import SourceCardMixin
-from actions.verification import require_customer
 
-CREDIT_PRODUCTS = ("credit_card", "baitiao")
 REPAY_MODES = ("full", "minimum")
-
-
-def product_in_message(tracker: Tracker, allowed=CREDIT_PRODUCTS) -> str | None:
-    for entity in tracker.latest_message.get("entities", []):
-        if entity.get("entity") == "account_type" and entity.get("value") in allowed:
-            return entity["value"]
-    return None
-
-
-def products_with_open_bills(session, customer: int) -> list[str]:
-    found = []
-    for line in credit.credit_lines(session, customer):
-        try:
-            if credit.current_bill(session, customer, line.product).remaining > 0:
-                found.append(line.product)
-        except BankError:
-            continue
-    return found
 
 
 def resolve_amount(bill, value: str) -> Decimal:
@@ -50,20 +31,9 @@ def resolve_amount(bill, value: str) -> Decimal:
     return amount
 
 
-class ValidateRepayForm(SourceCardMixin, ConfirmingFormValidator):
+class ValidateRepayForm(CreditProductMixin, SourceCardMixin, ConfirmingFormValidator):
     def name(self) -> str:
         return "validate_repay_form"
-
-    async def extract_product(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        said = product_in_message(tracker)
-        if said:
-            return {"product": said}
-        customer = customer_id(tracker)
-        if tracker.get_slot("product") or customer is None:
-            return {}
-        with bank_session() as session:
-            open_bills = products_with_open_bills(session, customer)
-        return {"product": open_bills[0]} if len(open_bills) == 1 else {}
 
     def validate_product(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain) -> dict[str, Any]:
@@ -121,33 +91,21 @@ def repay_summary(session, customer: int, tracker: Tracker) -> str:
             f"用于{PRODUCT_NAMES[product]}本期账单{kind}。确认办理吗？")
 
 
-class ActionSubmitRepay(Action):
+class ActionSubmitRepay(SubmitAfterConfirmation):
+    cancelled_text = "好的，本次还款已取消，没有扣款。"
+    failed_suffix = "本次还款未成功，没有扣款。"
+
     def name(self) -> str:
         return "action_submit_repay"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
-        if tracker.get_slot("aborted"):
-            return clear_request_slots()
-        customer = require_customer(dispatcher, tracker)
-        if customer is None:
-            return clear_request_slots()
-        if not tracker.get_slot("confirm"):
-            dispatcher.utter_message(text="好的，本次还款已取消，没有扣款。")
-            return clear_request_slots()
+    def execute(self, session, customer: int, tracker: Tracker) -> str:
         value = tracker.get_slot("amount")
         mode = value if value in REPAY_MODES else None
-        try:
-            with bank_session() as session:
-                receipt = credit.repay(session, customer, tracker.get_slot("product"),
-                                       amount=None if mode else value, mode=mode,
-                                       source_card_tail=tracker.get_slot("card_tail"),
-                                       sender_id=tracker.sender_id)
-        except BankError as error:
-            dispatcher.utter_message(text=f"{error.message}本次还款未成功，没有扣款。")
-            return clear_request_slots()
+        receipt = credit.repay(session, customer, tracker.get_slot("product"),
+                               amount=None if mode else value, mode=mode,
+                               source_card_tail=tracker.get_slot("card_tail"),
+                               sender_id=tracker.sender_id)
         left = ("本期账单已全部还清。" if receipt.remaining <= 0
                 else f"本期账单还剩{format_yuan(receipt.remaining)}待还。")
-        dispatcher.utter_message(
-            text=f"还款成功！已从储蓄卡尾号{receipt.source_card_tail}扣款{format_yuan(receipt.amount)}，"
-                 f"卡内余额{format_yuan(receipt.source_balance_after)}。{left}")
-        return clear_request_slots()
+        return (f"还款成功！已从储蓄卡尾号{receipt.source_card_tail}扣款{format_yuan(receipt.amount)}，"
+                f"卡内余额{format_yuan(receipt.source_balance_after)}。{left}")

@@ -3,17 +3,16 @@
 from decimal import Decimal
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.clock import now as bank_now
 from actions.bank.errors import AmbiguousCard, BankError, DailyLimitExceeded
 from actions.bank.money import format_yuan, parse_amount
 from actions.bank.services import lookup, transfers
-from actions.common import bank_session, clear_request_slots, customer_id
-from actions.confirmation import ConfirmingFormValidator
+from actions.common import bank_session, customer_id
+from actions.confirmation import ConfirmingFormValidator, SubmitAfterConfirmation
 from actions.sources import SourceCardMixin
-from actions.verification import require_customer
 
 
 def check_daily_limit(session, customer: int, tail: str | None, amount: Decimal) -> None:
@@ -76,30 +75,18 @@ def transfer_summary(session, customer: int, tracker: Tracker) -> str:
             f"（{payee.bank}尾号{payee.account_tail}）转账{format_yuan(amount)}。确认转账吗？")
 
 
-class ActionSubmitTransfer(Action):
+class ActionSubmitTransfer(SubmitAfterConfirmation):
+    cancelled_text = "好的，本次转账已取消，资金没有转出。"
+    failed_suffix = "本次转账未成功，资金没有转出。"
+
     def name(self) -> str:
         return "action_submit_transfer"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
-        if tracker.get_slot("aborted"):
-            return clear_request_slots()
-        customer = require_customer(dispatcher, tracker)
-        if customer is None:
-            return clear_request_slots()
-        if not tracker.get_slot("confirm"):
-            dispatcher.utter_message(text="好的，本次转账已取消，资金没有转出。")
-            return clear_request_slots()
-        try:
-            with bank_session() as session:
-                receipt = transfers.transfer(session, customer, tracker.get_slot("recipient"),
-                                             tracker.get_slot("amount"),
-                                             tracker.get_slot("card_tail"), tracker.sender_id)
-        except BankError as error:
-            dispatcher.utter_message(text=f"{error.message}本次转账未成功，资金没有转出。")
-            return clear_request_slots()
-        dispatcher.utter_message(
-            text=f"转账成功！已向{receipt.recipient}转账{format_yuan(receipt.amount)}，"
-                 f"交易编号{receipt.number}。储蓄卡尾号{receipt.source_card_tail}"
-                 f"余额{format_yuan(receipt.balance_after)}，"
-                 f"今日还可转账{format_yuan(receipt.remaining_daily_limit)}。")
-        return clear_request_slots()
+    def execute(self, session, customer: int, tracker: Tracker) -> str:
+        receipt = transfers.transfer(session, customer, tracker.get_slot("recipient"),
+                                     tracker.get_slot("amount"), tracker.get_slot("card_tail"),
+                                     tracker.sender_id)
+        return (f"转账成功！已向{receipt.recipient}转账{format_yuan(receipt.amount)}，"
+                f"交易编号{receipt.number}。储蓄卡尾号{receipt.source_card_tail}"
+                f"余额{format_yuan(receipt.balance_after)}，"
+                f"今日还可转账{format_yuan(receipt.remaining_daily_limit)}。")

@@ -32,3 +32,19 @@ def bank_db_url(tmp_path, monkeypatch) -> str:
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     return manage.free_port()
+
+
+_SUMMARY_LINES: list = []
+
+
+@pytest.fixture(scope="session")
+def summary_line():
+    """Call with a line to have it printed in pytest's final summary (figures worth seeing)."""
+    return _SUMMARY_LINES.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _SUMMARY_LINES:
+        terminalreporter.section("measured figures")
+        for line in _SUMMARY_LINES:
+            terminalreporter.write_line(line)

@@ -3,7 +3,12 @@ from sqlalchemy import select
 
 from actions.bank.db import session_scope
 from actions.bank.models import Account, CreditLine, HandoffTicket
-from actions.cards import ActionSubmitCardLoss, ActionSubmitFraud, ValidateCardLossForm, ValidateFraudForm
+from actions.cards import (
+    ActionSubmitCardLoss,
+    ActionSubmitFraud,
+    ValidateCardLossForm,
+    ValidateFraudForm,
+)
 from actions.fallback import ActionClarify
 from actions.forms import ActionCancelForm
 from actions.handoff import ActionHandoff

@@ -28,18 +28,21 @@ def agent(trained_model):
     return load_interpreter(trained_model)
 
 
-def test_holdout_intent_accuracy(agent):
+def test_holdout_intent_accuracy(agent, summary_line):
     accuracy, errors = intent_accuracy(agent, DEFAULT_HOLDOUT)
+    summary_line(f"NLU holdout intent accuracy: {accuracy:.1%} ({len(errors)} errors, {DEFAULT_HOLDOUT.name})")
     report = "\n".join(str(error) for error in errors)
     print(f"\nholdout intent accuracy {accuracy:.3f}, {len(errors)} errors:\n{report}")
     assert accuracy >= MIN_HOLDOUT_ACCURACY, f"holdout accuracy {accuracy:.3f} < {MIN_HOLDOUT_ACCURACY}:\n{report}"
 
 
-def test_out_of_scope_false_acceptance(agent):
+def test_out_of_scope_false_acceptance(agent, summary_line):
     if not SMP_OOS_TSV.exists():
         pytest.skip(f"evaluation data not found at {SMP_OOS_TSV}; out-of-scope check skipped")
     threshold = fallback_threshold(DEFAULT_CONFIG)
     rate, count, accepted = out_of_scope_false_acceptance(agent, SMP_OOS_TSV, threshold)
+    summary_line(f"Out-of-scope false acceptance (SMP2019): {rate:.1%} ({len(accepted)}/{count}, "
+                 f"fallback threshold {threshold})")
     sample = "\n".join(f"{p.intent:<24} {p.confidence:.2f} {p.text}" for p in accepted[:40])
     print(f"\nout-of-scope false acceptance {rate:.3f} ({len(accepted)}/{count}, threshold {threshold})\n{sample}")
     assert rate <= MAX_OOS_FALSE_ACCEPTANCE, f"false acceptance {rate:.3f} > {MAX_OOS_FALSE_ACCEPTANCE}:\n{sample}"

@@ -5,9 +5,9 @@ import pytest
 
 pytest.importorskip("rasa")
 
+from rasa.nlu.constants import TOKENS_NAMES  # noqa: E402
 from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer  # noqa: E402
 from rasa.nlu.utils.spacy_utils import SpacyNLP  # noqa: E402
-from rasa.nlu.constants import TOKENS_NAMES  # noqa: E402
 from rasa.shared.nlu.constants import ENTITIES, TEXT  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402

@@ -7,7 +7,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from actions.bank.clock import today as bank_today
-from actions.bank.errors import AmbiguousCard, CardNotFound, InvalidAmount, InvalidDateRange
+from actions.bank.errors import (
+    AmbiguousCard,
+    CardNotFound,
+    InvalidAmount,
+    InvalidDateRange,
+)
 from actions.bank.models import Account, CreditLine, Transaction
 from actions.bank.money import card_tail, normalize_card_tail, to_decimal
 from actions.bank.services import lookup

@@ -3,8 +3,18 @@ from decimal import Decimal
 
 import pytest
 
-from actions.bank.errors import CardNotFound, InvalidAmount, InvalidDateRange, InvalidInput
-from actions.bank.services.accounts import balance_summary, find_card, list_accounts, transactions
+from actions.bank.errors import (
+    CardNotFound,
+    InvalidAmount,
+    InvalidDateRange,
+    InvalidInput,
+)
+from actions.bank.services.accounts import (
+    balance_summary,
+    find_card,
+    list_accounts,
+    transactions,
+)
 
 
 def test_list_accounts_and_summary(session, li):

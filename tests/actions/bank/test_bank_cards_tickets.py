@@ -1,7 +1,12 @@
 import pytest
 from sqlalchemy import select
 
-from actions.bank.errors import CardAlreadyFrozen, CardFrozen, CardNotFound, InvalidInput
+from actions.bank.errors import (
+    CardAlreadyFrozen,
+    CardFrozen,
+    CardNotFound,
+    InvalidInput,
+)
 from actions.bank.models import CreditLine
 from actions.bank.services import audit
 from actions.bank.services.accounts import find_card
