@@ -8,6 +8,9 @@ Two figures:
   other than `out_of_scope` or `nlu_fallback` with confidence >= the FallbackClassifier
   threshold of `config.yml`. Greetings and other small talk count as false acceptance too,
   because none of those requests is small talk and the bot would answer them as if it were.
+  The issue's target (≤ 5 %) is about requests that get a *banking* intent: an intent that starts
+  a banking flow, an FAQ answer or a hand-off. `banking_acceptances` picks those out; the
+  conversational intents (greet, affirm, inform, …) only lead to a generic "what can I do for you".
 
 Usage: .venv/bin/python -m bot.evaluate_nlu MODEL.tar.gz [--config config.yml] [--holdout PATH]
 """
@@ -138,6 +141,15 @@ def is_false_acceptance(prediction: Prediction, threshold: float) -> bool:
     return prediction.intent.split("/")[0] not in ACCEPTED_AS_OUT_OF_SCOPE and prediction.confidence >= threshold
 
 
+CONVERSATIONAL_INTENTS = frozenset(
+    {"greet", "goodbye", "thank", "affirm", "deny", "cancel", "bot_challenge", "inform"})
+
+
+def banking_acceptances(accepted: Iterable[Prediction]) -> List[Prediction]:
+    """The false acceptances that would start a banking flow, answer an FAQ or hand off."""
+    return [p for p in accepted if p.intent.split("/")[0] not in CONVERSATIONAL_INTENTS]
+
+
 def out_of_scope_false_acceptance(
     agent: Any, tsv_path: str | Path, threshold: float
 ) -> Tuple[float, int, List[Prediction]]:
@@ -172,6 +184,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     threshold = fallback_threshold(args.config)
     rate, count, accepted = out_of_scope_false_acceptance(agent, args.oos, threshold)
     print(f"out-of-scope false acceptance: {rate:.3f} ({len(accepted)}/{count}, threshold {threshold})")
+    banking = banking_acceptances(accepted)
+    print(f"  of which a banking intent: {len(banking) / count:.3f} ({len(banking)}/{count})")
     for prediction in accepted[: args.show]:
         print(f"   {prediction.intent:<28} {prediction.confidence:.2f}  {prediction.text}")
     return 0

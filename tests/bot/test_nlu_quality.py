@@ -10,6 +10,7 @@ from bot.evaluate_nlu import (
     DEFAULT_HOLDOUT,
     SMP_OOS_TSV,
     Prediction,
+    banking_acceptances,
     fallback_threshold,
     intent_accuracy,
     is_false_acceptance,
@@ -20,7 +21,8 @@ from bot.evaluate_nlu import (
 )
 
 MIN_HOLDOUT_ACCURACY = 0.90
-MAX_OOS_FALSE_ACCEPTANCE = 0.05
+MAX_OOS_BANKING_ACCEPTANCE = 0.05  # the issue's target: non-finance requests given a banking intent
+MAX_OOS_ANY_ACCEPTANCE = 0.08  # any intent but out_of_scope, small talk included: a regression guard
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +43,14 @@ def test_out_of_scope_false_acceptance(agent, summary_line):
         pytest.skip(f"evaluation data not found at {SMP_OOS_TSV}; out-of-scope check skipped")
     threshold = fallback_threshold(DEFAULT_CONFIG)
     rate, count, accepted = out_of_scope_false_acceptance(agent, SMP_OOS_TSV, threshold)
-    summary_line(f"Out-of-scope false acceptance (SMP2019): {rate:.1%} ({len(accepted)}/{count}, "
-                 f"fallback threshold {threshold})")
+    banking = banking_acceptances(accepted)
+    banking_rate = len(banking) / count
+    summary_line(f"Out-of-scope false acceptance (SMP2019, fallback threshold {threshold}): "
+                 f"banking intent {banking_rate:.1%} ({len(banking)}/{count}), "
+                 f"any intent {rate:.1%} ({len(accepted)}/{count})")
     sample = "\n".join(f"{p.intent:<24} {p.confidence:.2f} {p.text}" for p in accepted[:40])
-    print(f"\nout-of-scope false acceptance {rate:.3f} ({len(accepted)}/{count}, threshold {threshold})\n{sample}")
-    assert rate <= MAX_OOS_FALSE_ACCEPTANCE, f"false acceptance {rate:.3f} > {MAX_OOS_FALSE_ACCEPTANCE}:\n{sample}"
+    assert banking_rate <= MAX_OOS_BANKING_ACCEPTANCE, f"banking false acceptance {banking_rate:.3f}:\n{sample}"
+    assert rate <= MAX_OOS_ANY_ACCEPTANCE, f"false acceptance {rate:.3f}:\n{sample}"
 
 
 # The measuring code itself (no model needed).
@@ -90,3 +95,24 @@ def test_retrieval_intent_is_labelled_with_the_selected_topic():
         },
     }
     assert label_of(parse) == ("faq/card_replacement", 0.97)
+
+
+def test_training_data_holds_no_line_of_the_measurement_set():
+    """The SMP2019 requests measure out-of-scope handling; none of them may be trained on."""
+    if not SMP_OOS_TSV.exists():
+        pytest.skip(f"evaluation data not found at {SMP_OOS_TSV}")
+    import re
+
+    from bot.evaluate_nlu import REPO_ROOT, load_labelled_examples
+
+    squash = lambda text: re.sub(r"[\s,.!?，。！？、啊呢吧]", "", text)
+    measured = {squash(text) for text in read_oos_texts(SMP_OOS_TSV)}
+    trained = [text for path in sorted((REPO_ROOT / "bot" / "data" / "nlu").glob("*.yml"))
+               for text, _label in load_labelled_examples(path)]
+    assert [text for text in trained if squash(text) in measured] == []
+
+
+def test_banking_acceptances_leave_out_small_talk():
+    predictions = [Prediction("a", "inform", 0.9), Prediction("b", "query_bill", 0.9),
+                   Prediction("c", "faq/service_hours", 0.9), Prediction("d", "greet", 0.9)]
+    assert [p.text for p in banking_acceptances(predictions)] == ["b", "c"]
