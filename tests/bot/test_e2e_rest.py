@@ -60,7 +60,7 @@ def latest_code(url: str) -> str:
 def test_verify_then_bill_then_repay_over_rest(servers, bank_db_url):
     before = snapshot(bank_db_url)
 
-    reply = say(servers, "你好，我想查一下信用卡账单")
+    reply = say(servers, "我想查一下信用卡账单")
     assert "手机号" in reply and "¥" not in reply  # no account data before verification
     reply = say(servers, "13800138000")
     assert "138****8000" in reply and "13800138000" not in reply
