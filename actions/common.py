@@ -46,7 +46,3 @@ def clear_request_slots() -> list[SlotSet]:
 
 def button(title: str, payload: str) -> dict[str, str]:
     return {"title": title, "payload": payload}
-
-
-def entities_in_latest_message(tracker: Tracker) -> set[str]:
-    return {e.get("entity") for e in tracker.latest_message.get("entities", [])}
