@@ -4,7 +4,16 @@ from pathlib import Path
 
 import pytest
 
+from actions.bank.clock import today
 from bot import manage
+from tests.database_backends import (
+    BACKENDS,
+    drop_postgres_database,
+    fresh_copy,
+    postgres_admin_url,
+    postgres_url,
+    seeded_template,
+)
 
 
 @pytest.fixture(scope="session")
@@ -17,15 +26,32 @@ def trained_model() -> Path:
     return manage.train()
 
 
-@pytest.fixture
-def bank_db_url(tmp_path, monkeypatch) -> str:
-    """A fresh, seeded SQLite bank database; also exported as BANK_DATABASE_URL."""
-    from actions.bank.db import init_db
+@pytest.fixture(scope="session")
+def day():
+    """The seeding day, fixed for the whole run so that it can't change at midnight."""
+    return today()
 
-    url = f"sqlite:///{tmp_path / 'bank.db'}"
-    init_db(url)
-    monkeypatch.setenv("BANK_DATABASE_URL", url)
-    return url
+
+@pytest.fixture(scope="session", params=BACKENDS if postgres_admin_url() else BACKENDS[:1])
+def database_backend(request) -> str:
+    """sqlite, and also postgresql when TEST_POSTGRES_URL names a server."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def bank_template(database_backend, day, tmp_path_factory):
+    template = seeded_template(database_backend, tmp_path_factory.mktemp("template"), day)
+    yield template
+    if database_backend == "postgresql":
+        drop_postgres_database(postgres_url(template))
+
+
+@pytest.fixture
+def bank_db_url(database_backend, bank_template, tmp_path, monkeypatch):
+    """A private copy of the seeded demo bank; also exported as BANK_DATABASE_URL."""
+    with fresh_copy(database_backend, bank_template, tmp_path) as url:
+        monkeypatch.setenv("BANK_DATABASE_URL", url)
+        yield url
 
 
 @pytest.fixture

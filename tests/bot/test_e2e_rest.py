@@ -9,19 +9,27 @@ import urllib.request
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from actions.bank.db import session_scope
 from actions.bank.models import Account, AuditLog, Bill, CreditLine, Transaction
 from actions.bank.services import identity
 from bot import manage
+from tests.database_backends import empty_database
 
 pytestmark = pytest.mark.timeout(900, func_only=True)
 
 
 @pytest.fixture
-def servers(trained_model, bank_db_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+def tracker_store_url(database_backend, tmp_path, monkeypatch):
+    """Rasa's SQL tracker store on the same backend as the bank (SQLite or PostgreSQL)."""
+    with empty_database(database_backend, tmp_path, "tracker") as url:
+        monkeypatch.setenv("TRACKER_STORE_URL", url)
+        yield url
+
+
+@pytest.fixture
+def servers(trained_model, bank_db_url, tracker_store_url, tmp_path):
     action_port, rasa_port = manage.free_port(), manage.free_port()
     endpoints = manage.write_endpoints(tmp_path / "endpoints.yml", manage.action_url_for(action_port))
     with manage.ProcessGroup() as group:
@@ -57,7 +65,17 @@ def latest_code(url: str) -> str:
         return identity.latest_otp(session, "13800138000").code
 
 
-def test_verify_then_bill_then_repay_over_rest(servers, bank_db_url):
+def stored_events(tracker_url: str, sender: str) -> int:
+    engine = create_engine(tracker_url, future=True)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(
+                text("SELECT count(*) FROM events WHERE sender_id = :sender"), {"sender": sender})
+    finally:
+        engine.dispose()
+
+
+def test_verify_then_bill_then_repay_over_rest(servers, bank_db_url, tracker_store_url):
     before = snapshot(bank_db_url)
 
     reply = say(servers, "我想查一下信用卡账单")
@@ -81,3 +99,4 @@ def test_verify_then_bill_then_repay_over_rest(servers, bank_db_url):
     assert after["available"] == before["available"] + Decimal("865.00")
     assert after["transactions"] == before["transactions"] + 2
     assert after["audit"] == before["audit"] + ["repay"]
+    assert stored_events(tracker_store_url, "e2e-customer") > 20  # the conversation is in the SQL store

@@ -1,19 +1,10 @@
-import shutil
 from datetime import datetime, time
 
 import pytest
 from sqlalchemy import func, select
 
-from actions.bank.clock import today
-from actions.bank.db import get_engine, session_scope
-from actions.bank.models import Base, Customer
-from actions.bank.seed import seed_demo_data
-
-
-@pytest.fixture(scope="session")
-def day():
-    """The seeding day, fixed for the whole run so that it can't change at midnight."""
-    return today()
+from actions.bank.db import session_scope
+from actions.bank.models import Customer
 
 
 @pytest.fixture
@@ -21,23 +12,10 @@ def noon(day):
     return datetime.combine(day, time(12, 0))
 
 
-@pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory, day):
-    path = tmp_path_factory.mktemp("template") / "bank.db"
-    url = f"sqlite:///{path}"
-    Base.metadata.create_all(get_engine(url))
-    with session_scope(url) as session:
-        seed_demo_data(session, today=day)
-    get_engine(url).dispose()
-    return path
-
-
 @pytest.fixture
-def db_url(tmp_path, seeded_template):
-    """A fresh copy of the seeded demo database for each test (copying is much faster than seeding)."""
-    path = tmp_path / "bank.db"
-    shutil.copyfile(seeded_template, path)
-    return f"sqlite:///{path}"
+def db_url(bank_db_url):
+    """A private copy of the seeded demo bank (SQLite, and PostgreSQL when offered)."""
+    return bank_db_url
 
 
 @pytest.fixture
