@@ -16,7 +16,8 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 	  "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { echo "$$c"; break; }; \
 	done
 
-.PHONY: help setup system-packages train chat serve actions test validate bench outbox clean distclean
+.PHONY: help setup system-packages train chat serve actions test validate bench outbox clean distclean \
+	faq-validate faq-import faq-export faq-generate faq-reload faq-eval
 
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
@@ -28,6 +29,11 @@ help:
 	@echo "make validate   rasa data validate --fail-on-warnings"
 	@echo "make bench      python -m bot.bench"
 	@echo "make outbox     demo SMS outbox (where one-time codes appear)"
+	@echo "make faq-validate [FILE=…]  check the FAQ source (or a .yml/.csv/.xlsx file)"
+	@echo "make faq-import FILE=…      validate a .xlsx/.csv sheet and make it the FAQ source"
+	@echo "make faq-export FILE=…      write the FAQ source as .xlsx or .csv"
+	@echo "make faq-reload             train if needed and load the model into the running server"
+	@echo "make faq-eval FAQ=… QUERIES=…  top-1/top-3 on a bq_faq_dev-style benchmark"
 	@echo "make clean      remove models, var/, caches (keeps .venv); distclean also removes .venv"
 
 $(INSTALLED): requirements.lock
@@ -63,7 +69,7 @@ system-packages:
 setup: $(INSTALLED) system-packages
 	$(PY) -m bot.manage setup
 
-train: setup
+train: setup faq-generate
 	$(PY) -m bot.manage train
 
 chat: setup
@@ -86,6 +92,28 @@ bench: setup
 
 outbox: $(INSTALLED)
 	$(PY) -m actions.bank outbox
+
+# Staff-owned FAQ (bot/faq/faqs.yml); see README "Editing the FAQ".
+faq-validate: $(INSTALLED)
+	$(PY) -m bot.faq validate $(FILE)
+
+faq-import: $(INSTALLED)
+	@test -n "$(FILE)" || { echo "usage: make faq-import FILE=faq.xlsx (or .csv)" >&2; exit 2; }
+	$(PY) -m bot.faq import "$(FILE)"
+
+faq-export: $(INSTALLED)
+	@test -n "$(FILE)" || { echo "usage: make faq-export FILE=faq.xlsx (or .csv)" >&2; exit 2; }
+	$(PY) -m bot.faq export "$(FILE)"
+
+faq-generate: $(INSTALLED)
+	$(PY) -m bot.faq generate
+
+faq-reload: setup faq-generate
+	$(PY) -m bot.faq reload
+
+faq-eval: setup
+	@test -n "$(FAQ)" -a -n "$(QUERIES)" || { echo "usage: make faq-eval FAQ=faq.json QUERIES=queries.jsonl" >&2; exit 2; }
+	$(PY) -m bot.faq eval "$(FAQ)" "$(QUERIES)"
 
 clean:
 	rm -rf models var .rasa .pytest_cache results

@@ -1,0 +1,90 @@
+"""Staff commands for the FAQ (the Makefile's faq-* targets call these).
+
+    python -m bot.faq validate [FILE]        check the source (or any .yml/.csv/.xlsx)
+    python -m bot.faq import FILE            validate a sheet, then make it the source
+    python -m bot.faq export FILE            write the source as .csv or .xlsx
+    python -m bot.faq generate               regenerate the Rasa data from the source
+    python -m bot.faq reload                 load the newest model into the running server
+    python -m bot.faq eval FAQ QUERIES       accuracy on a bq_faq_dev-style benchmark
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.faq import checks, entries, rasa_data, sheets
+
+
+def read_any(path: Path) -> list[entries.Faq]:
+    if not path.exists():
+        raise entries.FaqFormatError(f"{path}: no such file")
+    if path.suffix.lower() in (".yml", ".yaml"):
+        return entries.load(path)
+    return sheets.read(path)
+
+
+def report(path: Path, faqs: list[entries.Faq]) -> bool:
+    found = checks.problems(faqs)
+    for problem in found:
+        print(f"error: {problem}", file=sys.stderr)
+    if found:
+        print(f"{entries.shown(path)}: {len(found)} problem(s); nothing was changed", file=sys.stderr)
+        return False
+    enabled = [f for f in faqs if f.enabled]
+    print(f"{entries.shown(path)}: {len(faqs)} FAQs ({len(enabled)} enabled), "
+          f"{sum(len(f.questions) for f in faqs)} phrasings: OK")
+    return True
+
+
+def cmd_validate(args) -> int:
+    path = Path(args.file) if args.file else entries.SOURCE
+    return 0 if report(path, read_any(path)) else 1
+
+
+def cmd_import(args) -> int:
+    path = Path(args.file)
+    faqs = read_any(path)
+    if not report(path, faqs):
+        return 1
+    entries.dump(faqs)
+    rasa_data.write(faqs)
+    print(f"wrote {entries.shown(entries.SOURCE)} and the generated Rasa data; "
+          "next: make train && make faq-reload")
+    return 0
+
+
+def cmd_export(args) -> int:
+    faqs = entries.load()
+    sheets.write(faqs, Path(args.file))
+    print(f"wrote {len(faqs)} FAQs to {args.file}")
+    return 0
+
+
+def cmd_generate(_args) -> int:
+    faqs = entries.load()
+    if not report(entries.SOURCE, faqs):
+        return 1
+    rasa_data.write(faqs)
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.faq", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("validate").add_argument("file", nargs="?")
+    commands.add_parser("import").add_argument("file")
+    commands.add_parser("export").add_argument("file")
+    commands.add_parser("generate")
+    args = parser.parse_args(argv)
+    handler = {"validate": cmd_validate, "import": cmd_import, "export": cmd_export,
+               "generate": cmd_generate}[args.command]
+    try:
+        return handler(args)
+    except entries.FaqFormatError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

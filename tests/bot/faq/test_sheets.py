@@ -1,0 +1,73 @@
+"""`make faq-export` / `make faq-import`: XLSX and CSV round trips without loss."""
+
+import csv
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.faq import entries, rasa_data, sheets
+from bot.faq.__main__ import main
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_export_then_import_round_trips_the_source(sandbox, suffix, capsys):
+    before_text = entries.SOURCE.read_text(encoding="utf-8")
+    before = entries.load()
+    sheet = sandbox / f"faq{suffix}"
+    assert main(["export", str(sheet)]) == 0
+    assert sheets.read(sheet) == before
+    assert main(["import", str(sheet)]) == 0, capsys.readouterr().err
+    assert entries.load() == before
+    assert entries.SOURCE.read_text(encoding="utf-8") == before_text
+
+
+def test_xlsx_has_one_row_per_faq_with_phrasings_one_per_line(sandbox):
+    sheet = sandbox / "faq.xlsx"
+    main(["export", str(sheet)])
+    rows = list(load_workbook(sheet).active.iter_rows(values_only=True))
+    first = entries.load()[0]
+    assert rows[0] == entries.FIELDS
+    assert rows[1][0] == first.id and rows[1][2].splitlines() == list(first.questions)
+    assert len(rows) == len(entries.load()) + 1
+
+
+def test_an_edited_sheet_becomes_the_source_and_the_rasa_data(sandbox, capsys):
+    sheet = sandbox / "faq.csv"
+    main(["export", str(sheet)])
+    with sheet.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows.append(["card_annual_fee_demo", "银行卡与支付", "信用卡年费多少\n年费怎么免\n年费能退吗\n"
+                 "为什么扣了年费\n 信用卡 要交 年费 吗 ", "刷卡满6次免次年年费。", "刷卡满六次免次年年费。", "是"])
+    rows[1][5] = "否"  # staff switch an FAQ off
+    with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+    assert main(["import", str(sheet)]) == 0, capsys.readouterr().err
+    faqs = entries.load()
+    added = next(f for f in faqs if f.id == "card_annual_fee_demo")
+    assert added.questions[-1] == "信用卡 要交 年费 吗" and added.answer_voice == "刷卡满六次免次年年费。"
+    assert faqs[0].enabled is False
+    nlu = rasa_data.NLU_FILE.read_text(encoding="utf-8")
+    domain = rasa_data.DOMAIN_FILE.read_text(encoding="utf-8")
+    assert "faq/card_annual_fee_demo" in nlu and f"faq/{faqs[0].id}\n" not in nlu
+    assert "utter_faq/card_annual_fee_demo" in domain and "channel: voice" in domain
+
+
+def test_a_bad_sheet_changes_nothing(sandbox, capsys):
+    before = entries.SOURCE.read_text(encoding="utf-8")
+    sheet = sandbox / "faq.xlsx"
+    main(["export", str(sheet)])
+    book = load_workbook(sheet)
+    book.active["D3"] = ""  # an answer deleted by mistake
+    book.save(sheet)
+    assert main(["import", str(sheet)]) == 1
+    assert f"{sheet} row 3" in capsys.readouterr().err
+    assert entries.SOURCE.read_text(encoding="utf-8") == before
+    assert not rasa_data.NLU_FILE.exists()
+
+
+def test_a_sheet_without_the_needed_columns_is_refused(sandbox, capsys):
+    sheet = sandbox / "faq.csv"
+    sheet.write_text("编号,问题\nx,y\n", encoding="utf-8")
+    assert main(["import", str(sheet)]) == 1
+    assert "row 1: missing column(s) id, category, questions, answer, enabled" in capsys.readouterr().err
