@@ -36,7 +36,7 @@ help:
 	@echo "make faq-eval FAQ=… QUERIES=…  top-1/top-3 on a bq_faq_dev-style benchmark"
 	@echo "make clean      remove models, var/, caches (keeps .venv); distclean also removes .venv"
 
-$(INSTALLED): requirements.lock
+$(INSTALLED): requirements.lock requirements-nodeps.lock
 	@py="$$($(FIND_PYTHON))"; \
 	if [ -z "$$py" ]; then \
 	  echo "error: Python 3.10 not found (Rasa 3.6 needs 3.10)." >&2; \
@@ -48,6 +48,7 @@ $(INSTALLED): requirements.lock
 	fi; \
 	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV); fi
 	$(PY) -m pip install --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --disable-pip-version-check --no-deps -r requirements-nodeps.lock
 	@touch $@
 
 # Needed by the voice features only: never fail the text assistant over them.

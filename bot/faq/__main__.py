@@ -10,9 +10,11 @@
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from bot.faq import checks, entries, rasa_data, sheets
+from bot.manage import ManageError
 
 
 def read_any(path: Path) -> list[entries.Faq]:
@@ -68,6 +70,26 @@ def cmd_generate(_args) -> int:
     return 0
 
 
+def cmd_reload(_args) -> int:
+    from bot import manage
+    from bot.faq import reload
+
+    started = time.monotonic()
+    reload.api_token()  # fail before a long training, not after it
+    model = manage.train()  # no-op when the model for the current sources exists
+    reload.load_model(model)
+    print(f"the running server now uses {model.name} (FAQ source {entries.shown(entries.SOURCE)}); "
+          f"{time.monotonic() - started:.0f} s")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from bot.faq import evaluate
+
+    evaluate.run(Path(args.faq), Path(args.queries), Path(args.config))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.faq", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -76,12 +98,18 @@ def main(argv=None) -> int:
     commands.add_parser("import").add_argument("file")
     commands.add_parser("export").add_argument("file")
     commands.add_parser("generate")
+    commands.add_parser("reload")
+    evaluation = commands.add_parser("eval")
+    evaluation.add_argument("faq")
+    evaluation.add_argument("queries")
+    evaluation.add_argument("--config", default=str(entries.REPO_ROOT / "config.yml"),
+                            help="Rasa config whose NLU pipeline is evaluated (default: config.yml)")
     args = parser.parse_args(argv)
     handler = {"validate": cmd_validate, "import": cmd_import, "export": cmd_export,
-               "generate": cmd_generate}[args.command]
+               "generate": cmd_generate, "reload": cmd_reload, "eval": cmd_eval}[args.command]
     try:
         return handler(args)
-    except entries.FaqFormatError as error:
+    except (entries.FaqFormatError, ManageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

@@ -20,12 +20,17 @@ def server_url() -> str:
     return f"http://{HOST}:{port_from_env('RASA_PORT', DEFAULT_RASA_PORT)}"
 
 
-def load_model(model: Path, base_url: str | None = None, token: str | None = None) -> None:
-    token = token or os.environ.get("RASA_TOKEN")
+def api_token() -> str:
+    token = os.environ.get("RASA_TOKEN")
     if not token:
         raise ManageError("RASA_TOKEN is not set: the running server must have been started with "
                           "RASA_TOKEN=… make serve (its HTTP API is off otherwise), and this command "
                           "needs the same token")
+    return token
+
+
+def load_model(model: Path, base_url: str | None = None, token: str | None = None) -> None:
+    token = token or api_token()
     base_url = base_url or server_url()
     query = urllib.parse.urlencode({"token": token})
     body = json.dumps({"model_file": str(model.resolve())}).encode()

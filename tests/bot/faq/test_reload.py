@@ -1,0 +1,94 @@
+"""`make faq-reload`: a running server takes a model with a new FAQ without a restart.
+
+A conversation begun before the reload (identity check half done) goes on after it,
+and the new FAQ is answered. The second model is trained from a copy of the project
+with one FAQ added and the epochs cut to a third, to keep the suite short.
+"""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from bot import manage
+from bot.faq import entries, rasa_data, reload
+from bot.faq.entries import Faq
+from tests.bot.test_e2e_rest import latest_code, say
+
+pytestmark = pytest.mark.timeout(1800, func_only=True)
+
+TOKEN = "reload-test-token"
+NEW_FAQ = Faq(
+    id="pay_ecny_wallet", category="银行卡与支付",
+    questions=("数字人民币钱包能绑你们的卡吗", "怎么开通数字人民币", "数币钱包可以充值吗", "数字人民币和微信支付有啥区别",
+               "e-cny 支持吗", "数字 人民币 钱包 在哪开", "你们支持数字人民币付款吗"),
+    answer="支持数字人民币：在App“我的-数字人民币”中开通钱包并绑定本行储蓄卡，即可充钱包和付款。",
+    answer_voice="支持数字人民币，在App里开通钱包并绑定储蓄卡就能用。")
+HELD_OUT_QUESTION = "我想用数字人民币，要怎么开钱包"
+
+
+def scaled_config(fraction: float) -> dict:
+    config = yaml.safe_load((entries.REPO_ROOT / "config.yml").read_text(encoding="utf-8"))
+    for component in config["pipeline"] + config["policies"]:
+        if "epochs" in component:
+            component["epochs"] = max(1, int(component["epochs"] * fraction))
+    return config
+
+
+@pytest.fixture(scope="module")
+def model_with_new_faq(tmp_path_factory):
+    project = tmp_path_factory.mktemp("project")
+    shutil.copytree(entries.REPO_ROOT / "bot" / "domain", project / "domain")
+    shutil.copytree(entries.REPO_ROOT / "bot" / "data", project / "data")
+    faqs = entries.load() + [NEW_FAQ]
+    (project / "data" / "nlu" / "faq.yml").write_text(rasa_data.nlu_yaml(faqs), encoding="utf-8")
+    (project / "domain" / "faq.yml").write_text(rasa_data.domain_yaml(faqs), encoding="utf-8")
+    (project / "config.yml").write_text(yaml.safe_dump(scaled_config(1 / 3)), encoding="utf-8")
+    manage.ensure_spacy(entries.REPO_ROOT)
+    subprocess.run([sys.executable, "-m", "rasa", "train", "--config", str(project / "config.yml"),
+                    "--domain", str(project / "domain"), "--data", str(project / "data"),
+                    "--out", str(project / "models"), "--fixed-model-name", "with-new-faq"],
+                   cwd=entries.REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
+    return project / "models" / "with-new-faq.tar.gz"
+
+
+@pytest.fixture
+def server(trained_model, model_with_new_faq, bank_db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    action_port, rasa_port = manage.free_port(), manage.free_port()
+    endpoints = manage.write_endpoints(tmp_path / "endpoints.yml", manage.action_url_for(action_port))
+    with manage.ProcessGroup() as group:
+        manage.start_action_server(group, action_port)
+        rasa = group.start(manage.rasa_run_cmd(trained_model, endpoints, rasa_port, TOKEN))
+        base = f"http://{manage.HOST}:{rasa_port}"
+        manage.wait_until_up(f"{base}/webhooks/rest/", rasa, "Rasa server")
+        yield base
+
+
+def test_reload_keeps_the_conversation_and_answers_the_new_faq(server, model_with_new_faq, bank_db_url,
+                                                               trained_model):
+    webhook = f"{server}/webhooks/rest/webhook"
+    assert NEW_FAQ.answer not in say(webhook, HELD_OUT_QUESTION, sender="before-only")
+    assert "手机号" in say(webhook, "帮我查一下余额", sender="caller")
+    assert "验证码" in say(webhook, "13800138000", sender="caller")
+    assert reload.loaded_model(server, TOKEN) == trained_model.name
+    assert_bad_reloads_are_refused_clearly(server, model_with_new_faq)
+
+    reload.load_model(model_with_new_faq, server, TOKEN)
+
+    assert reload.loaded_model(server, TOKEN) == model_with_new_faq.name
+    reply = say(webhook, latest_code(bank_db_url), sender="caller")  # the form started before the reload
+    assert "验证成功" in reply and "¥" in reply
+    assert NEW_FAQ.answer in say(webhook, HELD_OUT_QUESTION, sender="caller")
+
+
+def assert_bad_reloads_are_refused_clearly(server, model):
+    with pytest.raises(manage.ManageError, match="refused RASA_TOKEN"):
+        reload.load_model(model, server, "wrong-token")
+    with pytest.raises(manage.ManageError, match="could not load"):
+        reload.load_model(model.with_name("missing.tar.gz"), server, TOKEN)
+    with pytest.raises(manage.ManageError, match="no Rasa server"):
+        reload.load_model(model, f"http://{manage.HOST}:{manage.free_port()}", TOKEN)
+    assert reload.loaded_model(server, TOKEN) != model.name
