@@ -17,7 +17,7 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 	done
 
 .PHONY: help setup system-packages train chat serve actions test validate bench outbox clean distclean \
-	faq-validate faq-import faq-export faq-generate faq-reload faq-eval
+	faq-validate faq-import faq-export faq-generate faq-reload faq-eval bench-faq
 
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
@@ -28,6 +28,7 @@ help:
 	@echo "make actions    action server only"
 	@echo "make validate   rasa data validate --fail-on-warnings"
 	@echo "make bench      python -m bot.bench"
+	@echo "make bench-faq  time the staff loop: sheet import → train → reload → new FAQ answered"
 	@echo "make outbox     demo SMS outbox (where one-time codes appear)"
 	@echo "make faq-validate [FILE=…]  check the FAQ source (or a .yml/.csv/.xlsx file)"
 	@echo "make faq-import FILE=…      validate a .xlsx/.csv sheet and make it the FAQ source"
@@ -111,6 +112,9 @@ faq-generate: $(INSTALLED)
 
 faq-reload: setup faq-generate
 	$(PY) -m bot.faq reload
+
+bench-faq: setup
+	$(PY) -m bot.faq.bench_loop
 
 faq-eval: setup
 	@test -n "$(FAQ)" -a -n "$(QUERIES)" || { echo "usage: make faq-eval FAQ=faq.json QUERIES=queries.jsonl" >&2; exit 2; }

@@ -1,0 +1,82 @@
+"""Benchmark of the staff loop (`make bench-faq`): from importing an edited sheet to the
+running bot answering the new FAQ.
+
+Starts the servers with the current model (training first if needed, not timed), exports
+the FAQ to a sheet, adds one FAQ to it, then times: faq-import, train, faq-reload, and
+the first REST reply that gives the new answer. The FAQ source and generated files are
+restored afterwards.
+"""
+
+import csv
+import json
+import os
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bot import manage
+from bot.faq import entries, rasa_data, reload
+from bot.faq.__main__ import main as faq_command
+
+NEW_ROW = ["pay_ecny_wallet", "银行卡与支付",
+           "数字人民币钱包能绑你们的卡吗\n怎么开通数字人民币\n数币钱包可以充值吗\n数字人民币和微信支付有啥区别\n"
+           "e-cny 支持吗\n数字 人民币 钱包 在哪开\n你们支持数字人民币付款吗",
+           "支持数字人民币：在App“我的-数字人民币”中开通钱包并绑定本行储蓄卡，即可充钱包和付款。",
+           "支持数字人民币，在App里开通钱包并绑定储蓄卡就能用。", "是"]
+QUESTION = "我想用数字人民币，要怎么开钱包"
+
+
+def ask(webhook: str, text: str) -> str:
+    body = json.dumps({"sender": "bench-faq", "message": text}).encode()
+    request = urllib.request.Request(webhook, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return "\n".join(m.get("text", "") for m in json.load(response))
+
+
+def edited_sheet(directory: Path) -> Path:
+    sheet = directory / "faq.csv"
+    faq_command(["export", str(sheet)])
+    with sheet.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows + [NEW_ROW])
+    return sheet
+
+
+def timed_loop(base: str, sheet: Path) -> dict:
+    marks, started = {}, time.monotonic()
+    assert faq_command(["import", str(sheet)]) == 0
+    marks["import"] = time.monotonic() - started
+    model = manage.train()
+    marks["train"] = time.monotonic() - started
+    reload.load_model(model, base)
+    marks["reload"] = time.monotonic() - started
+    if NEW_ROW[3] not in ask(f"{base}/webhooks/rest/webhook", QUESTION):
+        raise SystemExit("the reloaded bot did not answer the new FAQ")
+    marks["answered"] = time.monotonic() - started
+    return marks
+
+
+def main() -> None:
+    saved = {path: path.read_bytes() for path in (entries.SOURCE, rasa_data.NLU_FILE, rasa_data.DOMAIN_FILE)}
+    token = os.environ.setdefault("RASA_TOKEN", "bench-faq")
+    model = manage.train()
+    with tempfile.TemporaryDirectory() as tmp, manage.ProcessGroup() as group:
+        action_port, rasa_port = manage.free_port(), manage.free_port()
+        endpoints = manage.write_endpoints(Path(tmp) / "endpoints.yml", manage.action_url_for(action_port))
+        manage.start_action_server(group, action_port)
+        rasa = group.start(manage.rasa_run_cmd(model, endpoints, rasa_port, token))
+        base = f"http://{manage.HOST}:{rasa_port}"
+        manage.wait_until_up(f"{base}/webhooks/rest/", rasa, "Rasa server")
+        try:
+            marks = timed_loop(base, edited_sheet(Path(tmp)))
+        finally:
+            for path, content in saved.items():
+                path.write_bytes(content)
+    steps = ", ".join(f"{name} at {seconds:.0f} s" for name, seconds in marks.items())
+    print(f"staff loop: new FAQ answered {marks['answered']:.0f} s after faq-import ({steps})")
+
+
+if __name__ == "__main__":
+    main()
