@@ -2,7 +2,7 @@
 
 Two figures:
 - intent accuracy on the held-out set `tests/nlu_holdout.yml` (never used for training);
-  a `faq/<topic>` example only counts as correct when the ResponseSelector picks that topic;
+  a `faq/<topic>` example only counts as correct when the FAQ selector picks that topic;
 - out-of-scope false acceptance on the SMP2019 non-finance requests (evaluation data that lives
   outside the repository): a request is falsely accepted when the model gives it any intent
   other than `out_of_scope` or `nlu_fallback` with confidence >= the FallbackClassifier

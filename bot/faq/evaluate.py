@@ -73,7 +73,7 @@ def train(directory: Path) -> Path:
 
 
 def ranked_ids(model: Path, texts: list[str]) -> list[list[str]]:
-    """FAQ ids best first for each text, from the ResponseSelector ranking."""
+    """FAQ ids best first for each text, from the `response_selector` ranking."""
     from bot.evaluate_nlu import load_interpreter
 
     agent = load_interpreter(model)

@@ -2,7 +2,7 @@
 
 A conversation begun before the reload (identity check half done) goes on after it,
 and the new FAQ is answered. The second model is trained from a copy of the project
-with one FAQ added and the epochs cut to a third, to keep the suite short.
+with one FAQ added and the epochs cut to a fifth, to keep the suite short.
 """
 
 import shutil
@@ -45,7 +45,7 @@ def model_with_new_faq(tmp_path_factory):
     faqs = entries.load() + [NEW_FAQ]
     (project / "data" / "nlu" / "faq.yml").write_text(rasa_data.nlu_yaml(faqs), encoding="utf-8")
     (project / "domain" / "faq.yml").write_text(rasa_data.domain_yaml(faqs), encoding="utf-8")
-    (project / "config.yml").write_text(yaml.safe_dump(scaled_config(1 / 3)), encoding="utf-8")
+    (project / "config.yml").write_text(yaml.safe_dump(scaled_config(1 / 5)), encoding="utf-8")
     manage.ensure_spacy(entries.REPO_ROOT)
     subprocess.run([sys.executable, "-m", "rasa", "train", "--config", str(project / "config.yml"),
                     "--domain", str(project / "domain"), "--data", str(project / "data"),
