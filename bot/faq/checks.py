@@ -66,9 +66,10 @@ def entry_problems(faq: Faq) -> list[str]:
         reasons.append(f"only {len(faq.questions)} phrasing(s); at least {MIN_QUESTIONS} are needed")
     seen = set()
     for question in faq.questions:
-        if question_key(question) in seen:
+        key = question_key(question)
+        if key in seen:
             reasons.append(f"phrasing {question!r} is listed twice")
-        seen.add(question_key(question))
+        seen.add(key)
     if not faq.answer:
         reasons.append("answer is empty")
     if len(faq.answer_voice) > MAX_VOICE_CHARS:
@@ -88,10 +89,11 @@ def problems(faqs: list[Faq], tasks: dict[str, str] | None = None) -> list[Probl
     for faq in faqs:
         by_id[faq.id].append(faq)
         for question in faq.questions:
-            owners[question_key(question)].append((faq, question))
-            if question_key(question) in tasks:
+            key = question_key(question)
+            owners[key].append((faq, question))
+            if key in tasks:
                 found.append(Problem(faq.origin, faq.id, f"phrasing {question!r} is a training example "
-                                     f"of the task intent {tasks[question_key(question)]}"))
+                                     f"of the task intent {tasks[key]}"))
     for faq_id, same in by_id.items():
         for faq in same[1:]:
             found.append(Problem(faq.origin, faq_id, f"duplicate id (first at {same[0].origin})"))

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.faq.entries import REPO_ROOT, FaqFormatError
-from bot.faq.rasa_data import _dump
+from bot.faq import rasa_data
+from bot.faq.entries import REPO_ROOT, Faq, FaqFormatError
 
 NOT_FOR_FAQ_ONLY_DATA = {"DIETClassifier", "FallbackClassifier"}
 
@@ -55,13 +55,12 @@ def faq_pipeline_config(config_path: Path = REPO_ROOT / "config.yml") -> dict:
 
 
 def write_project(benchmark: Benchmark, directory: Path, config_path: Path) -> None:
-    nlu = [{"intent": f"faq/{faq_id}", "examples": "".join(f"- {q}\n" for q in questions)}
-           for faq_id, questions in benchmark.faqs.items()]
-    responses = {f"utter_faq/{faq_id}": [{"text": faq_id}] for faq_id in benchmark.faqs}
-    (directory / "nlu.yml").write_text(_dump({"version": "3.1", "nlu": nlu}), encoding="utf-8")
-    (directory / "domain.yml").write_text(
-        _dump({"version": "3.1", "intents": ["faq"], "responses": responses}), encoding="utf-8")
-    (directory / "config.yml").write_text(_dump(faq_pipeline_config(config_path)), encoding="utf-8")
+    faqs = [Faq(faq_id, "benchmark", tuple(questions), answer=faq_id)
+            for faq_id, questions in benchmark.faqs.items()]
+    (directory / "nlu.yml").write_text(rasa_data.nlu_yaml(faqs, directory), encoding="utf-8")
+    (directory / "domain.yml").write_text(rasa_data.domain_yaml(faqs, directory), encoding="utf-8")
+    (directory / "config.yml").write_text(rasa_data.dump_yaml(faq_pipeline_config(config_path)),
+                                          encoding="utf-8")
 
 
 def train(directory: Path) -> Path:

@@ -34,7 +34,7 @@ def _represent_str(dumper, value: str):
 _LiteralDumper.add_representer(str, _represent_str)
 
 
-def _dump(data: dict) -> str:
+def dump_yaml(data: dict) -> str:
     return yaml.dump(data, Dumper=_LiteralDumper, allow_unicode=True, sort_keys=False, width=1000)
 
 
@@ -44,7 +44,7 @@ def nlu_yaml(faqs: list[Faq], source: Path | None = None) -> str:
         if faq.enabled:
             examples = "".join(f"- {q}\n" for q in faq.questions)
             items.append({"intent": f"faq/{faq.id}", "examples": examples})
-    return banner(source) + _dump({"version": "3.1", "nlu": items})
+    return banner(source) + dump_yaml({"version": "3.1", "nlu": items})
 
 
 def domain_yaml(faqs: list[Faq], source: Path | None = None) -> str:
@@ -55,7 +55,7 @@ def domain_yaml(faqs: list[Faq], source: Path | None = None) -> str:
             if faq.answer_voice:
                 variants.append({"text": faq.answer_voice, "channel": VOICE_CHANNEL})
             responses[f"utter_faq/{faq.id}"] = variants
-    return banner(source) + _dump({"version": "3.1", "intents": ["faq"], "responses": responses})
+    return banner(source) + dump_yaml({"version": "3.1", "intents": ["faq"], "responses": responses})
 
 
 def write(faqs: list[Faq]) -> None:
