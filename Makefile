@@ -17,7 +17,8 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 	done
 
 .PHONY: help setup system-packages train chat serve actions test validate bench outbox clean distclean \
-	faq-validate faq-import faq-export faq-generate faq-reload faq-eval bench-faq
+	faq-validate faq-import faq-export faq-generate faq-reload faq-eval bench-faq \
+	call call-file voice-serve bench-voice asr-eval
 
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
@@ -35,6 +36,11 @@ help:
 	@echo "make faq-export FILE=…      write the FAQ source as .xlsx or .csv"
 	@echo "make faq-reload             train if needed and load the model into the running server"
 	@echo "make faq-eval FAQ=… QUERIES=…  top-1/top-3 on a bq_faq_dev-style benchmark"
+	@echo "make call                   talk by voice: microphone + speaker (needs VOSK_MODEL, a Chinese Vosk model)"
+	@echo "make call-file WAV=… OUT=…  a WAV file as the caller; writes the bot's audio and a transcript"
+	@echo "make voice-serve            telephony servers: Twilio Media Streams websocket + Asterisk AudioSocket"
+	@echo "make bench-voice            latency to first audio, Vosk real-time factor, parallel calls"
+	@echo "make asr-eval MODEL=dir     character error rate of a Vosk model on ../shared/data/speech_zh"
 	@echo "make clean      remove models, var/, caches (keeps .venv); distclean also removes .venv"
 
 $(INSTALLED): requirements.lock requirements-nodeps.lock
@@ -119,6 +125,24 @@ bench-faq: setup
 faq-eval: setup
 	@test -n "$(FAQ)" -a -n "$(QUERIES)" || { echo "usage: make faq-eval FAQ=faq.json QUERIES=queries.jsonl" >&2; exit 2; }
 	$(PY) -m bot.faq eval "$(FAQ)" "$(QUERIES)"
+
+# Voice (voice/); see README "Phone calls".
+call: setup
+	$(PY) -m voice call
+
+call-file: setup
+	@test -n "$(WAV)" -a -n "$(OUT)" || { echo "usage: make call-file WAV=in.wav OUT=dir" >&2; exit 2; }
+	$(PY) -m voice call-file "$(WAV)" "$(OUT)" $(CALL_ARGS)
+
+voice-serve: setup
+	$(PY) -m voice serve
+
+bench-voice: setup
+	$(PY) -m voice.bench
+
+asr-eval: $(INSTALLED) system-packages
+	@test -n "$(MODEL)" || { echo "usage: make asr-eval MODEL=path/to/vosk-model" >&2; exit 2; }
+	$(PY) -m voice.asr_eval "$(MODEL)"
 
 clean:
 	rm -rf models var .rasa .pytest_cache results

@@ -1,0 +1,70 @@
+"""Speech for voice tests: the shared real Mandarin recordings, espeak-ng synthesis, noise.
+
+The recordings live outside the repository (``../shared/data/speech_zh``, see its README);
+tests that use them skip with a clear message where the folder does not exist.
+"""
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voice.audio import read_wav
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SPEECH_ZH = REPO_ROOT.parent / "shared" / "data" / "speech_zh"
+MISSING_SPEECH_ZH = f"real Mandarin recordings not available: {SPEECH_ZH} does not exist"
+
+
+@dataclass(frozen=True)
+class Recording:
+    name: str  # utterance id of the Kaldi-style ``text`` file
+    path: Path
+    transcript: str
+
+
+def speech_zh_recordings() -> list[Recording]:
+    """Every recording listed in a ``text`` file under speech_zh; empty if the folder is missing."""
+    recordings = []
+    for text_file in sorted(SPEECH_ZH.glob("*/text")):
+        for line in text_file.read_text(encoding="utf-8").splitlines():
+            name, _, words = line.partition(" ")
+            if name:
+                recordings.append(Recording(name, text_file.parent / f"{name}.wav", "".join(words.split())))
+    return recordings
+
+
+def recording_params() -> list:
+    """``pytest.mark.parametrize`` values: one per recording, or one skipped case saying why."""
+    recordings = speech_zh_recordings()
+    if not recordings:
+        return [pytest.param(None, marks=pytest.mark.skip(reason=MISSING_SPEECH_ZH), id="speech_zh-missing")]
+    return [pytest.param(recording, id=recording.name) for recording in recordings]
+
+
+def espeak_mandarin(pinyin: str, rate: int) -> bytes:
+    """PCM16 of espeak-ng reading tone-numbered pinyin, trimmed to where the sound starts and ends."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "speech.wav"
+        subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-w", str(path), pinyin], check=True)
+        pcm, _ = read_wav(path, rate)
+    samples = np.frombuffer(pcm, dtype="<i2")
+    audible = np.flatnonzero(np.abs(samples.astype(np.int32)) > 32)
+    return samples[audible[0] : audible[-1] + 1].tobytes()
+
+
+def pcm_rms(pcm: bytes) -> float:
+    return float(np.sqrt(np.mean(np.frombuffer(pcm, dtype="<i2").astype(np.float64) ** 2)))
+
+
+def add_white_noise(pcm: bytes, level_rms: float, seed: int = 0) -> bytes:
+    """``pcm`` with Gaussian white noise of the given RMS added (clipped to 16 bits)."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+    noise = np.random.default_rng(seed).normal(0.0, level_rms, samples.size)
+    return np.clip(np.round(samples + noise), -32768, 32767).astype("<i2").tobytes()

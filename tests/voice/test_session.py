@@ -1,0 +1,236 @@
+"""A call session with its real endpointer on real (espeak-ng) speech, a scripted recognizer,
+canned assistant replies and a tone TTS. Times are call time; the clock runs faster."""
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from tests.voice.doubles import CannedAssistant, RecordingOutput, ScriptedRecognizer, caller_audio
+from voice import prompts
+from voice.assistant import AssistantUnavailable, Reply
+from voice.audio import FRAME_MS, frames, rms, silence
+from voice.call_record import CallRecordStore
+from voice.clock import Clock
+from voice.config import CallSettings
+from voice.session import CallSession
+from voice.stt import DIGITS_GRAMMAR
+from voice.tts import ToneSynthesizer
+
+RATE = 8000
+SPEED = 6.0
+GREETING = [Reply("您好，请问有什么可以帮您？")]
+LONG_ANSWER = [Reply("这是一段很长的回答。" * 8)]
+CONFIRM = [Reply("确认挂失尾号1234的卡吗？", buttons=[{"title": "确认", "payload": "/affirm"},
+                                                 {"title": "取消", "payload": "/deny"}])]
+
+
+class TimedOutput(RecordingOutput):
+    """Remembers the call time of every frame sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = None
+        self.sent_at: list = []
+        self.cleared_at: list = []
+
+    async def send_audio(self, pcm: bytes) -> None:
+        await super().send_audio(pcm)
+        self.sent_at.append(self.clock.now())
+
+    async def clear(self) -> None:
+        await super().clear()
+        self.cleared_at.append(self.clock.now())
+
+
+async def call(script, texts, replies=None, settings=None, keys=(), hang_up_at=None, until_s=30.0,
+               assistant=None, store=None):
+    """Plays caller speech (``script`` as for caller_audio) into a session; returns it when it ends."""
+    output = TimedOutput()
+    assistant = assistant or CannedAssistant({"/greet": GREETING, **(replies or {})})
+    recognizer = ScriptedRecognizer(texts)
+    session = CallSession("c1", output, assistant, recognizer, ToneSynthesizer(),
+                          settings or CallSettings(), Clock(SPEED), store=store)
+    output.clock = session.clock
+    running = asyncio.create_task(session.run())
+    audio = caller_audio(script, RATE)
+    keys = sorted(keys)
+    for index, frame in enumerate(frames(audio + silence(RATE, int(until_s * 1000)), RATE)):
+        now = index * FRAME_MS / 1000
+        if session.ended or now >= until_s or (hang_up_at is not None and now >= hang_up_at):
+            break
+        await session.clock.sleep_until(now)
+        while keys and keys[0][0] <= now:
+            session.press(keys.pop(0)[1])
+        session.feed_audio(frame)
+    session.caller_hung_up()
+    await running
+    return session, output, assistant, recognizer
+
+
+def texts_sent(assistant) -> list:
+    return [text for _, text, _ in assistant.received]
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_greets_then_answers_each_utterance_the_endpointer_finds():
+    session, output, assistant, recognizer = run(call(
+        [(4.0, "我想查一下这个月的账单"), (4.0, "谢谢")], ["查一下这个月的账单", "谢谢"], until_s=14))
+    assert texts_sent(assistant) == ["/greet", "查一下这个月的账单", "谢谢"]
+    assert len(recognizer.utterances) == 2 and all(size > 0 for size in recognizer.utterances)
+    _, _, metadata = assistant.received[1]
+    assert metadata == {"call_id": "c1", "via": "speech", "asr_confidence": 0.9}
+    assert output.sent_at[0] < 0.25 * SPEED, "the greeting starts at once (within 250 ms of wall time)"
+    assert len(session.latencies) == 2
+    who = [(e.who, e.text) for e in session.record.entries if e.who in ("caller", "bot")]
+    assert who[:3] == [
+        ("bot", GREETING[0].text), ("caller", "查一下这个月的账单"), ("bot", "您说的是：查一下这个月的账单")]
+
+
+def test_playback_is_paced_in_real_time():
+    _, output, _, _ = run(call([], [], until_s=3))
+    greeting_frames = output.sent_at[:40]
+    span = greeting_frames[-1] - greeting_frames[0]
+    assert span == pytest.approx(39 * FRAME_MS / 1000, abs=0.1)
+
+
+def test_caller_speech_stops_a_long_answer_within_200_ms_and_clears_the_line():
+    session, output, assistant, _ = run(call(
+        [(4.0, "查账单"), (1.0, "好了不用说了")], ["查账单", "不用了"],
+        replies={"查账单": LONG_ANSWER}, until_s=12))
+    speech_onset = 4.0 + len(caller_audio([(0, "查账单")], RATE)) / (2 * RATE) + 1.0
+    assert session.barge_ins == 1 and output.clears == 1
+    cleared = output.cleared_at[0]
+    assert speech_onset < cleared <= speech_onset + 0.2
+    frames_after = [t for t in output.sent_at if cleared + 0.05 < t < cleared + 1.0]
+    assert not frames_after, "no more of the long answer after the barge-in"
+    assert texts_sent(assistant)[-1] == "不用了"
+    assert any("barge-in" in e.text for e in session.record.entries)
+
+
+def test_silence_gets_two_reprompts_then_the_offer_of_a_human():
+    settings = replace(CallSettings(), no_input_s=2.0)
+    session, _, assistant, _ = run(call([], [], settings=settings, until_s=40))
+    said = [e.text for e in session.record.entries if e.who == "bot"]
+    assert said.count(prompts.REPROMPT) == 2
+    assert texts_sent(assistant) == ["/greet", prompts.OFFER_HUMAN_INTENT]
+    assert session.record.end_reason == "no_input"
+    no_input_times = [e.t for e in session.record.entries if e.text.startswith("no input")]
+    assert len(no_input_times) == 3
+    assert all(gap > 2.0 for gap in (b - a for a, b in zip(no_input_times, no_input_times[1:])))
+
+
+def test_speech_resets_the_no_input_count():
+    settings = replace(CallSettings(), no_input_s=2.0)
+    session, _, assistant, _ = run(call([(7.0, "你好")], ["你好"], settings=settings, until_s=14))
+    assert "你好" in texts_sent(assistant)
+    assert prompts.OFFER_HUMAN_INTENT not in texts_sent(assistant)
+
+
+def test_keypad_digits_end_with_hash_and_stop_playback():
+    session, output, assistant, _ = run(call(
+        [], [], replies={"/greet": LONG_ANSWER}, keys=[(1.0, "1"), (1.2, "3"), (1.4, "8"), (1.6, "#")], until_s=4))
+    assert texts_sent(assistant)[1:] == ["138"]
+    assert assistant.received[1][2]["via"] == "dtmf"
+    assert output.clears == 1
+    assert [e.text for e in session.record.entries if e.who == "key"] == list("•••#"), "keys are masked one by one"
+    assert [e.text for e in session.record.entries if e.who == "dtmf"] == ["138"]
+
+
+def test_keypad_entry_also_ends_after_a_pause():
+    settings = replace(CallSettings(), dtmf_timeout_s=1.0)
+    _, _, assistant, _ = run(call([], [], settings=settings, keys=[(4.0, "4"), (4.2, "2")], until_s=7))
+    assert texts_sent(assistant)[1:] == ["42"]
+
+
+def test_buttons_are_read_as_options_and_chosen_by_key_or_by_voice():
+    _, _, by_key, _ = run(call([], [], replies={"/greet": CONFIRM}, keys=[(6.0, "2")], until_s=8))
+    assert texts_sent(by_key)[1:] == ["/deny"]
+    _, _, by_voice, _ = run(call([(6.0, "第一个")], ["第一个"], replies={"/greet": CONFIRM}, until_s=10))
+    assert texts_sent(by_voice)[1:] == ["/affirm"]
+
+
+def test_a_question_for_digits_restricts_recognition_to_digits():
+    asks_code = [Reply("请告诉我短信里收到的6位验证码。")]
+    _, _, _, recognizer = run(call([(5.0, "幺二三四五六")], ["一 二 三 四 五 六"],
+                                   replies={"/greet": asks_code}, until_s=9))
+    assert recognizer.grammars and list(recognizer.grammars[0]) == list(DIGITS_GRAMMAR)
+
+
+def test_a_grammar_miss_is_decoded_again_without_the_grammar():
+    asks_code = [Reply("请告诉我短信里收到的6位验证码。")]
+    _, _, assistant, recognizer = run(call([(5.0, "我没收到验证码")], ["", "我没收到验证码"],
+                                           replies={"/greet": asks_code}, until_s=9))
+    assert texts_sent(assistant)[1:] == ["我没收到验证码"]
+    assert recognizer.grammars[:2] == [list(DIGITS_GRAMMAR), None]
+
+
+def test_hang_up_mid_sentence_sends_nothing_of_the_cut_utterance():
+    session, output, assistant, _ = run(call([(4.0, "我想转账给张三五千块钱")], ["我想转账给张三"], hang_up_at=4.8))
+    assert texts_sent(assistant) == ["/greet"]
+    assert session.record.end_reason == "caller_hung_up"
+    assert any("utterance dropped" in e.text for e in session.record.entries)
+    assert not output.hung_up, "the caller hung up; nothing to hang up on our side"
+
+
+def test_a_call_ends_at_the_maximum_length():
+    settings = replace(CallSettings(), max_call_s=5.0, no_input_s=60)
+    session, output, _, _ = run(call([], [], settings=settings, until_s=20))
+    assert session.record.end_reason == "max_call_length"
+    assert prompts.CALL_TOO_LONG in [e.text for e in session.record.entries]
+    assert output.hung_up and 5.0 <= session.record.duration_s < 12
+
+
+class DownAssistant(CannedAssistant):
+    async def send(self, *args, **kwargs):
+        raise AssistantUnavailable("connection refused")
+
+
+def test_an_unreachable_assistant_ends_the_call_politely():
+    session, output, _, _ = run(call([], [], assistant=DownAssistant(), until_s=15))
+    assert session.record.end_reason == "assistant_unavailable"
+    assert prompts.ASSISTANT_DOWN in [e.text for e in session.record.entries]
+    assert rms(b"".join(output.frames)) > 0 and output.hung_up
+
+
+def test_a_cough_during_an_answer_does_not_lose_the_answer():
+    cough = caller_audio([(0, "啊")], RATE)[: RATE * 2 // 10]  # 100 ms of voice
+    session, output, assistant, _ = asyncio.run(_call_with_cough(cough))
+    assert session.barge_ins == 1
+    assert "only noise: the answer resumes" in [e.text for e in session.record.entries]
+    assert texts_sent(assistant) == ["/greet"]
+    cut_sentence_frames = len("第三句话也很长很长很长。") * ToneSynthesizer.MS_PER_CHAR // FRAME_MS
+    assert len([t for t in output.sent_at if t > 1.5]) == cut_sentence_frames, "the cut sentence is said again"
+
+
+async def _call_with_cough(cough: bytes):
+    output = TimedOutput()
+    assistant = CannedAssistant({"/greet": [Reply("第一句话。第二句话比较长一些。第三句话也很长很长很长。")]})
+    session = CallSession("c1", output, assistant, ScriptedRecognizer([]), ToneSynthesizer(), CallSettings(),
+                          Clock(SPEED))
+    output.clock = session.clock
+    running = asyncio.create_task(session.run())
+    stream = silence(RATE, 1000) + cough + silence(RATE, 6000)
+    for index, frame in enumerate(frames(stream, RATE)):
+        await session.clock.sleep_until(index * FRAME_MS / 1000)
+        session.feed_audio(frame)
+    session.caller_hung_up()
+    await running
+    return session, output, assistant, None
+
+
+def test_the_call_record_is_stored_with_numbers_masked(tmp_path):
+    store = CallRecordStore(f"sqlite:///{tmp_path / 'calls.db'}")
+    session, _, _, _ = run(call([(4.0, "我的手机号是13812345678")], ["我的手机号是13812345678"],
+                                keys=[(9.0, "6"), (9.1, "6"), (9.2, "6"), (9.3, "6"), (9.4, "6"), (9.5, "6"),
+                                      (9.6, "#")], store=store, until_s=12))
+    row = store.load("c1")
+    assert row["conversation_id"] == "c1" and row["end_reason"] == "caller_hung_up"
+    texts = " ".join(e["text"] for e in row["entries"])
+    assert "138****5678" in texts and "13812345678" not in texts
+    assert "******" in texts and "666666" not in texts
+    caller = [e for e in row["entries"] if e["who"] == "caller"]
+    assert caller[0]["confidence"] == 0.9

@@ -1,0 +1,63 @@
+"""The assistant as a call sees it: text in, replies out, one conversation per call."""
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import List, Optional, Protocol
+
+import aiohttp
+
+DEFAULT_URL = "http://127.0.0.1:5005"
+WEBHOOK_PATH = "/webhooks/voice/webhook"
+
+
+class AssistantUnavailable(RuntimeError):
+    """The assistant could not be reached or answered with an error."""
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: List[dict] = field(default_factory=list)
+
+
+class Assistant(Protocol):
+    async def send(self, conversation_id: str, text: str, metadata: Optional[dict] = None) -> List[Reply]: ...
+
+    async def close(self) -> None: ...
+
+
+def replies_from(messages: list) -> List[Reply]:
+    """Rasa's REST messages → replies; images and custom payloads carry no speech."""
+    replies = []
+    for message in messages if isinstance(messages, list) else []:
+        if isinstance(message, dict) and (message.get("text") or message.get("buttons")):
+            replies.append(Reply(str(message.get("text") or ""), list(message.get("buttons") or [])))
+    return replies
+
+
+class RasaAssistant:
+    """Rasa's ``voice`` channel over HTTP (see voice/rasa_channel.py)."""
+
+    def __init__(self, base_url: str = DEFAULT_URL, timeout_s: float = 30.0) -> None:
+        self.url = base_url.rstrip("/") + WEBHOOK_PATH
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._http: Optional[aiohttp.ClientSession] = None
+
+    async def send(self, conversation_id: str, text: str, metadata: Optional[dict] = None) -> List[Reply]:
+        body = {"sender": conversation_id, "message": text, "metadata": metadata or {}}
+        try:
+            async with self._session().post(self.url, json=body) as answer:
+                if answer.status != 200:
+                    raise AssistantUnavailable(f"{self.url} answered HTTP {answer.status}")
+                return replies_from(await answer.json())
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise AssistantUnavailable(f"{self.url}: {exc or type(exc).__name__}") from exc
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(timeout=self._timeout)
+        return self._http
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()

@@ -1,0 +1,54 @@
+"""What every call needs, shared by all calls of a process: the assistant, the speech
+recognition model, TTS, settings and the call-record store."""
+
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from voice.assistant import DEFAULT_URL, Assistant, RasaAssistant
+from voice.call_record import CallRecordStore
+from voice.clock import Clock
+from voice.config import CallSettings, settings_from_env
+from voice.player import CallOutput
+from voice.session import CallSession
+
+
+@dataclass
+class CallServices:
+    assistant: Assistant
+    new_recognizer: Callable[[int], object]  # sample rate → a fresh streaming recognizer
+    synthesizer: object
+    settings: CallSettings
+    store: Optional[CallRecordStore] = None
+    speed: float = 1.0  # call time per wall-clock second; >1 only for simulated calls
+
+    def session(self, output: CallOutput, sample_rate: int, transport: str, call_id: Optional[str] = None,
+                conversation_id: Optional[str] = None) -> CallSession:
+        call_id = call_id or uuid.uuid4().hex
+        return CallSession(
+            call_id, output, self.assistant, self.new_recognizer(sample_rate), self.synthesizer,
+            self.settings.with_rate(sample_rate), Clock(self.speed), transport, self.store,
+            conversation_id or f"call-{call_id}",
+        )  # fmt: skip
+
+
+def services_from_env(model_dir: Optional[str] = None, assistant_url: Optional[str] = None,
+                      store: bool = True) -> CallServices:
+    """Vosk model from VOSK_MODEL (or ``model_dir``), Rasa at RASA_URL, espeak-ng TTS.
+
+    Raises ``voice.stt.ModelMissing`` or ``voice.tts.TtsUnavailable`` with what to install.
+    """
+    from voice.stt import Recognizer, load_model
+    from voice.tts import EspeakSynthesizer
+
+    model = load_model(model_dir)
+    synthesizer = EspeakSynthesizer()
+    synthesizer.check()
+    return CallServices(
+        assistant=RasaAssistant(assistant_url or os.environ.get("RASA_URL") or DEFAULT_URL),
+        new_recognizer=lambda rate: Recognizer(model, rate),
+        synthesizer=synthesizer,
+        settings=settings_from_env(),
+        store=CallRecordStore() if store else None,
+    )

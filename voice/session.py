@@ -1,0 +1,336 @@
+"""One phone call: inbound audio and keys in, the assistant's spoken replies out.
+
+Three tasks share the call: the *listener* runs endpointing on every inbound frame and
+does barge-in; the *recognizer* streams speech to the ASR and turns each utterance into a
+caller turn; the *dialogue* takes turns one by one, asks the assistant and speaks. A
+*watchdog* handles keypad pauses, silence (reprompt twice, then offer a human) and the
+maximum call length. Transports only call ``feed_audio``, ``press`` and ``caller_hung_up``.
+"""
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+from typing import List, Optional
+
+from voice import prompts
+from voice.asr_text import clean_transcript
+from voice.assistant import Assistant, AssistantUnavailable, Reply
+from voice.call_record import CallRecord, CallRecordStore
+from voice.clock import Clock
+from voice.config import CallSettings
+from voice.dtmf import DtmfCollector
+from voice.endpointing import Endpointer, NoiseDiscarded, SpeechAudio, SpeechEnded, SpeechStarted
+from voice.menu import choose
+from voice.player import CallOutput, Player
+from voice.speech_out import SpeechOut, sentences
+from voice.stt import DIGITS_GRAMMAR
+
+log = logging.getLogger(__name__)
+ASKS_FOR_DIGITS = re.compile(r"验证码|手机号|尾号|后四位|卡号")
+WATCH_INTERVAL_S = 0.05
+
+
+@dataclass
+class Turn:
+    kind: str  # speech | dtmf | no_input
+    text: str = ""
+    confidence: Optional[float] = None
+    speech_end: Optional[float] = None  # call time the caller stopped speaking
+
+
+@dataclass
+class _UtteranceEnd:
+    audio: bytes
+    speech_end: float
+
+
+@dataclass
+class _UseGrammar:
+    phrases: Optional[tuple]
+
+
+class _Discard:
+    """The endpointer dropped a noise burst: forget what the recognizer heard of it."""
+
+
+class CallSession:
+    def __init__(self, call_id: str, output: CallOutput, assistant: Assistant, recognizer, synthesizer,
+                 settings: CallSettings, clock: Clock, transport: str = "test",
+                 store: Optional[CallRecordStore] = None, conversation_id: Optional[str] = None) -> None:
+        self.call_id, self.settings, self.clock, self.store = call_id, settings, clock, store
+        self.output, self.assistant, self.recognizer = output, assistant, recognizer
+        self.conversation_id = conversation_id or call_id
+        self.record = CallRecord(call_id, self.conversation_id, transport)
+        self.player = Player(output, clock, settings.sample_rate)
+        self.speech_out = SpeechOut(synthesizer, settings.sample_rate)
+        self.endpointer = Endpointer(settings.sample_rate, settings.endpoint)
+        self.dtmf = DtmfCollector(settings.dtmf_timeout_s)
+        self.latencies: List[float] = []  # end of caller speech → first frame of the answer
+        self.barge_ins = 0
+        self.menu: List[dict] = []
+        self._inbound: asyncio.Queue = asyncio.Queue()
+        self._speech: asyncio.Queue = asyncio.Queue()
+        self._turns: asyncio.Queue = asyncio.Queue()
+        self._ended = asyncio.Event()
+        self._end_reason = ""
+        self._interrupted = False
+        self._busy = True  # greeting first; no-input counts only while the caller has the floor
+        self._floor_since = 0.0
+        self._silent_turns = 0
+        self._caller_active = False
+        self._marks = 0
+        self._grammar: Optional[tuple] = None  # phrases the recognizer is restricted to
+        self._wanted_grammar: Optional[tuple] = None
+        self._unsaid: List[str] = []  # sentences of the current answer not yet played to the end
+
+    # ------------------------------------------------------------------ transport side
+    def feed_audio(self, pcm: bytes) -> None:
+        if not self._ended.is_set():
+            self._inbound.put_nowait(pcm)
+
+    def press(self, key: str) -> None:
+        if self._ended.is_set():
+            return
+        entry = self.dtmf.press(key, self.clock.now(), menu_size=len(self.menu))
+        self.record.add(self.clock.now(), "key", "•" if key.isdigit() else key)  # the whole entry is kept masked
+        self._barge_in("keypad")
+        self._floor_since = self.clock.now()
+        if entry:
+            self._turns.put_nowait(Turn("dtmf", entry))
+
+    def caller_hung_up(self) -> None:
+        if self.endpointer.in_speech:
+            self.record.add(self.clock.now(), "event", "caller hung up while speaking; utterance dropped")
+        self._end("caller_hung_up")
+
+    @property
+    def ended(self) -> bool:
+        return self._ended.is_set()
+
+    @property
+    def waiting_for_caller(self) -> bool:
+        """The bot has said everything and nothing the caller did is still being processed."""
+        return (not self._busy and not self.player.playing and not self.endpointer.in_speech
+                and self._turns.empty() and self._speech.empty() and self._inbound.empty())
+
+    # ------------------------------------------------------------------ the call
+    async def run(self) -> CallRecord:
+        self.record.add(0.0, "event", "call started")
+        tasks = [asyncio.create_task(job()) for job in (self._listen, self._recognize, self._watch, self._converse)]
+        try:
+            await self._ended.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._close()
+        return self.record
+
+    async def _close(self) -> None:
+        self.record.finish(self.clock.now(), self._end_reason or "ended")
+        if self._end_reason != "caller_hung_up":
+            await _quietly(self.output.hang_up())
+        if self.store is not None:
+            try:
+                await asyncio.to_thread(self.store.save, self.record)
+            except Exception:  # the call is over either way; keep serving others
+                log.exception("call %s: could not store the call record", self.call_id)
+
+    def _end(self, reason: str) -> None:
+        if not self._ended.is_set():
+            self._end_reason = reason
+            self.player.stop()
+            self._ended.set()
+
+    # ------------------------------------------------------------------ listener
+    async def _listen(self) -> None:
+        while True:
+            pcm = await self._inbound.get()
+            for event in self.endpointer.feed_audio(pcm):
+                self._on_speech_event(event)
+
+    def _on_speech_event(self, event) -> None:
+        if isinstance(event, SpeechStarted):
+            self._caller_active = True
+            self._barge_in("speech")
+        elif isinstance(event, SpeechAudio):
+            self._speech.put_nowait(event.pcm)
+        elif isinstance(event, NoiseDiscarded):
+            self._caller_active = False
+            self._speech.put_nowait(_Discard())
+        elif isinstance(event, SpeechEnded):
+            self._caller_active = False
+            trailing_s = (self.endpointer.elapsed_ms - event.at_ms) / 1000
+            self._speech.put_nowait(_UtteranceEnd(event.audio, self.clock.now() - trailing_s))
+
+    def _barge_in(self, cause: str) -> None:
+        if self.player.playing:
+            self.barge_ins += 1
+            self._interrupted = True
+            self.player.stop()
+            self.record.add(self.clock.now(), "event", f"barge-in ({cause}): playback stopped")
+            asyncio.get_running_loop().create_task(_quietly(self.output.clear()))
+
+    # ------------------------------------------------------------------ recognizer
+    async def _recognize(self) -> None:
+        while True:
+            item = await self._speech.get()
+            if isinstance(item, _UtteranceEnd):
+                await self._finish_utterance(item)
+            elif isinstance(item, _UseGrammar):
+                self._wanted_grammar = item.phrases
+                await asyncio.to_thread(self._apply_grammar)
+            elif isinstance(item, _Discard):
+                await asyncio.to_thread(self.recognizer.finish)
+                if self._unsaid and self._interrupted:
+                    self.record.add(self.clock.now(), "event", "only noise: the answer resumes")
+                    self._turns.put_nowait(Turn("resume"))
+            else:
+                await asyncio.to_thread(self.recognizer.accept, item)
+
+    async def _finish_utterance(self, end: _UtteranceEnd) -> None:
+        result = await asyncio.to_thread(self.recognizer.finish)
+        if not clean_transcript(result.text) and self._grammar is not None:
+            result = await asyncio.to_thread(self._decode_freely, end.audio)
+        await asyncio.to_thread(self._apply_grammar)
+        self._floor_since = self.clock.now()
+        self._turns.put_nowait(Turn("speech", clean_transcript(result.text), result.confidence, end.speech_end))
+
+    def _decode_freely(self, audio: bytes):
+        """A grammar found nothing: the caller said something else, so listen again without it."""
+        self.recognizer.set_grammar(None)
+        self._grammar = None
+        self.recognizer.accept(audio)
+        return self.recognizer.finish()
+
+    def _apply_grammar(self) -> None:
+        """Runs between utterances, in the recognizer's thread."""
+        wanted = self._wanted_grammar
+        if wanted == self._grammar or not hasattr(self.recognizer, "set_grammar"):
+            return
+        try:
+            self.recognizer.set_grammar(list(wanted) if wanted else None)
+        except RuntimeError:  # the caller is already speaking again: apply after this utterance
+            return
+        except ValueError as exc:  # the model does not know these words
+            log.warning("call %s: grammar not used: %s", self.call_id, exc)
+            self._wanted_grammar = None
+            return
+        self._grammar = wanted
+
+    # ------------------------------------------------------------------ watchdog
+    async def _watch(self) -> None:
+        while True:
+            await self.clock.sleep(WATCH_INTERVAL_S)
+            now = self.clock.now()
+            if now >= self.settings.max_call_s:
+                self._interrupted = True
+                self.player.stop()
+                self._turns.put_nowait(Turn("too_long"))
+                return
+            entry = self.dtmf.due(now)
+            if entry:
+                self._turns.put_nowait(Turn("dtmf", entry))
+            elif self._caller_silent_since(now) >= self.settings.no_input_s:
+                self._floor_since = now
+                self._turns.put_nowait(Turn("no_input"))
+
+    def _caller_silent_since(self, now: float) -> float:
+        if self._busy or self._caller_active or self.endpointer.in_speech or self.dtmf.digits:
+            return 0.0
+        return now - self._floor_since
+
+    # ------------------------------------------------------------------ dialogue
+    async def _converse(self) -> None:
+        try:
+            await self._ask(prompts.GREETING_INTENT, via="system")
+            while True:
+                self._hand_floor_to_caller()
+                turn = await self._turns.get()
+                self._busy = True
+                await self._take(turn)
+        except AssistantUnavailable as exc:
+            log.error("call %s: assistant unavailable: %s", self.call_id, exc)
+            self.record.add(self.clock.now(), "event", "assistant unavailable")
+            await self._say_text(prompts.ASSISTANT_DOWN)
+            self._end("assistant_unavailable")
+
+    def _hand_floor_to_caller(self) -> None:
+        self._busy = False
+        self._floor_since = self.clock.now()
+
+    async def _take(self, turn: Turn) -> None:
+        if turn.kind == "too_long":
+            await self._say_text(prompts.CALL_TOO_LONG)
+            self._end("max_call_length")
+        elif turn.kind == "no_input":
+            await self._no_input()
+        elif turn.kind == "resume":  # a cough cut the bot off: go on from the cut sentence
+            await self._speak_sentences(list(self._unsaid), None)
+        elif turn.kind == "speech" and not turn.text:
+            self.record.add(self.clock.now(), "caller", "(未识别)", turn.confidence)
+            await self._say_text(prompts.NOT_HEARD)
+        else:
+            self._silent_turns = 0
+            self.record.add(self.clock.now(), "caller" if turn.kind == "speech" else "dtmf", turn.text,
+                            turn.confidence)
+            await self._ask(self._message_for(turn), via=turn.kind, turn=turn)
+
+    async def _no_input(self) -> None:
+        self._silent_turns += 1
+        self.record.add(self.clock.now(), "event", f"no input ({self._silent_turns})")
+        if self._silent_turns <= self.settings.max_reprompts:
+            await self._say_text(prompts.REPROMPT)
+            return
+        await self._ask(prompts.OFFER_HUMAN_INTENT, via="system")
+        self._end("no_input")
+
+    def _message_for(self, turn: Turn) -> str:
+        return (choose(self.menu, turn.text) if self.menu else None) or turn.text
+
+    async def _ask(self, text: str, via: str, turn: Optional[Turn] = None) -> None:
+        metadata = {"call_id": self.call_id, "via": via}
+        if turn is not None and turn.confidence is not None:
+            metadata["asr_confidence"] = round(turn.confidence, 3)
+        replies = await self.assistant.send(self.conversation_id, text, metadata)
+        self.menu = next((r.buttons for r in reversed(replies) if r.buttons), [])
+        wants_digits = bool(replies) and bool(ASKS_FOR_DIGITS.search(replies[-1].text))
+        self._speech.put_nowait(_UseGrammar(tuple(DIGITS_GRAMMAR) if wants_digits else None))
+        await self._speak(replies, turn.speech_end if turn else None)
+
+    async def _say_text(self, text: str) -> None:
+        await self._speak([Reply(text)], None)
+
+    async def _speak(self, replies: List[Reply], speech_end: Optional[float]) -> None:
+        for reply in replies:
+            self.record.add(self.clock.now(), "bot", reply.text + _buttons_note(reply))
+        await self._speak_sentences(sentences(replies), speech_end)
+
+    async def _speak_sentences(self, texts: List[str], speech_end: Optional[float]) -> None:
+        self._interrupted = False
+        self._unsaid = list(texts)
+        async for pcm in self.speech_out.audio(texts):
+            if self._interrupted or self._ended.is_set():
+                return
+            completed = await self.player.play(pcm) if pcm else True
+            if speech_end is not None and pcm:
+                self.latencies.append(self.player.first_frame_at - speech_end)
+                speech_end = None
+            if not completed:
+                return
+            self._unsaid.pop(0)
+        if texts and hasattr(self.output, "mark"):
+            self._marks += 1
+            await _quietly(self.output.mark(f"answer-{self._marks}"))
+
+def _buttons_note(reply: Reply) -> str:
+    titles = [str(b.get("title", "")) for b in reply.buttons]
+    return f" [选项: {' / '.join(titles)}]" if titles else ""
+
+
+async def _quietly(awaitable) -> None:
+    try:
+        await awaitable
+    except Exception:  # a vanished peer must not break the rest of the call's cleanup
+        log.debug("ignored error on a closing call", exc_info=True)

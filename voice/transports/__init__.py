@@ -1,0 +1,1 @@
+"""Thin adapters between a call protocol and ``voice.session.CallSession``."""

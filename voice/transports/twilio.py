@@ -1,0 +1,194 @@
+"""Telephony websocket server speaking the Twilio Media Streams message format.
+
+One websocket connection is one call (a bidirectional stream, TwiML
+``<Connect><Stream url="wss://HOST/"/></Connect><Hangup/>``).
+In: connected, start, media (base64 8 kHz μ-law), dtmf, mark, stop.
+Out: media (20 ms frames, paced in real time), mark (after each answer), clear (on barge-in);
+each names the stream's streamSid. When the bot ends the call we close the websocket and
+Twilio goes on with the TwiML after <Connect>.
+Anything malformed ends that call only: it is logged, the websocket is closed with code 1008,
+and the server goes on serving the other calls.
+"""
+
+import asyncio
+import base64
+import binascii
+import json
+import logging
+
+import websockets
+
+from voice.audio import TELEPHONY_RATE, pcm_to_ulaw, ulaw_to_pcm
+from voice.calls import CallServices
+from voice.dtmf import KEYS
+
+log = logging.getLogger(__name__)
+EVENTS = {"connected", "start", "media", "dtmf", "mark", "stop"}
+EXPECTED_FORMAT = {"encoding": "audio/x-mulaw", "sampleRate": TELEPHONY_RATE, "channels": 1}
+MAX_MESSAGE_BYTES = 64 * 1024  # a 20 ms media message is about 300 bytes
+# websockets 10 stops reading a connection whose buffer passes read_limit and, after refusing an
+# oversized message, then waits close_timeout for a TCP close it cannot see: keep both generous/short.
+READ_LIMIT_BYTES = 1024 * 1024
+CLOSE_TIMEOUT_S = 2.0
+IDLE_TIMEOUT_S = 10.0  # Twilio sends media every 20 ms: a stream silent this long is gone
+POLICY_VIOLATION = 1008
+
+
+class ProtocolError(ValueError):
+    pass
+
+
+class TwilioOutput:
+    def __init__(self, ws, stream_sid: str) -> None:
+        self.ws, self.stream_sid = ws, stream_sid
+
+    async def send_audio(self, pcm: bytes) -> None:
+        payload = base64.b64encode(pcm_to_ulaw(pcm)).decode("ascii")
+        await self._send({"event": "media", "media": {"payload": payload}})
+
+    async def clear(self) -> None:
+        await self._send({"event": "clear"})
+
+    async def mark(self, name: str) -> None:
+        await self._send({"event": "mark", "mark": {"name": name}})
+
+    async def hang_up(self) -> None:
+        await self.ws.close()
+
+    async def _send(self, message: dict) -> None:
+        await self.ws.send(json.dumps({**message, "streamSid": self.stream_sid}))
+
+
+def parse(raw) -> dict:
+    if not isinstance(raw, str):
+        raise ProtocolError("binary websocket message; Media Streams messages are JSON text")
+    try:
+        message = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(f"malformed JSON: {exc}") from None
+    if not isinstance(message, dict) or not isinstance(message.get("event"), str):
+        raise ProtocolError("message without an 'event' field")
+    if message["event"] not in EVENTS:
+        raise ProtocolError(f"unknown event {message['event']!r}")
+    return message
+
+
+def media_pcm(message: dict) -> bytes:
+    try:
+        return ulaw_to_pcm(base64.b64decode(message["media"]["payload"], validate=True))
+    except (KeyError, TypeError, binascii.Error) as exc:
+        raise ProtocolError(f"media message without base64 μ-law payload ({exc!r})") from None
+
+
+def check_format(start: dict) -> None:
+    media_format = start.get("mediaFormat") or {}
+    if any(media_format.get(key, wanted) != wanted for key, wanted in EXPECTED_FORMAT.items()):
+        raise ProtocolError(
+            f"unsupported media format: {media_format.get('encoding')} at {media_format.get('sampleRate')} Hz, "
+            f"{media_format.get('channels')} channel(s); this server takes audio/x-mulaw at 8000 Hz mono"
+        )
+
+
+class TwilioCall:
+    def __init__(self, ws, services: CallServices, idle_timeout_s: float) -> None:
+        self.ws, self.services, self.idle_timeout_s = ws, services, idle_timeout_s
+        self.session = None
+        self.run_task = None
+
+    async def serve(self) -> None:
+        try:
+            while self.handle(parse(await self.receive())):
+                pass
+        except ProtocolError as exc:
+            self.note(f"twilio call ended: {exc}", logging.WARNING)
+            await self.ws.close(POLICY_VIOLATION, exc.args[0].encode()[:120].decode("utf-8", "ignore"))
+        except websockets.ConnectionClosedOK:
+            self.note("twilio closed the websocket", logging.INFO)
+        except websockets.ConnectionClosed as exc:
+            self.note(f"twilio websocket failed: {exc}", logging.WARNING)
+        finally:
+            await self.finish()
+
+    async def receive(self):
+        try:
+            return await asyncio.wait_for(self.ws.recv(), self.idle_timeout_s)
+        except asyncio.TimeoutError:
+            raise ProtocolError(f"nothing received for {self.idle_timeout_s:g} s; the peer is gone") from None
+
+    def handle(self, message: dict) -> bool:
+        """False when the call is over."""
+        event = message["event"]
+        if event == "connected":
+            return True
+        if event == "start":
+            self.start(message)
+            return True
+        if self.session is None:
+            raise ProtocolError(f"{event!r} before 'start'")
+        if event == "media":
+            if (message.get("media") or {}).get("track", "inbound") == "inbound":  # not the bot's own voice
+                self.session.feed_audio(media_pcm(message))
+        elif event == "dtmf":
+            self.session.press(dtmf_key(message))
+        elif event == "mark":
+            log.debug("call %s: twilio played mark %s", self.session.call_id, message.get("mark"))
+        elif event == "stop":
+            self.session.caller_hung_up()
+        return not self.session.ended
+
+    def start(self, message: dict) -> None:
+        if self.session is not None:
+            raise ProtocolError("second 'start' on one stream")
+        start = message.get("start")
+        if not isinstance(start, dict):
+            raise ProtocolError("'start' message without a start object")
+        check_format(start)
+        stream_sid = message.get("streamSid") or start.get("streamSid")
+        if not isinstance(stream_sid, str) or not stream_sid:
+            raise ProtocolError("'start' without a streamSid: replies could not be addressed")
+        call_sid = str(start.get("callSid") or stream_sid)
+        output = TwilioOutput(self.ws, stream_sid)
+        self.session = self.services.session(output, TELEPHONY_RATE, "twilio", call_id=call_sid)
+        self.run_task = asyncio.create_task(self.session.run())
+
+    def note(self, text: str, level: int) -> None:
+        """Logs how the connection ended and, for a started call, keeps it in the call record."""
+        if self.session is None:
+            log.log(level, "call (not started): %s", text)
+        elif self.session.ended:  # we hung up: nothing went wrong
+            log.debug("call %s: %s", self.session.call_id, text)
+        else:
+            log.log(level, "call %s: %s", self.session.call_id, text)
+            self.session.record.add(self.session.clock.now(), "event", text)
+
+    async def finish(self) -> None:
+        if self.session is not None:
+            self.session.caller_hung_up()
+            try:
+                await self.run_task
+            except Exception:
+                log.exception("call %s failed", self.session.call_id)
+        await self.ws.close()
+
+
+def dtmf_key(message: dict) -> str:
+    key = (message.get("dtmf") or {}).get("digit")
+    if not isinstance(key, str) or key not in KEYS:
+        raise ProtocolError(f"dtmf message without a key: {message.get('dtmf')!r}")
+    return key
+
+
+def listen(services: CallServices, host: str, port: int, idle_timeout_s: float = IDLE_TIMEOUT_S):
+    """The server: ``async with listen(...) as server``; port 0 takes a free port."""
+
+    async def handler(ws) -> None:
+        await TwilioCall(ws, services, idle_timeout_s).serve()
+
+    return websockets.serve(handler, host, port, max_size=MAX_MESSAGE_BYTES, read_limit=READ_LIMIT_BYTES,
+                            close_timeout=CLOSE_TIMEOUT_S, compression=None)
+
+
+async def serve(services: CallServices, host: str, port: int) -> None:
+    async with listen(services, host, port):
+        log.info("Twilio Media Streams server on ws://%s:%d", host, port)
+        await asyncio.Future()
