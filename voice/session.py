@@ -80,6 +80,7 @@ class CallSession:
         self._silent_turns = 0
         self._caller_active = False
         self._marks = 0
+        self._speaking = False  # an answer is being played (or synthesised between its sentences)
         self._grammar: Optional[tuple] = None  # phrases the recognizer is restricted to
         self._wanted_grammar: Optional[tuple] = None
         self._unsaid: List[str] = []  # sentences of the current answer not yet played to the end
@@ -111,8 +112,8 @@ class CallSession:
     @property
     def waiting_for_caller(self) -> bool:
         """The bot has said everything and nothing the caller did is still being processed."""
-        return (not self._busy and not self.player.playing and not self.endpointer.in_speech
-                and self._turns.empty() and self._speech.empty() and self._inbound.empty())
+        return (not self._busy and not self._speaking and not self.endpointer.in_speech
+                and self._turns.empty() and self._speech.empty())
 
     # ------------------------------------------------------------------ the call
     async def run(self) -> CallRecord:
@@ -165,7 +166,7 @@ class CallSession:
             self._speech.put_nowait(_UtteranceEnd(event.audio, self.clock.now() - trailing_s))
 
     def _barge_in(self, cause: str) -> None:
-        if self.player.playing:
+        if self._speaking and not self._interrupted:
             self.barge_ins += 1
             self._interrupted = True
             self.player.stop()
@@ -308,8 +309,17 @@ class CallSession:
         await self._speak_sentences(sentences(replies), speech_end)
 
     async def _speak_sentences(self, texts: List[str], speech_end: Optional[float]) -> None:
-        self._interrupted = False
+        self._interrupted, self._speaking = False, True
         self._unsaid = list(texts)
+        try:
+            await self._play_sentences(texts, speech_end)
+        finally:
+            self._speaking = False
+        if texts and not self._interrupted and hasattr(self.output, "mark"):
+            self._marks += 1
+            await _quietly(self.output.mark(f"answer-{self._marks}"))
+
+    async def _play_sentences(self, texts: List[str], speech_end: Optional[float]) -> None:
         async for pcm in self.speech_out.audio(texts):
             if self._interrupted or self._ended.is_set():
                 return
@@ -320,9 +330,7 @@ class CallSession:
             if not completed:
                 return
             self._unsaid.pop(0)
-        if texts and hasattr(self.output, "mark"):
-            self._marks += 1
-            await _quietly(self.output.mark(f"answer-{self._marks}"))
+
 
 def _buttons_note(reply: Reply) -> str:
     titles = [str(b.get("title", "")) for b in reply.buttons]
