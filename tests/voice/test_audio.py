@@ -5,7 +5,16 @@ from array import array
 import pytest
 
 from voice.audio import (
-    AudioFormatError, Framer, Resampler, duration_s, frame_bytes, frames, pcm_to_ulaw, read_wav, rms, ulaw_to_pcm,
+    AudioFormatError,
+    Framer,
+    Resampler,
+    duration_s,
+    frame_bytes,
+    frames,
+    pcm_to_ulaw,
+    read_wav,
+    rms,
+    ulaw_to_pcm,
     write_wav,
 )
 
