@@ -20,6 +20,11 @@ MAX_OTP_FAILURES = 3
 VERIFICATION_SLOTS = ("phone", "otp_code")
 
 
+# The demo bank sends no real SMS; its outbox is read with `make outbox`.
+DEMO_NOTE_CHAT = "（演示环境：在终端运行 make outbox 可查看验证码）"
+DEMO_NOTE_VOICE = "演示环境下，验证码可以在电脑终端里查看。请说出或按键输入6位验证码。"
+
+
 class VerifiedFormValidator(FormValidationAction, ABC):
     """Base validator: verification first, then the form's own slots."""
 
@@ -43,9 +48,8 @@ class VerifiedFormValidator(FormValidationAction, ABC):
         except BankError as error:
             dispatcher.utter_message(text=error.message)
             return {"phone": None}
-        dispatcher.utter_message(
-            text=f"验证码已发送到{customer.masked_phone}，5分钟内有效。"
-                 "（演示环境：在终端运行 make outbox 可查看验证码）")
+        demo_note = DEMO_NOTE_VOICE if tracker.get_latest_input_channel() == "voice" else DEMO_NOTE_CHAT
+        dispatcher.utter_message(text=f"验证码已发送到{customer.masked_phone}，5分钟内有效。{demo_note}")
         return {"phone": value}
 
     def validate_otp_code(self, value: Any, dispatcher: CollectingDispatcher,

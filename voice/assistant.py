@@ -8,6 +8,7 @@ import aiohttp
 
 DEFAULT_URL = "http://127.0.0.1:5005"
 WEBHOOK_PATH = "/webhooks/voice/webhook"
+CALL_ENDING_RESPONSES = frozenset({"utter_goodbye"})
 
 
 class AssistantUnavailable(RuntimeError):
@@ -18,6 +19,11 @@ class AssistantUnavailable(RuntimeError):
 class Reply:
     text: str
     buttons: List[dict] = field(default_factory=list)
+    response: str = ""  # the domain response it came from, when Rasa says (voice channel)
+
+    @property
+    def ends_call(self) -> bool:
+        return self.response in CALL_ENDING_RESPONSES
 
 
 class Assistant(Protocol):
@@ -31,7 +37,8 @@ def replies_from(messages: list) -> List[Reply]:
     replies = []
     for message in messages if isinstance(messages, list) else []:
         if isinstance(message, dict) and (message.get("text") or message.get("buttons")):
-            replies.append(Reply(str(message.get("text") or ""), list(message.get("buttons") or [])))
+            replies.append(Reply(str(message.get("text") or ""), list(message.get("buttons") or []),
+                                 str(message.get("response") or "")))
     return replies
 
 

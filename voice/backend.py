@@ -1,7 +1,9 @@
 """The Rasa server (and action server) calls talk to: RASA_URL if set, else started here."""
 
 import contextlib
+import json
 import os
+import urllib.request
 from pathlib import Path
 from typing import Iterator
 
@@ -23,5 +25,14 @@ def running_assistant(root: Path = manage.REPO_ROOT) -> Iterator[str]:
         rasa = group.start(manage.rasa_run_cmd(model, endpoints, rasa_port, None))
         url = f"http://{manage.HOST}:{rasa_port}"
         manage.wait_until_up(f"{url}/webhooks/voice/", rasa, "Rasa server")
+        warm_up(url)
         print(f"Rasa server:   {url}  (voice channel: POST /webhooks/voice/webhook)", flush=True)
         yield url
+
+
+def warm_up(url: str) -> None:
+    """Rasa's first message takes ~1 s longer than the rest; let no caller wait for that."""
+    body = json.dumps({"sender": "voice-warm-up", "message": "/greet"}).encode()
+    request = urllib.request.Request(f"{url}/webhooks/voice/webhook", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60):
+        pass

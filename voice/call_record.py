@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Column, DateTime, Float, Integer, MetaData, String,
 
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
-_DIGIT_RUN = re.compile(r"\d{5,}")
+_DIGIT_RUN = re.compile(r"(?<![A-Za-z\d])\d{5,}")  # not ticket numbers like H000012
 
 metadata = MetaData()
 call_records = Table(
@@ -34,7 +34,7 @@ call_records = Table(
 
 def mask_numbers(text: str) -> str:
     """Phone numbers keep their first 3 and last 4 digits, longer numbers their last 4,
-    shorter ones (one-time codes) nothing; card tails of 4 digits stay as they are."""
+    shorter ones (one-time codes) nothing; card tails of 4 digits and ticket numbers stay."""
 
     def mask(match: re.Match) -> str:
         digits = match.group()

@@ -5,7 +5,7 @@ Enabled in bot/credentials.yml; calls POST /webhooks/voice/webhook with
 {"sender": <call id>, "message": <text>, "metadata": {...}} and get the bot's messages.
 """
 
-from typing import Any, Awaitable, Callable, Text
+from typing import Any, Awaitable, Callable, Dict, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -14,9 +14,19 @@ from sanic.request import Request
 
 
 class VoiceOutput(CollectingOutputChannel):
+    """Also tells the call which response each message came from (to hang up after goodbye)."""
+
     @classmethod
     def name(cls) -> Text:
         return "voice"
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        before = len(self.messages)
+        response = message.get("utter_action")
+        await super().send_response(recipient_id, dict(message))
+        for sent in self.messages[before:]:
+            if response:
+                sent["response"] = response
 
 
 class VoiceInput(RestInput):

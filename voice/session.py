@@ -80,6 +80,7 @@ class CallSession:
         self._silent_turns = 0
         self._caller_active = False
         self._marks = 0
+        self._recognizing = False  # an utterance is being turned into a caller turn
         self._speaking = False  # an answer is being played (or synthesised between its sentences)
         self._grammar: Optional[tuple] = None  # phrases the recognizer is restricted to
         self._wanted_grammar: Optional[tuple] = None
@@ -112,7 +113,7 @@ class CallSession:
     @property
     def waiting_for_caller(self) -> bool:
         """The bot has said everything and nothing the caller did is still being processed."""
-        return (not self._busy and not self._speaking and not self.endpointer.in_speech
+        return (not self._busy and not self._speaking and not self._recognizing and not self.endpointer.in_speech
                 and self._turns.empty() and self._speech.empty())
 
     # ------------------------------------------------------------------ the call
@@ -178,7 +179,11 @@ class CallSession:
         while True:
             item = await self._speech.get()
             if isinstance(item, _UtteranceEnd):
-                await self._finish_utterance(item)
+                self._recognizing = True
+                try:
+                    await self._finish_utterance(item)
+                finally:
+                    self._recognizing = False
             elif isinstance(item, _UseGrammar):
                 self._wanted_grammar = item.phrases
                 await asyncio.to_thread(self._apply_grammar)
@@ -246,7 +251,9 @@ class CallSession:
     async def _converse(self) -> None:
         try:
             await self._ask(prompts.GREETING_INTENT, via="system")
-            while True:
+            # Not `while True`: on Python 3.10 a hang-up during playback can lose this task's
+            # cancellation (asyncio.wait_for in Player returns when stop() and cancel() coincide).
+            while not self._ended.is_set():
                 self._hand_floor_to_caller()
                 turn = await self._turns.get()
                 self._busy = True
@@ -299,6 +306,8 @@ class CallSession:
         wants_digits = bool(replies) and bool(ASKS_FOR_DIGITS.search(replies[-1].text))
         self._speech.put_nowait(_UseGrammar(tuple(DIGITS_GRAMMAR) if wants_digits else None))
         await self._speak(replies, turn.speech_end if turn else None)
+        if any(reply.ends_call for reply in replies) and not self._interrupted:
+            self._end("goodbye")
 
     async def _say_text(self, text: str) -> None:
         await self._speak([Reply(text)], None)

@@ -19,3 +19,7 @@ def test_records_are_stored_and_loaded(tmp_path):
     assert row["entries"][0] == {"t": 0.5, "who": "caller", "text": "我的卡号是************1234", "confidence": 0.812}
     assert "6217000000001234" not in row["summary"]
     assert store.load("nope") is None
+
+
+def test_ticket_numbers_stay_readable_for_the_agent():
+    assert mask_numbers("工单号H000012，手机13812345678") == "工单号H000012，手机138****5678"

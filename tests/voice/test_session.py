@@ -234,3 +234,11 @@ def test_the_call_record_is_stored_with_numbers_masked(tmp_path):
     assert "******" in texts and "666666" not in texts
     caller = [e for e in row["entries"] if e["who"] == "caller"]
     assert caller[0]["confidence"] == 0.9
+
+
+def test_the_call_ends_after_the_goodbye_response():
+    goodbye = [Reply("感谢您的来电，再见！", response="utter_goodbye")]
+    session, output, assistant, _ = run(call([(4.0, "没事了再见")], ["没事了，再见"], replies={"没事了，再见": goodbye},
+                                             until_s=20))
+    assert session.record.end_reason == "goodbye" and output.hung_up
+    assert session.record.duration_s < 12, "no reprompts after the goodbye"
