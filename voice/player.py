@@ -44,10 +44,16 @@ class Player:
             self.playing = False
 
     async def _wait(self, until: float) -> None:
+        # asyncio.wait, not wait_for: on 3.10 wait_for can swallow a cancellation that
+        # arrives together with stop(), and the hung-up call would never finish.
+        timeout = (until - self.clock.now()) / self.clock.speed
+        if timeout <= 0:
+            return
+        stopped = asyncio.ensure_future(self._stopped.wait())
         try:
-            await asyncio.wait_for(self._stopped.wait(), (until - self.clock.now()) / self.clock.speed)
-        except asyncio.TimeoutError:
-            pass
+            await asyncio.wait({stopped}, timeout=timeout)
+        finally:
+            stopped.cancel()
 
     def stop(self) -> None:
         self._stopped.set()

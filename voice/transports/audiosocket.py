@@ -102,7 +102,7 @@ class AudioSocketCall:
     async def receive(self):
         try:
             received = await asyncio.wait_for(read_frame(self.reader), self.idle_timeout_s)
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError:  # noqa: UP041 (not the builtin TimeoutError before Python 3.11)
             raise ProtocolError(f"nothing received for {self.idle_timeout_s:g} s; the peer is gone") from None
         if received is None:
             self.note("the peer closed the connection (caller hung up)", logging.INFO)
@@ -135,8 +135,8 @@ class AudioSocketCall:
         elif kind == ERROR:
             raise ProtocolError(describe_error(payload))
         elif kind in OTHER_RATES:
-            raise ProtocolError(f"audio at {OTHER_RATES[kind]} Hz (kind 0x{kind:02x}); this server takes 8000 Hz "
-                                "(kind 0x10): use the AudioSocket() dialplan application or an slin channel")
+            raise ProtocolError(f"audio at {OTHER_RATES[kind] / 1000:g} kHz (kind 0x{kind:02x}); this server takes "
+                                "8 kHz (kind 0x10): use the AudioSocket() dialplan application or an slin channel")
         else:
             raise ProtocolError(f"unknown frame kind 0x{kind:02x}")
         return not self.session.ended

@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 EVENTS = {"connected", "start", "media", "dtmf", "mark", "stop"}
 EXPECTED_FORMAT = {"encoding": "audio/x-mulaw", "sampleRate": TELEPHONY_RATE, "channels": 1}
 MAX_MESSAGE_BYTES = 64 * 1024  # a 20 ms media message is about 300 bytes
-# websockets 10 stops reading a connection whose buffer passes read_limit and, after refusing an
-# oversized message, then waits close_timeout for a TCP close it cannot see: keep both generous/short.
+# websockets 10 stops reading a connection once read_limit bytes are buffered; after refusing an
+# oversized message it then waits close_timeout for a TCP close it cannot see. Hence a read limit
+# well above max_size and a short close timeout.
 READ_LIMIT_BYTES = 1024 * 1024
 CLOSE_TIMEOUT_S = 2.0
 IDLE_TIMEOUT_S = 10.0  # Twilio sends media every 20 ms: a stream silent this long is gone
@@ -73,15 +74,30 @@ def parse(raw) -> dict:
     return message
 
 
-def media_pcm(message: dict) -> bytes:
+def part(message: dict, name: str) -> dict:
+    """The object ``message[name]``, e.g. the "media" of a media message."""
+    value = message.get(name)
+    if not isinstance(value, dict):
+        raise ProtocolError(f"{name!r} is missing or not an object: {value!r:.80}")
+    return value
+
+
+def media_pcm(media: dict) -> bytes:
     try:
-        return ulaw_to_pcm(base64.b64decode(message["media"]["payload"], validate=True))
+        return ulaw_to_pcm(base64.b64decode(media["payload"], validate=True))
     except (KeyError, TypeError, binascii.Error) as exc:
         raise ProtocolError(f"media message without base64 μ-law payload ({exc!r})") from None
 
 
+def dtmf_key(dtmf: dict) -> str:
+    key = dtmf.get("digit")
+    if not isinstance(key, str) or key not in KEYS:
+        raise ProtocolError(f"dtmf message without a key: {dtmf!r}")
+    return key
+
+
 def check_format(start: dict) -> None:
-    media_format = start.get("mediaFormat") or {}
+    media_format = part(start, "mediaFormat") if "mediaFormat" in start else {}
     if any(media_format.get(key, wanted) != wanted for key, wanted in EXPECTED_FORMAT.items()):
         raise ProtocolError(
             f"unsupported media format: {media_format.get('encoding')} at {media_format.get('sampleRate')} Hz, "
@@ -112,7 +128,7 @@ class TwilioCall:
     async def receive(self):
         try:
             return await asyncio.wait_for(self.ws.recv(), self.idle_timeout_s)
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError:  # noqa: UP041 (not the builtin TimeoutError before Python 3.11)
             raise ProtocolError(f"nothing received for {self.idle_timeout_s:g} s; the peer is gone") from None
 
     def handle(self, message: dict) -> bool:
@@ -126,10 +142,11 @@ class TwilioCall:
         if self.session is None:
             raise ProtocolError(f"{event!r} before 'start'")
         if event == "media":
-            if (message.get("media") or {}).get("track", "inbound") == "inbound":  # not the bot's own voice
-                self.session.feed_audio(media_pcm(message))
+            media = part(message, "media")
+            if media.get("track", "inbound") == "inbound":  # not the bot's own voice
+                self.session.feed_audio(media_pcm(media))
         elif event == "dtmf":
-            self.session.press(dtmf_key(message))
+            self.session.press(dtmf_key(part(message, "dtmf")))
         elif event == "mark":
             log.debug("call %s: twilio played mark %s", self.session.call_id, message.get("mark"))
         elif event == "stop":
@@ -139,14 +156,12 @@ class TwilioCall:
     def start(self, message: dict) -> None:
         if self.session is not None:
             raise ProtocolError("second 'start' on one stream")
-        start = message.get("start")
-        if not isinstance(start, dict):
-            raise ProtocolError("'start' message without a start object")
+        start = part(message, "start")
         check_format(start)
         stream_sid = message.get("streamSid") or start.get("streamSid")
         if not isinstance(stream_sid, str) or not stream_sid:
             raise ProtocolError("'start' without a streamSid: replies could not be addressed")
-        call_sid = str(start.get("callSid") or stream_sid)
+        call_sid = str(start.get("callSid") or stream_sid)[:64]  # a CallSid has 34 characters
         output = TwilioOutput(self.ws, stream_sid)
         self.session = self.services.session(output, TELEPHONY_RATE, "twilio", call_id=call_sid)
         self.run_task = asyncio.create_task(self.session.run())
@@ -169,13 +184,6 @@ class TwilioCall:
             except Exception:
                 log.exception("call %s failed", self.session.call_id)
         await self.ws.close()
-
-
-def dtmf_key(message: dict) -> str:
-    key = (message.get("dtmf") or {}).get("digit")
-    if not isinstance(key, str) or key not in KEYS:
-        raise ProtocolError(f"dtmf message without a key: {message.get('dtmf')!r}")
-    return key
 
 
 def listen(services: CallServices, host: str, port: int, idle_timeout_s: float = IDLE_TIMEOUT_S):
