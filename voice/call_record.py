@@ -14,7 +14,8 @@ from sqlalchemy import JSON, Column, DateTime, Float, Integer, MetaData, String,
 
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
-_DIGIT_RUN = re.compile(r"(?<![A-Za-z\d])\d{5,}")  # not ticket numbers like H000012
+# Not ticket numbers (H000012), amounts (50000元) or measurements (16000 Hz).
+_DIGIT_RUN = re.compile(r"(?<![A-Za-z\d])(?<!\d\.)\d{5,}(?!\d|\.\d)(?!\s*(?:元|块|万|千|百|Hz|kHz|ms|毫秒|字节|bytes))")
 
 metadata = MetaData()
 call_records = Table(
@@ -34,7 +35,8 @@ call_records = Table(
 
 def mask_numbers(text: str) -> str:
     """Phone numbers keep their first 3 and last 4 digits, longer numbers their last 4,
-    shorter ones (one-time codes) nothing; card tails of 4 digits and ticket numbers stay."""
+    shorter ones (one-time codes) nothing. Card tails of 4 digits, ticket numbers, amounts and
+    measurements stay readable."""
 
     def mask(match: re.Match) -> str:
         digits = match.group()

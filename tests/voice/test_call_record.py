@@ -23,3 +23,9 @@ def test_records_are_stored_and_loaded(tmp_path):
 
 def test_ticket_numbers_stay_readable_for_the_agent():
     assert mask_numbers("工单号H000012，手机13812345678") == "工单号H000012，手机138****5678"
+
+
+def test_amounts_and_measurements_are_not_mistaken_for_account_numbers():
+    assert mask_numbers("转账50000元，采样率16000 Hz，余额123456.78") == "转账50000元，采样率16000 Hz，余额123456.78"
+    assert mask_numbers("验证码123456。") == "验证码******。"
+    assert mask_numbers("card 6217000000001234.") == "card ************1234."
