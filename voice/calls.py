@@ -39,15 +39,16 @@ def services_from_env(model_dir: Optional[str] = None, assistant_url: Optional[s
 
     Raises ``voice.stt.ModelMissing`` or ``voice.tts.TtsUnavailable`` with what to install.
     """
-    from voice.stt import Recognizer, load_model
+    from voice.recognizers import RecognizerPool
+    from voice.stt import load_model
     from voice.tts import EspeakSynthesizer
 
-    model = load_model(model_dir)
+    recognizers = RecognizerPool(load_model(model_dir))
     synthesizer = EspeakSynthesizer()
     synthesizer.check()
     return CallServices(
         assistant=RasaAssistant(assistant_url or os.environ.get("RASA_URL") or DEFAULT_URL),
-        new_recognizer=lambda rate: Recognizer(model, rate),
+        new_recognizer=recognizers.take,
         synthesizer=synthesizer,
         settings=settings_from_env(),
         store=CallRecordStore() if store else None,

@@ -131,6 +131,8 @@ class CallSession:
 
     async def _close(self) -> None:
         self.record.finish(self.clock.now(), self._end_reason or "ended")
+        if hasattr(self.recognizer, "close"):  # a pooled recognizer goes back for the next call
+            await asyncio.to_thread(self.recognizer.close)
         if self._end_reason != "caller_hung_up":
             await _quietly(self.output.hang_up())
         if self.store is not None:

@@ -46,6 +46,7 @@ class TimedOutput(RecordingOutput):
 async def call(script, texts, replies=None, settings=None, keys=(), hang_up_at=None, until_s=30.0,
                assistant=None, store=None):
     """Plays caller speech (``script`` as for caller_audio) into a session; returns it when it ends."""
+    audio = caller_audio(script, RATE)  # before the call starts: synthesis blocks the event loop
     output = TimedOutput()
     assistant = assistant or CannedAssistant({"/greet": GREETING, **(replies or {})})
     recognizer = ScriptedRecognizer(texts)
@@ -53,7 +54,6 @@ async def call(script, texts, replies=None, settings=None, keys=(), hang_up_at=N
                           settings or CallSettings(), Clock(SPEED), store=store)
     output.clock = session.clock
     running = asyncio.create_task(session.run())
-    audio = caller_audio(script, RATE)
     keys = sorted(keys)
     for index, frame in enumerate(frames(audio + silence(RATE, int(until_s * 1000)), RATE)):
         now = index * FRAME_MS / 1000
@@ -242,3 +242,18 @@ def test_the_call_ends_after_the_goodbye_response():
                                              until_s=20))
     assert session.record.end_reason == "goodbye" and output.hung_up
     assert session.record.duration_s < 12, "no reprompts after the goodbye"
+
+
+def test_hanging_up_during_playback_ends_the_call_at_once():
+    async def hang_up_while_greeting():
+        session = CallSession("c1", RecordingOutput(), CannedAssistant({"/greet": LONG_ANSWER}), ScriptedRecognizer([]),
+                              ToneSynthesizer(), CallSettings(), Clock(1.0))
+        running = asyncio.create_task(session.run())
+        for _ in range(25):
+            session.feed_audio(silence(RATE, FRAME_MS))
+            await asyncio.sleep(FRAME_MS / 1000)
+        session.caller_hung_up()
+        return await asyncio.wait_for(running, 2.0)
+
+    for _ in range(5):
+        assert run(hang_up_while_greeting()).end_reason == "caller_hung_up"

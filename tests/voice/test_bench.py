@@ -1,0 +1,144 @@
+"""The benchmark's arithmetic and verdicts (the benchmark itself runs with ``make bench-voice``)."""
+
+import math
+
+import pytest
+
+from voice.bench import (
+    BREAKDOWN,
+    LevelResult,
+    RealTimeLimits,
+    ScriptedTextRecognizer,
+    Span,
+    Summary,
+    TurnTimes,
+    asr_lag,
+    breakdown,
+    largest_real_time,
+    parallel_levels,
+    percentile,
+    real_time_problems,
+    summarize,
+    turn_times,
+)
+
+
+def test_percentile_interpolates_between_ranks():
+    values = list(range(101))  # 0..100: the q-th percentile is q
+    assert percentile(values, 50) == 50
+    assert percentile(values, 95) == 95
+    assert percentile([1.0, 2.0], 50) == 1.5
+    assert percentile([3.0, 1.0, 2.0], 95) == pytest.approx(2.9)  # order does not matter
+
+
+def test_summary_of_nothing_is_not_a_number():
+    empty = summarize([])
+    assert empty.n == 0 and math.isnan(empty.median) and math.isnan(empty.p95)
+
+
+def test_summary_counts_and_ranks():
+    summary = summarize([0.9, 1.1, 1.0, 3.0])
+    assert summary.n == 4
+    assert summary.median == pytest.approx(1.05)
+    assert 1.1 < summary.p95 < 3.0
+
+
+def turn(speech_end=10.0, finish=(10.75, 10.8), request=(10.81, 11.0), tts=(11.0, 11.05), first_frame=11.06):
+    return TurnTimes(speech_end, Span(*finish), Span(*request), Span(*tts), first_frame)
+
+
+def test_breakdown_parts_add_up_to_the_latency():
+    parts = breakdown(turn(), end_silence_s=0.7)
+    assert list(parts) == list(BREAKDOWN)
+    assert sum(parts.values()) == pytest.approx(turn().latency) == pytest.approx(1.06)
+    assert parts["end-of-turn silence"] == 0.7
+    assert parts["wait for ASR (backlog)"] == pytest.approx(0.05)
+    assert parts["ASR finish"] == pytest.approx(0.05)
+    assert parts["assistant round trip"] == pytest.approx(0.19)
+    assert parts["TTS first sentence"] == pytest.approx(0.05)
+
+
+def test_asr_lag_counts_from_the_end_of_the_turn_silence():
+    assert asr_lag(turn(finish=(10.75, 10.8)), end_silence_s=0.7) == pytest.approx(0.1)
+    assert asr_lag(turn(finish=(12.0, 12.2)), end_silence_s=0.7) == pytest.approx(1.5)  # a backlog
+
+
+def test_turn_times_takes_the_first_frame_and_synthesis_after_each_request():
+    greeting_frames = [0.1, 0.12, 0.14]
+    frames = greeting_frames + [5.3, 5.32, 9.4]
+    syntheses = [Span(0.05, 0.09), Span(5.25, 5.29), Span(9.35, 9.39)]
+    requests = [Span(5.0, 5.2), Span(9.1, 9.3)]
+    finishes = [Span(4.9, 4.95), Span(9.0, 9.05)]
+    turns = turn_times([1.0, 0.9], finishes, requests, syntheses, frames)
+    assert [t.first_frame for t in turns] == [5.3, 9.4]
+    assert [t.tts for t in turns] == syntheses[1:]
+    assert [t.latency for t in turns] == pytest.approx([1.0, 0.9])
+    assert turns[0].speech_end == pytest.approx(4.3)
+
+
+def test_turn_times_stops_at_a_turn_that_was_never_answered():
+    turns = turn_times([1.0, 0.9], [Span(4.9, 4.95), Span(9.0, 9.05)], [Span(5.0, 5.2), Span(9.1, 9.3)],
+                       [Span(5.25, 5.29)], [5.3, 5.32])
+    assert len(turns) == 1
+
+
+def level(calls=4, unfinished=0, latency=1.0, asr=0.2, late=0.005):
+    return LevelResult(calls, unfinished, Summary(latency, latency * 1.3, 12), Summary(asr / 2, asr, 12),
+                       Summary(late / 2, late, 900))
+
+
+def test_a_level_within_every_limit_runs_in_real_time():
+    assert real_time_problems(level(), single_call_median=0.9, limits=RealTimeLimits()) == []
+
+
+@pytest.mark.parametrize("changed, named", [
+    ({"asr": 0.5}, "ASR lag"),
+    ({"late": 0.040}, "frame lateness"),
+    ({"latency": 1.81}, "median latency"),
+    ({"unfinished": 1}, "did not finish"),
+])
+def test_each_limit_breaks_real_time(changed, named):
+    problems = real_time_problems(level(**changed), single_call_median=0.9, limits=RealTimeLimits())
+    assert len(problems) == 1 and named in problems[0]
+
+
+def test_missing_figures_are_not_real_time():
+    nothing = LevelResult(2, 2, summarize([]), summarize([]), summarize([]))
+    assert len(real_time_problems(nothing, single_call_median=0.9, limits=RealTimeLimits())) == 4
+
+
+def test_largest_real_time_stops_at_the_first_failure():
+    assert largest_real_time([(1, True), (2, True), (4, True), (8, False)]) == 4
+    assert largest_real_time([(1, True), (2, False), (4, True)]) == 1  # a later pass is noise
+    assert largest_real_time([(1, False)]) == 0
+    assert largest_real_time([]) == 0
+
+
+def test_parallel_levels_double_then_step_by_four():
+    assert parallel_levels(24) == [1, 2, 4, 8, 12, 16, 20, 24]
+    assert parallel_levels(10) == [1, 2, 4, 8]
+    assert parallel_levels(4) == [1, 2, 4]
+
+
+class CountingRecognizer:
+    def __init__(self):
+        self.accepted, self.finished = b"", 0
+
+    def accept(self, pcm):
+        self.accepted += pcm
+
+    def finish(self):
+        self.finished += 1
+
+
+def test_scripted_text_recognizer_decodes_the_audio_but_returns_the_lines_said():
+    inner = CountingRecognizer()
+    recognizer = ScriptedTextRecognizer(inner)
+    recognizer.expect("我想查一下信用卡账单")
+    recognizer.expect("13800138000")
+    recognizer.accept(b"\x01\x00" * 160)
+    first, second, third = recognizer.finish(), recognizer.finish(), recognizer.finish()
+    assert inner.accepted == b"\x01\x00" * 160 and inner.finished == 3
+    assert [first.text, second.text, third.text] == ["我想查一下信用卡账单", "13800138000", ""]
+    assert first.final and first.confidence > 0 and third.words == []
+    assert len(recognizer.finishes) == 3 and all(span.duration >= 0 for span in recognizer.finishes)

