@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from bot.manage import ManageError
-from voice.audio import AudioFormatError
+from voice.audio import WIDEBAND_RATE, AudioFormatError
 from voice.backend import running_assistant
 from voice.calls import services_from_env
 from voice.stt import ModelMissing
@@ -24,6 +24,7 @@ from voice.transports.microphone import NoAudioDevice
 from voice.tts import TtsUnavailable
 
 HOST = "127.0.0.1"
+SERVER_WARM_RECOGNIZERS = 8  # calls that start at full speed; more are made as needed
 
 
 def dtmf_schedule(specs: List[str]) -> List[Tuple[float, str]]:
@@ -43,7 +44,7 @@ def dtmf_schedule(specs: List[str]) -> List[Tuple[float, str]]:
 async def _call_file(args, url: str) -> int:
     from voice.transports.wavfile import FileCall, run_file_call
 
-    services = services_from_env(assistant_url=url)
+    services = services_from_env(assistant_url=url)  # file calls run at 8 kHz, like a phone line
     call = FileCall(Path(args.wav), dtmf_schedule(args.dtmf), args.tail)
     try:
         record, *_ = await run_file_call(services, call, Path(args.out))
@@ -57,7 +58,7 @@ async def _call_file(args, url: str) -> int:
 async def _call_microphone(url: str) -> int:
     from voice.transports.microphone import run_microphone_call
 
-    services = services_from_env(assistant_url=url)
+    services = services_from_env(assistant_url=url, sample_rates=(WIDEBAND_RATE,))
     try:
         await run_microphone_call(services)
     finally:
@@ -68,7 +69,7 @@ async def _call_microphone(url: str) -> int:
 async def _serve(args, url: str) -> int:
     from voice.transports import audiosocket, twilio
 
-    services = services_from_env(assistant_url=url)
+    services = services_from_env(assistant_url=url, warm_recognizers=SERVER_WARM_RECOGNIZERS)
     print(f"Twilio Media Streams: ws://{args.host}:{args.twilio_port}", flush=True)
     print(f"Asterisk AudioSocket: {args.host}:{args.audiosocket_port}", flush=True)
     await asyncio.gather(

@@ -38,7 +38,7 @@ import numpy as np
 
 from voice import asr_eval
 from voice.assistant import RasaAssistant
-from voice.audio import FRAME_MS, TELEPHONY_RATE, WIDEBAND_RATE, duration_s, frame_bytes, read_wav, silence
+from voice.audio import FRAME_MS, TELEPHONY_RATE, WIDEBAND_RATE, duration_s, frame_bytes, read_wav
 from voice.calls import CallServices
 from voice.config import CallSettings, settings_from_env
 from voice.recognizers import RecognizerPool
@@ -394,6 +394,7 @@ class CallKit:
     new_synthesizer: Callable[[], object]
     voice: EspeakSynthesizer  # the caller's
     settings: CallSettings = field(default_factory=settings_from_env)
+    warm: Callable[[int], None] | None = None  # makes sure N recognizers are warmed up
 
 
 async def bench_call(kit: CallKit, name: str) -> CallResult:
@@ -525,6 +526,8 @@ async def bench_parallel(kit: CallKit, levels: Sequence[int], limits: RealTimeLi
     end_silence_s = kit.settings.endpoint.end_silence_ms / 1000
     verdicts, single_call_median = [], math.nan
     for calls in levels:
+        if kit.warm is not None:  # as `make voice-serve` does at startup
+            await asyncio.to_thread(kit.warm, calls)
         level = await run_level(kit, calls, end_silence_s)
         if calls == 1:
             single_call_median = level.latency.median
@@ -570,26 +573,28 @@ def model_directory() -> tuple:
     return str(korean), KOREAN_MODEL
 
 
-async def warm_up(assistant: RasaAssistant, voice: EspeakSynthesizer, model) -> None:
-    """The first requests to fresh Rasa and action servers take seconds; espeak and Vosk load files."""
+async def warm_up(assistant: RasaAssistant) -> None:
+    """The first requests to fresh Rasa and action servers take seconds."""
     conversation = f"bench-warm-up-{uuid.uuid4().hex[:8]}"
     for line in ("/greet",) + SCRIPT:
         text = line if line != ONE_TIME_CODE else await asyncio.to_thread(outbox_code, conversation)
         await assistant.send(conversation, text or "000000")
-    Recognizer(model, RATE).accept(voice.synthesize(SCRIPT[0], RATE) + silence(RATE, 500))
 
 
 async def bench_with_assistant(url: str, model, args) -> tuple:
     assistant = RasaAssistant(url)
     voice = EspeakSynthesizer()
     try:
-        await warm_up(assistant, voice, model)
-        recognizers = RecognizerPool(model)  # as services_from_env: recognizers are reused across calls
+        await warm_up(assistant)
+        recognizers = RecognizerPool(model)  # as services_from_env: reused across calls, warmed up
+        warm_speech = voice.synthesize(SCRIPT[0], RATE)
+        recognizers.warm(1, RATE, warm_speech)
         real = CallKit(assistant, lambda: recognizers.take(RATE), EspeakSynthesizer, voice)
         peer = CallKit(assistant, lambda: None, ToneSynthesizer, voice)
         latency = await bench_latency(real, peer, args.calls, args.peer_calls)
         shared_tts = EspeakSynthesizer()
-        parallel = CallKit(assistant, lambda: recognizers.take(RATE), lambda: shared_tts, voice)
+        parallel = CallKit(assistant, lambda: recognizers.take(RATE), lambda: shared_tts, voice,
+                           warm=lambda calls: recognizers.warm(calls, RATE, warm_speech))
         largest = await bench_parallel(parallel, parallel_levels(args.max_calls), RealTimeLimits())
         return latency, largest
     finally:

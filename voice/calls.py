@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from voice.assistant import DEFAULT_URL, Assistant, RasaAssistant
+from voice.audio import TELEPHONY_RATE
 from voice.call_record import CallRecordStore
 from voice.clock import Clock
 from voice.config import CallSettings, settings_from_env
@@ -33,9 +34,14 @@ class CallServices:
         )  # fmt: skip
 
 
+WARM_UP_TEXT = "您好，我想查一下信用卡账单，验证码是一二三四五六。"
+
+
 def services_from_env(model_dir: Optional[str] = None, assistant_url: Optional[str] = None,
-                      store: bool = True) -> CallServices:
-    """Vosk model from VOSK_MODEL (or ``model_dir``), Rasa at RASA_URL, espeak-ng TTS.
+                      store: bool = True, warm_recognizers: int = 1,
+                      sample_rates: tuple = (TELEPHONY_RATE,)) -> CallServices:
+    """Vosk model from VOSK_MODEL (or ``model_dir``), Rasa at RASA_URL, espeak-ng TTS;
+    ``warm_recognizers`` per sample rate have decoded speech before the first call.
 
     Raises ``voice.stt.ModelMissing`` or ``voice.tts.TtsUnavailable`` with what to install.
     """
@@ -46,6 +52,8 @@ def services_from_env(model_dir: Optional[str] = None, assistant_url: Optional[s
     recognizers = RecognizerPool(load_model(model_dir))
     synthesizer = EspeakSynthesizer()
     synthesizer.check()
+    for rate in sample_rates:
+        recognizers.warm(warm_recognizers, rate, synthesizer.synthesize(WARM_UP_TEXT, rate))
     return CallServices(
         assistant=RasaAssistant(assistant_url or os.environ.get("RASA_URL") or DEFAULT_URL),
         new_recognizer=recognizers.take,

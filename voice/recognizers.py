@@ -66,6 +66,16 @@ class RecognizerPool:
         with self._lock:
             self._free.setdefault(recognizer.sample_rate, []).append(recognizer)
 
+    def warm(self, count: int, sample_rate: int, speech: bytes) -> None:
+        """Makes sure ``count`` recognizers at this rate have decoded speech once (a server does
+        this at startup, so that its first callers are not the slow ones)."""
+        with self._lock:
+            ready = len(self._free.get(sample_rate, []))
+        fresh = [PooledRecognizer(self.make(self.model, sample_rate), self) for _ in range(count - ready)]
+        for recognizer in fresh:
+            recognizer.accept(speech)
+            recognizer.close()
+
     def idle(self, sample_rate: int) -> int:
         with self._lock:
             return len(self._free.get(sample_rate, []))

@@ -40,3 +40,12 @@ def test_a_recognizer_that_fails_to_reset_is_dropped():
     pool = RecognizerPool(model=None, make=Broken)
     pool.take(8000).close()
     assert pool.idle(8000) == 0
+
+
+def test_warming_leaves_that_many_recognizers_ready(pool):
+    speech = spoken("你好", 8000)
+    pool.warm(3, 8000, speech)
+    assert pool.idle(8000) >= 3
+    before = pool.idle(8000)
+    pool.warm(2, 8000, speech)
+    assert pool.idle(8000) == before, "enough were ready: none made"

@@ -18,6 +18,7 @@ import uuid
 from voice.audio import TELEPHONY_RATE
 from voice.calls import CallServices
 from voice.dtmf import KEYS
+from voice.transports.connection import CallConnection
 
 log = logging.getLogger(__name__)
 HANGUP, UUID, DTMF, AUDIO, ERROR = 0x00, 0x01, 0x03, 0x10, 0xFF
@@ -78,14 +79,15 @@ class AudioSocketOutput:
             self.writer.close()
 
 
-class AudioSocketCall:
+class AudioSocketCall(CallConnection):
+    log = log  # records and logs under this module's name
+
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, services: CallServices,
                  idle_timeout_s: float) -> None:
         self.reader, self.writer, self.services = reader, writer, services
         self.idle_timeout_s = idle_timeout_s
         self.output = AudioSocketOutput(writer)
-        self.session = None
-        self.run_task = None
+        super().__init__()
 
     async def serve(self) -> None:
         try:
@@ -115,8 +117,7 @@ class AudioSocketCall:
             raise ProtocolError(f"first frame must be the call UUID (kind 0x01, 16 bytes), "
                                 f"got kind 0x{kind:02x} with {len(payload)} bytes")
         call_id = str(uuid.UUID(bytes=payload))
-        self.session = self.services.session(self.output, TELEPHONY_RATE, "audiosocket", call_id=call_id)
-        self.run_task = asyncio.create_task(self.session.run())
+        self.start_session(self.services.session(self.output, TELEPHONY_RATE, "audiosocket", call_id=call_id))
 
     def handle(self, received) -> bool:
         """False when the call is over."""
@@ -141,23 +142,8 @@ class AudioSocketCall:
             raise ProtocolError(f"unknown frame kind 0x{kind:02x}")
         return not self.session.ended
 
-    def note(self, text: str, level: int) -> None:
-        """Logs how the connection ended and, for a started call, keeps it in the call record."""
-        if self.session is None:
-            log.log(level, "call (not started): %s", text)
-        elif self.session.ended:  # we hung up: nothing went wrong
-            log.debug("call %s: %s", self.session.call_id, text)
-        else:
-            log.log(level, "call %s: %s", self.session.call_id, text)
-            self.session.record.add(self.session.clock.now(), "event", text)
-
     async def finish(self) -> None:
-        if self.session is not None:
-            self.session.caller_hung_up()
-            try:
-                await self.run_task
-            except Exception:
-                log.exception("call %s failed", self.session.call_id)
+        await self.end_session()
         await self.output.hang_up()
 
 

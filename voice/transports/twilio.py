@@ -21,6 +21,7 @@ import websockets
 from voice.audio import TELEPHONY_RATE, pcm_to_ulaw, ulaw_to_pcm
 from voice.calls import CallServices
 from voice.dtmf import KEYS
+from voice.transports.connection import CallConnection
 
 log = logging.getLogger(__name__)
 EVENTS = {"connected", "start", "media", "dtmf", "mark", "stop"}
@@ -105,11 +106,12 @@ def check_format(start: dict) -> None:
         )
 
 
-class TwilioCall:
+class TwilioCall(CallConnection):
+    log = log  # records and logs under this module's name
+
     def __init__(self, ws, services: CallServices, idle_timeout_s: float) -> None:
         self.ws, self.services, self.idle_timeout_s = ws, services, idle_timeout_s
-        self.session = None
-        self.run_task = None
+        super().__init__()
 
     async def serve(self) -> None:
         try:
@@ -163,26 +165,10 @@ class TwilioCall:
             raise ProtocolError("'start' without a streamSid: replies could not be addressed")
         call_sid = str(start.get("callSid") or stream_sid)[:64]  # a CallSid has 34 characters
         output = TwilioOutput(self.ws, stream_sid)
-        self.session = self.services.session(output, TELEPHONY_RATE, "twilio", call_id=call_sid)
-        self.run_task = asyncio.create_task(self.session.run())
-
-    def note(self, text: str, level: int) -> None:
-        """Logs how the connection ended and, for a started call, keeps it in the call record."""
-        if self.session is None:
-            log.log(level, "call (not started): %s", text)
-        elif self.session.ended:  # we hung up: nothing went wrong
-            log.debug("call %s: %s", self.session.call_id, text)
-        else:
-            log.log(level, "call %s: %s", self.session.call_id, text)
-            self.session.record.add(self.session.clock.now(), "event", text)
+        self.start_session(self.services.session(output, TELEPHONY_RATE, "twilio", call_id=call_sid))
 
     async def finish(self) -> None:
-        if self.session is not None:
-            self.session.caller_hung_up()
-            try:
-                await self.run_task
-            except Exception:
-                log.exception("call %s failed", self.session.call_id)
+        await self.end_session()
         await self.ws.close()
 
 
