@@ -24,7 +24,7 @@ from voice.endpointing import Endpointer, NoiseDiscarded, SpeechAudio, SpeechEnd
 from voice.menu import choose
 from voice.player import CallOutput, Player
 from voice.speech_out import SpeechOut, sentences
-from voice.stt import DIGITS_GRAMMAR
+from voice.stt import DIGITS_GRAMMAR, Transcript
 
 log = logging.getLogger(__name__)
 ASKS_FOR_DIGITS = re.compile(r"验证码|手机号|尾号|后四位|卡号")
@@ -80,6 +80,7 @@ class CallSession:
         self._silent_turns = 0
         self._caller_active = False
         self._marks = 0
+        self._heard: List[Transcript] = []  # phrases Vosk already ended within the current utterance
         self._recognizing = False  # an utterance is being turned into a caller turn
         self._speaking = False  # an answer is being played (or synthesised between its sentences)
         self._grammar: Optional[tuple] = None  # phrases the recognizer is restricted to
@@ -180,6 +181,8 @@ class CallSession:
     async def _recognize(self) -> None:
         while True:
             item = await self._speech.get()
+            if isinstance(item, bytes):
+                item = await self._accept_audio(item)
             if isinstance(item, _UtteranceEnd):
                 self._recognizing = True
                 try:
@@ -191,14 +194,30 @@ class CallSession:
                 await asyncio.to_thread(self._apply_grammar)
             elif isinstance(item, _Discard):
                 await asyncio.to_thread(self.recognizer.finish)
+                self._heard = []
                 if self._unsaid and self._interrupted:
                     self.record.add(self.clock.now(), "event", "only noise: the answer resumes")
                     self._turns.put_nowait(Turn("resume"))
-            else:
-                await asyncio.to_thread(self.recognizer.accept, item)
+
+    async def _accept_audio(self, first: bytes):
+        """Decodes all the speech queued so far in one go (one thread hop per batch, not per
+        20 ms frame, so a busy event loop cannot make the recognizer fall behind); returns the
+        first queued item that is not audio, if any."""
+        batch, item = [first], None
+        while not self._speech.empty():
+            item = self._speech.get_nowait()
+            if not isinstance(item, bytes):
+                break
+            batch.append(item)
+            item = None
+        result = await asyncio.to_thread(self.recognizer.accept, b"".join(batch))
+        if result is not None and result.final and result.text:  # Vosk ended a phrase on its own
+            self._heard.append(result)
+        return item
 
     async def _finish_utterance(self, end: _UtteranceEnd) -> None:
-        result = await asyncio.to_thread(self.recognizer.finish)
+        result = joined(self._heard + [await asyncio.to_thread(self.recognizer.finish)])
+        self._heard = []
         if not clean_transcript(result.text) and self._grammar is not None:
             result = await asyncio.to_thread(self._decode_freely, end.audio)
         await asyncio.to_thread(self._apply_grammar)
@@ -209,8 +228,9 @@ class CallSession:
         """A grammar found nothing: the caller said something else, so listen again without it."""
         self.recognizer.set_grammar(None)
         self._grammar = None
-        self.recognizer.accept(audio)
-        return self.recognizer.finish()
+        first = self.recognizer.accept(audio)
+        earlier = [first] if first is not None and first.final else []
+        return joined(earlier + [self.recognizer.finish()])
 
     def _apply_grammar(self) -> None:
         """Runs between utterances, in the recognizer's thread."""
@@ -341,6 +361,11 @@ class CallSession:
             if not completed:
                 return
             self._unsaid.pop(0)
+
+
+def joined(parts: List[Transcript]) -> Transcript:
+    """One utterance's transcript from the phrases the recognizer returned for it."""
+    return Transcript(" ".join(p.text for p in parts if p.text), [w for p in parts for w in p.words], final=True)
 
 
 def _buttons_note(reply: Reply) -> str:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.voice.doubles import CannedAssistant, RecordingOutput, ScriptedRecognizer, caller_audio
+from tests.voice.doubles import CannedAssistant, RecordingOutput, ScriptedRecognizer, caller_audio, spoken
 from voice import prompts
 from voice.assistant import AssistantUnavailable, Reply
 from voice.audio import FRAME_MS, frames, rms, silence
@@ -14,7 +14,7 @@ from voice.call_record import CallRecordStore
 from voice.clock import Clock
 from voice.config import CallSettings
 from voice.session import CallSession
-from voice.stt import DIGITS_GRAMMAR
+from voice.stt import DIGITS_GRAMMAR, Transcript, Word
 from voice.tts import ToneSynthesizer
 
 RATE = 8000
@@ -257,3 +257,36 @@ def test_hanging_up_during_playback_ends_the_call_at_once():
 
     for _ in range(5):
         assert run(hang_up_while_greeting()).end_reason == "caller_hung_up"
+
+
+class PhraseEndingRecognizer(ScriptedRecognizer):
+    """Like Vosk when a pause inside an utterance ends a phrase: accept() returns that phrase."""
+
+    def __init__(self):
+        super().__init__(["给张三五千块"])
+        self.phrase_given = False
+
+    def accept(self, pcm: bytes):
+        super().accept(pcm)
+        if self.bytes_heard > RATE and not self.phrase_given:  # after a second of speech
+            self.phrase_given = True
+            return Transcript("我 想 转账", [Word("我想转账", 0.0, 1.0, 0.8)], final=True)
+        return None
+
+
+def test_phrases_the_recognizer_ended_on_its_own_are_not_lost():
+    async def one_turn():
+        output = RecordingOutput()
+        assistant = CannedAssistant({"/greet": GREETING})
+        session = CallSession("c1", output, assistant, PhraseEndingRecognizer(), ToneSynthesizer(), CallSettings(),
+                              Clock(SPEED))
+        running = asyncio.create_task(session.run())
+        audio = silence(RATE, 3000) + spoken("我想转账给张三五千块钱", RATE) + silence(RATE, 3000)
+        for index, frame in enumerate(frames(audio, RATE)):
+            await session.clock.sleep_until(index * FRAME_MS / 1000)
+            session.feed_audio(frame)
+        session.caller_hung_up()
+        await running
+        return assistant
+
+    assert texts_sent(run(one_turn()))[1:] == ["我想转账给张三五千块"]
