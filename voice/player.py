@@ -30,6 +30,7 @@ class Player:
         """Plays ``pcm`` in real time; False when ``stop()`` cut it short."""
         self._stopped.clear()
         self.playing = True
+        stopped = asyncio.ensure_future(self._stopped.wait())  # one waiter for all the frames
         try:
             start = self.clock.now()
             for index, frame in enumerate(frames(pcm, self.rate)):
@@ -38,22 +39,18 @@ class Player:
                 if index == 0:
                     self.first_frame_at = start
                 await self.output.send_audio(frame)
-                await self._wait(start + (index + 1) * FRAME_MS / 1000)
+                await self._wait(stopped, start + (index + 1) * FRAME_MS / 1000)
             return not self._stopped.is_set()
         finally:
+            stopped.cancel()
             self.playing = False
 
-    async def _wait(self, until: float) -> None:
+    async def _wait(self, stopped: asyncio.Future, until: float) -> None:
         # asyncio.wait, not wait_for: on 3.10 wait_for can swallow a cancellation that
         # arrives together with stop(), and the hung-up call would never finish.
         timeout = (until - self.clock.now()) / self.clock.speed
-        if timeout <= 0:
-            return
-        stopped = asyncio.ensure_future(self._stopped.wait())
-        try:
+        if timeout > 0:
             await asyncio.wait({stopped}, timeout=timeout)
-        finally:
-            stopped.cancel()
 
     def stop(self) -> None:
         self._stopped.set()

@@ -78,7 +78,6 @@ class CallSession:
         self._busy = True  # greeting first; no-input counts only while the caller has the floor
         self._floor_since = 0.0
         self._silent_turns = 0
-        self._caller_active = False
         self._marks = 0
         self._heard: List[Transcript] = []  # phrases Vosk already ended within the current utterance
         self._recognizing = False  # an utterance is being turned into a caller turn
@@ -157,15 +156,12 @@ class CallSession:
 
     def _on_speech_event(self, event) -> None:
         if isinstance(event, SpeechStarted):
-            self._caller_active = True
             self._barge_in("speech")
         elif isinstance(event, SpeechAudio):
             self._speech.put_nowait(event.pcm)
         elif isinstance(event, NoiseDiscarded):
-            self._caller_active = False
             self._speech.put_nowait(_Discard())
         elif isinstance(event, SpeechEnded):
-            self._caller_active = False
             trailing_s = (self.endpointer.elapsed_ms - event.at_ms) / 1000
             self._speech.put_nowait(_UtteranceEnd(event.audio, self.clock.now() - trailing_s))
 
@@ -265,7 +261,7 @@ class CallSession:
                 self._turns.put_nowait(Turn("no_input"))
 
     def _caller_silent_since(self, now: float) -> float:
-        if self._busy or self._caller_active or self.endpointer.in_speech or self.dtmf.digits:
+        if self._busy or self.endpointer.in_speech or self.dtmf.digits:
             return 0.0
         return now - self._floor_since
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voice import asr_eval
 from voice.audio import read_wav
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEECH_ZH = REPO_ROOT.parent / "shared" / "data" / "speech_zh"
+SPEECH_ZH = asr_eval.DEFAULT_DATA_DIR
 MISSING_SPEECH_ZH = f"real Mandarin recordings not available: {SPEECH_ZH} does not exist"
 
 
@@ -29,13 +29,11 @@ class Recording:
 
 def speech_zh_recordings() -> list[Recording]:
     """Every recording listed in a ``text`` file under speech_zh; empty if the folder is missing."""
-    recordings = []
-    for text_file in sorted(SPEECH_ZH.glob("*/text")):
-        for line in text_file.read_text(encoding="utf-8").splitlines():
-            name, _, words = line.partition(" ")
-            if name:
-                recordings.append(Recording(name, text_file.parent / f"{name}.wav", "".join(words.split())))
-    return recordings
+    try:
+        utterances = asr_eval.find_utterances(SPEECH_ZH)
+    except asr_eval.DataError:
+        return []
+    return [Recording(u.id, u.wav, u.reference) for u in utterances]
 
 
 def recording_params() -> list:
