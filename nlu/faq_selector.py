@@ -11,7 +11,6 @@ from __future__ import annotations
 import pickle
 from typing import Any, Dict, List, Optional, Text
 
-import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -19,9 +18,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+
+from nlu.text_classifier import NgramEmbeddingClassifier
 
 MODEL_FILE = "faq_selector.pkl"
 
@@ -41,8 +39,7 @@ class FaqSelector(GraphComponent):
         self._storage = model_storage
         self._resource = resource
         state = state or {}
-        self.vectorizer: Optional[TfidfVectorizer] = state.get("vectorizer")
-        self.classifier: Optional[LogisticRegression] = state.get("classifier")
+        self.classifier: Optional[NgramEmbeddingClassifier] = state.get("classifier")
         self.responses: Dict[str, List[Dict[str, Any]]] = state.get("responses", {})
 
     @classmethod
@@ -69,51 +66,44 @@ class FaqSelector(GraphComponent):
         texts, labels = self._examples(training_data)
         if not texts:
             return self._resource
-        self.vectorizer = TfidfVectorizer(
-            analyzer="char", ngram_range=(self.config["min_ngram"], self.config["max_ngram"]),
-            sublinear_tf=True).fit(texts)
-        self.classifier = LogisticRegression(C=self.config["regularization"], max_iter=5000)
-        self.classifier.fit(self._features(texts), labels)
+        self.classifier = NgramEmbeddingClassifier(
+            self.config["min_ngram"], self.config["max_ngram"], self.config["dense"],
+            self.config["regularization"]).fit(texts, labels)
         self.responses = {f"utter_{key}": training_data.responses.get(f"utter_{key}", [])
-                          for key in self.classifier.classes_}
-        state = {"vectorizer": self.vectorizer, "classifier": self.classifier,
-                 "responses": self.responses}
+                          for key in self.classifier.classes}
+        state = {"classifier": self.classifier, "responses": self.responses}
         with self._storage.write_to(self._resource) as directory:
             (directory / MODEL_FILE).write_bytes(pickle.dumps(state))
         return self._resource
-
-    def _features(self, texts: List[str]):
-        sparse = self.vectorizer.transform(texts)
-        if not self.config["dense"]:
-            return sparse
-        from nlu.sentence_encoder import encode
-
-        return hstack([sparse, csr_matrix(encode(texts))]).tocsr()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self.vectorizer is None:
+        if self.classifier is None:
             return messages
         for message in messages:
             self._select(message)
         return messages
 
     def _select(self, message: Message) -> None:
-        scores = self.classifier.predict_proba(self._features([message.get(TEXT) or ""]))[0]
-        order = np.argsort(-scores)[: self.config["ranking_length"]]
-        keys = self.classifier.classes_
-        ranking = [{"confidence": float(scores[i]), INTENT_RESPONSE_KEY: str(keys[i])} for i in order]
-        best = ranking[0][INTENT_RESPONSE_KEY]
-        intent = self.config["retrieval_intent"]
-        utter_action = f"utter_{best}"
-        selector = message.get("response_selector", {})
-        selector["all_retrieval_intents"] = [intent]
-        selector[intent] = {
-            "response": {"responses": self.responses.get(utter_action, []),
-                         "confidence": ranking[0]["confidence"], INTENT_RESPONSE_KEY: best,
-                         "utter_action": utter_action},
-            "ranking": ranking,
-        }
-        message.set("response_selector", selector, add_to_output=True)
+        scores = self.classifier.probabilities(message.get(TEXT) or "")
+        ranked = sorted(zip(self.classifier.classes, scores), key=lambda pair: -pair[1])
+        write_selection(message, self.config["retrieval_intent"], ranked[: self.config["ranking_length"]],
+                        self.responses)
+
+
+def write_selection(message: Message, intent: str, ranked: List[tuple[str, float]],
+                    responses: Dict[str, List[Dict[str, Any]]]) -> None:
+    """Writes `response_selector` as ResponseSelector does, for (faq key, confidence) pairs, best first."""
+    ranking = [{"confidence": float(score), INTENT_RESPONSE_KEY: key} for key, score in ranked]
+    best = ranking[0][INTENT_RESPONSE_KEY]
+    utter_action = f"utter_{best}"
+    selector = message.get("response_selector", {})
+    selector["all_retrieval_intents"] = [intent]
+    selector[intent] = {
+        "response": {"responses": responses.get(utter_action, []), "confidence": ranking[0]["confidence"],
+                     INTENT_RESPONSE_KEY: best, "utter_action": utter_action},
+        "ranking": ranking,
+    }
+    message.set("response_selector", selector, add_to_output=True)

@@ -21,7 +21,7 @@ import yaml
 from bot.faq import rasa_data
 from bot.faq.entries import REPO_ROOT, Faq, FaqFormatError
 
-NOT_FOR_FAQ_ONLY_DATA = {"DIETClassifier", "FallbackClassifier"}
+NOT_FOR_FAQ_ONLY_DATA = {"DIETClassifier", "nlu.intent_blender.IntentBlender", "FallbackClassifier"}
 
 
 @dataclass(frozen=True)

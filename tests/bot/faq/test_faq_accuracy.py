@@ -10,10 +10,10 @@ from bot.evaluate_nlu import load_interpreter, predict
 from bot.faq import checks, entries
 
 HOLDOUT = Path(__file__).with_name("holdout.yml")
-# The target is 0.90; measured 0.819 end to end (DIET routes to `faq`, FaqSelector picks
-# the FAQ; the selector alone: 0.888). A regression guard below the measured figure until the
+# The target is 0.90; measured 0.855 end to end (IntentBlender decides `faq` and which
+# one; the FAQ selector alone: 0.895). A regression guard below the measured figure until the
 # target is reached, not the target.
-MIN_TOP1 = 0.80
+MIN_TOP1 = 0.84
 
 
 def holdout_pairs() -> list[tuple[str, str]]:

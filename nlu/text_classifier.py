@@ -1,0 +1,43 @@
+"""Logistic regression over character n-gram TF-IDF and (optionally) multilingual sentence
+embeddings. Trains in seconds and needs no epochs; FaqSelector and IntentBlender use it."""
+from __future__ import annotations
+
+from typing import List
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+
+class NgramEmbeddingClassifier:
+    def __init__(self, min_ngram: int = 1, max_ngram: int = 2, dense: bool = True,
+                 regularization: float = 10.0) -> None:
+        self.ngram_range = (min_ngram, max_ngram)
+        self.dense = dense
+        self.regularization = regularization
+        self.vectorizer: TfidfVectorizer | None = None
+        self.model: LogisticRegression | None = None
+
+    @property
+    def classes(self) -> List[str]:
+        return [str(label) for label in self.model.classes_]
+
+    def fit(self, texts: List[str], labels: List[str]) -> NgramEmbeddingClassifier:
+        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=self.ngram_range,
+                                          sublinear_tf=True).fit(texts)
+        self.model = LogisticRegression(C=self.regularization, max_iter=5000)
+        self.model.fit(self._features(texts), labels)
+        return self
+
+    def probabilities(self, text: str) -> np.ndarray:
+        """One probability per entry of `classes`."""
+        return self.model.predict_proba(self._features([text]))[0]
+
+    def _features(self, texts: List[str]):
+        sparse = self.vectorizer.transform(texts)
+        if not self.dense:
+            return sparse
+        from nlu.sentence_encoder import encode
+
+        return hstack([sparse, csr_matrix(encode(texts))]).tocsr()
