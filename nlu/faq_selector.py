@@ -8,54 +8,22 @@ the same `response_selector` output as ResponseSelector, so `utter_faq` works un
 """
 from __future__ import annotations
 
-import pickle
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.text_classifier import NgramEmbeddingClassifier
-
-MODEL_FILE = "faq_selector.pkl"
+from nlu.classifier_component import ClassifierComponent
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class FaqSelector(GraphComponent):
+class FaqSelector(ClassifierComponent):
     """Logistic regression over character n-gram TF-IDF and sentence-embedding features."""
 
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {"retrieval_intent": "faq", "min_ngram": 1, "max_ngram": 2, "dense": True,
-                "regularization": 10.0, "ranking_length": 10}
-
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 state: Optional[Dict[Text, Any]] = None) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._storage = model_storage
-        self._resource = resource
-        state = state or {}
-        self.classifier: Optional[NgramEmbeddingClassifier] = state.get("classifier")
-        self.responses: Dict[str, List[Dict[str, Any]]] = state.get("responses", {})
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> FaqSelector:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> FaqSelector:
-        try:
-            with model_storage.read_from(resource) as directory:
-                state = pickle.loads((directory / MODEL_FILE).read_bytes())
-        except (ValueError, FileNotFoundError):
-            state = None  # not trained (no FAQ examples): selects nothing
-        return cls(config, model_storage, resource, state)
+    MODEL_FILE = "faq_selector.pkl"
 
     def _examples(self, training_data: TrainingData) -> tuple[list[str], list[str]]:
         pairs = [(m.get(TEXT), m.get(INTENT_RESPONSE_KEY)) for m in training_data.intent_examples
@@ -66,18 +34,7 @@ class FaqSelector(GraphComponent):
         texts, labels = self._examples(training_data)
         if not texts:
             return self._resource
-        self.classifier = NgramEmbeddingClassifier(
-            self.config["min_ngram"], self.config["max_ngram"], self.config["dense"],
-            self.config["regularization"]).fit(texts, labels)
-        self.responses = {f"utter_{key}": training_data.responses.get(f"utter_{key}", [])
-                          for key in self.classifier.classes}
-        state = {"classifier": self.classifier, "responses": self.responses}
-        with self._storage.write_to(self._resource) as directory:
-            (directory / MODEL_FILE).write_bytes(pickle.dumps(state))
-        return self._resource
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+        return self.fit(texts, labels, training_data)
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.classifier is None:

@@ -8,54 +8,26 @@ On our held-out sets the blend measured above DIET alone (README "NLU quality").
 """
 from __future__ import annotations
 
-import pickle
 from collections import defaultdict
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.classifier_component import ClassifierComponent
 from nlu.faq_selector import write_selection
-from nlu.text_classifier import NgramEmbeddingClassifier
-
-MODEL_FILE = "intent_blender.pkl"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class IntentBlender(GraphComponent):
+class IntentBlender(ClassifierComponent):
+    MODEL_FILE = "intent_blender.pkl"
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"retrieval_intent": "faq", "diet_weight": 0.3, "min_ngram": 1, "max_ngram": 2,
-                "dense": True, "regularization": 10.0, "ranking_length": 10}
-
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 state: Optional[Dict[Text, Any]] = None) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._storage = model_storage
-        self._resource = resource
-        state = state or {}
-        self.classifier: Optional[NgramEmbeddingClassifier] = state.get("classifier")
-        self.responses: Dict[str, List[Dict[str, Any]]] = state.get("responses", {})
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> IntentBlender:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> IntentBlender:
-        try:
-            with model_storage.read_from(resource) as directory:
-                state = pickle.loads((directory / MODEL_FILE).read_bytes())
-        except (ValueError, FileNotFoundError):
-            state = None  # not trained (fewer than two labels): leaves DIET's answer alone
-        return cls(config, model_storage, resource, state)
+        return {**ClassifierComponent.get_default_config(), "diet_weight": 0.3}
 
     def _label(self, message: Message) -> str:
         key = message.get(INTENT_RESPONSE_KEY)
@@ -66,18 +38,7 @@ class IntentBlender(GraphComponent):
         texts, labels = [m.get(TEXT) for m in examples], [self._label(m) for m in examples]
         if len(set(labels)) < 2:
             return self._resource
-        self.classifier = NgramEmbeddingClassifier(
-            self.config["min_ngram"], self.config["max_ngram"], self.config["dense"],
-            self.config["regularization"]).fit(texts, labels)
-        self.responses = {f"utter_{label}": training_data.responses.get(f"utter_{label}", [])
-                          for label in self.classifier.classes if "/" in label}
-        with self._storage.write_to(self._resource) as directory:
-            (directory / MODEL_FILE).write_bytes(pickle.dumps(
-                {"classifier": self.classifier, "responses": self.responses}))
-        return self._resource
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+        return self.fit(texts, labels, training_data)
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.classifier is not None:

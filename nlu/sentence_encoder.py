@@ -40,7 +40,11 @@ def encode(texts: list[str]) -> np.ndarray:
     """
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    session = _session()
-    rows = np.vstack([session.run(["outputs"], {"inputs": [text]})[0] for text in texts])
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.where(norms == 0, 1, norms)
+    return np.vstack([_encode_one(text) for text in texts])
+
+
+@lru_cache(maxsize=4096)  # FaqSelector and IntentBlender encode the same message (and training texts)
+def _encode_one(text: str) -> np.ndarray:
+    row = _session().run(["outputs"], {"inputs": [text]})[0][0]
+    norm = np.linalg.norm(row)
+    return row / (norm or 1)
