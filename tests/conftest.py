@@ -1,10 +1,12 @@
 """Fixtures shared by the whole suite."""
 
+import os
+from datetime import datetime, time
 from pathlib import Path
 
 import pytest
 
-from actions.bank.clock import today
+from actions.bank.clock import OFFSET_VARIABLE, offset_to, today
 from bot import manage
 from tests.database_backends import (
     BACKENDS,
@@ -14,6 +16,11 @@ from tests.database_backends import (
     postgres_url,
     seeded_template,
 )
+
+
+def pytest_configure(config):
+    """Pin bank time to 10:00 today (China time) for the run: no run crosses a bank midnight."""
+    os.environ[OFFSET_VARIABLE] = str(offset_to(datetime.combine(today(), time(10, 0))))
 
 
 @pytest.fixture(scope="session")
