@@ -17,7 +17,7 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 	done
 
 .PHONY: help setup system-packages train chat serve actions test validate bench outbox clean distclean \
-	faq-validate faq-import faq-export faq-generate faq-reload faq-eval bench-faq \
+	faq-validate faq-import faq-export faq-snapshot faq-reload faq-eval bench-faq \
 	call call-file voice-serve bench-voice asr-eval
 
 help:
@@ -77,7 +77,7 @@ system-packages:
 setup: $(INSTALLED) system-packages
 	$(PY) -m bot.manage setup
 
-train: setup faq-generate
+train: setup
 	$(PY) -m bot.manage train
 
 chat: setup
@@ -113,10 +113,11 @@ faq-export: $(INSTALLED)
 	@test -n "$(FILE)" || { echo "usage: make faq-export FILE=faq.xlsx (or .csv)" >&2; exit 2; }
 	$(PY) -m bot.faq export "$(FILE)"
 
-faq-generate: $(INSTALLED)
-	$(PY) -m bot.faq generate
+# Engineers: refresh DIET's `faq` examples from the source (bot/faq/rasa_data.py); retrains everything.
+faq-snapshot: $(INSTALLED)
+	$(PY) -m bot.faq snapshot
 
-faq-reload: setup faq-generate
+faq-reload: setup
 	$(PY) -m bot.faq reload
 
 bench-faq: setup

@@ -32,7 +32,7 @@ from typing import Iterable, Iterator, List, Optional
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = "models"
 SPACY_DIR = "var/spacy_zh"
-TRAINING_INPUTS = ("config.yml", "bot/domain", "bot/data", "nlu")
+TRAINING_INPUTS = ("config.yml", "bot/domain", "bot/data", "bot/faq/faqs.yml", "nlu")
 SPACY_INPUTS = ("nlu",)
 HASH_LENGTH = 16
 MODELS_KEPT = 5

@@ -24,7 +24,7 @@ FORMS = [
 
 # questions answered in the middle of a form, which then goes on
 DIGRESSIONS = [
-    ("faq", "utter_faq"),
+    ("faq", "action_answer_faq"),
     ("bot_challenge", "utter_iamabot"),
     ("out_of_scope", "utter_out_of_scope"),
     ("nlu_fallback", "action_clarify"),
@@ -39,7 +39,7 @@ ANSWERS = [
     ("thank", ["utter_you_are_welcome"]),
     ("bot_challenge", ["utter_iamabot"]),
     ("out_of_scope", ["utter_out_of_scope"]),
-    ("faq", ["utter_faq"]),
+    ("faq", ["action_answer_faq"]),
     ("inform", ["utter_what_can_i_do"]),
     ("affirm", ["utter_anything_else"]),
     ("deny", ["utter_anything_else"]),

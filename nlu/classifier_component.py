@@ -1,8 +1,16 @@
 """Shared base of the Rasa components built on NgramEmbeddingClassifier (FaqSelector,
-IntentBlender): configuration, training, and the pickled state in the model storage."""
+IntentBlender): configuration, the staff FAQ source, training, and the pickled state.
+
+The FAQs (phrasings and answers) are read from the staff-owned source file named by
+`faq_source`, not from Rasa's training data. Rasa's cache fingerprints each component by
+its inputs; the file's hash is added to these two components' fingerprints only, so a
+staff edit retrains them (seconds) while DIET and the dialogue policies stay cached.
+"""
 from __future__ import annotations
 
+import hashlib
 import pickle
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -10,6 +18,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.faq.entries import Faq, load
 from nlu.text_classifier import NgramEmbeddingClassifier
 
 
@@ -18,8 +27,13 @@ class ClassifierComponent(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"retrieval_intent": "faq", "min_ngram": 1, "max_ngram": 2, "dense": True,
-                "regularization": 10.0, "ranking_length": 10}
+        return {"retrieval_intent": "faq", "faq_source": "bot/faq/faqs.yml", "min_ngram": 1, "max_ngram": 2,
+                "dense": True, "regularization": 10.0, "ranking_length": 10}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        path = Path(config.get("faq_source") or cls.get_default_config()["faq_source"])
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else f"missing {path}"
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  state: Optional[Dict[Text, Any]] = None) -> None:
@@ -45,13 +59,22 @@ class ClassifierComponent(GraphComponent):
             state = None  # never trained (too few examples): the component changes nothing
         return cls(config, model_storage, resource, state)
 
-    def fit(self, texts: List[str], labels: List[str], training_data: TrainingData) -> Resource:
-        """Trains on (text, label) pairs, keeps the FAQ answers of `faq/<id>` labels, persists."""
+    def enabled_faqs(self) -> List[Faq]:
+        return [faq for faq in load(Path(self.config["faq_source"])) if faq.enabled]
+
+    def faq_examples(self, faqs: List[Faq]) -> tuple[List[str], List[str]]:
+        """(phrasing, `faq/<id>`) pairs of the FAQs."""
+        intent = self.config["retrieval_intent"]
+        pairs = [(question, f"{intent}/{faq.id}") for faq in faqs for question in faq.questions]
+        return [text for text, _ in pairs], [label for _, label in pairs]
+
+    def fit(self, texts: List[str], labels: List[str], faqs: List[Faq]) -> Resource:
+        """Trains on (text, label) pairs, keeps the FAQ answers by `utter_faq/<id>`, persists."""
         self.classifier = NgramEmbeddingClassifier(
             self.config["min_ngram"], self.config["max_ngram"], self.config["dense"],
             self.config["regularization"]).fit(texts, labels)
-        self.responses = {f"utter_{label}": training_data.responses.get(f"utter_{label}", [])
-                          for label in self.classifier.classes if "/" in label}
+        intent = self.config["retrieval_intent"]
+        self.responses = {f"utter_{intent}/{faq.id}": faq.answers() for faq in faqs}
         with self._storage.write_to(self._resource) as directory:
             (directory / self.MODEL_FILE).write_bytes(pickle.dumps(
                 {"classifier": self.classifier, "responses": self.responses}))

@@ -1,10 +1,13 @@
 """Rasa component that picks the FAQ (retrieval intent `faq/<id>`) for a message.
 
+The FAQs come from the staff-owned source file (config `faq_source`, default
+bot/faq/faqs.yml), not from Rasa's training data (see nlu/classifier_component.py).
 Features: TF-IDF over character n-grams, plus (``dense: true``) a multilingual sentence
 embedding (nlu/sentence_encoder.py). A logistic regression over them ranks the FAQs. It
 trains in seconds, with no epochs, and on the staff-FAQ benchmark and our held-out
 phrasings it measured above Rasa's ResponseSelector (README, `make faq-eval`). It writes
-the same `response_selector` output as ResponseSelector, so `utter_faq` works unchanged.
+the same `response_selector` output as ResponseSelector, with the chosen FAQ's answers;
+the action `action_answer_faq` says them.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from typing import Any, Dict, List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -25,16 +28,12 @@ class FaqSelector(ClassifierComponent):
 
     MODEL_FILE = "faq_selector.pkl"
 
-    def _examples(self, training_data: TrainingData) -> tuple[list[str], list[str]]:
-        pairs = [(m.get(TEXT), m.get(INTENT_RESPONSE_KEY)) for m in training_data.intent_examples
-                 if m.get(INTENT) == self.config["retrieval_intent"] and m.get(INTENT_RESPONSE_KEY)]
-        return [text for text, _ in pairs], [key for _, key in pairs]
-
     def train(self, training_data: TrainingData) -> Resource:
-        texts, labels = self._examples(training_data)
-        if not texts:
+        faqs = self.enabled_faqs()
+        texts, labels = self.faq_examples(faqs)
+        if len(set(labels)) < 2:
             return self._resource
-        return self.fit(texts, labels, training_data)
+        return self.fit(texts, labels, faqs)
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.classifier is None:

@@ -1,8 +1,8 @@
 """Rasa component that blends DIET's intent ranking with a second, fast classifier.
 
 The second opinion is a logistic regression over character n-grams and sentence embeddings
-(nlu/text_classifier.py) trained on every intent example, with each FAQ as its own class
-(`faq/<id>`). DIET's share of `faq` is spread over the FAQs as FaqSelector ranks them. The
+(nlu/text_classifier.py) trained on every task intent example and on every phrasing of the staff FAQ source, each FAQ
+its own class (`faq/<id>`). DIET's share of `faq` is spread over the FAQs as FaqSelector ranks them. The
 blend sets the intent, the intent ranking and the FAQ choice; FallbackClassifier reads them.
 On our held-out sets the blend measured above DIET alone (README "NLU quality").
 """
@@ -29,16 +29,15 @@ class IntentBlender(ClassifierComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {**ClassifierComponent.get_default_config(), "diet_weight": 0.3}
 
-    def _label(self, message: Message) -> str:
-        key = message.get(INTENT_RESPONSE_KEY)
-        return key if message.get(INTENT) == self.config["retrieval_intent"] and key else message.get(INTENT)
-
     def train(self, training_data: TrainingData) -> Resource:
-        examples = training_data.intent_examples
-        texts, labels = [m.get(TEXT) for m in examples], [self._label(m) for m in examples]
+        """Task intents from Rasa's data; `faq` examples there (DIET's) give way to the FAQ source."""
+        tasks = [m for m in training_data.intent_examples if m.get(INTENT) != self.config["retrieval_intent"]]
+        faqs = self.enabled_faqs()
+        faq_texts, faq_labels = self.faq_examples(faqs)
+        texts, labels = [m.get(TEXT) for m in tasks] + faq_texts, [m.get(INTENT) for m in tasks] + faq_labels
         if len(set(labels)) < 2:
             return self._resource
-        return self.fit(texts, labels, training_data)
+        return self.fit(texts, labels, faqs)
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.classifier is not None:

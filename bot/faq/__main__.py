@@ -3,7 +3,7 @@
     python -m bot.faq validate [FILE]        check the source (or any .yml/.csv/.xlsx)
     python -m bot.faq import FILE            validate a sheet, then make it the source
     python -m bot.faq export FILE            write the source as .csv or .xlsx
-    python -m bot.faq generate               regenerate the Rasa data from the source
+    python -m bot.faq snapshot               refresh DIET's `faq` examples (engineers; retrains all)
     python -m bot.faq reload                 load the newest model into the running server
     python -m bot.faq eval FAQ QUERIES       accuracy on a bq_faq_dev-style benchmark
 """
@@ -49,9 +49,7 @@ def cmd_import(args) -> int:
     if not report(path, faqs):
         return 1
     entries.dump(faqs)
-    rasa_data.write(faqs)
-    print(f"wrote {entries.shown(entries.SOURCE)} and the generated Rasa data; "
-          "next: make train && make faq-reload")
+    print(f"wrote {entries.shown(entries.SOURCE)}; next: make faq-reload (it trains first)")
     return 0
 
 
@@ -62,11 +60,12 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_generate(_args) -> int:
+def cmd_snapshot(_args) -> int:
     faqs = entries.load()
     if not report(entries.SOURCE, faqs):
         return 1
-    rasa_data.write(faqs)
+    rasa_data.write_snapshot(faqs)
+    print(f"wrote {entries.shown(rasa_data.NLU_FILE)}; the next training retrains DIET and the policies")
     return 0
 
 
@@ -97,7 +96,7 @@ def main(argv=None) -> int:
     commands.add_parser("validate").add_argument("file", nargs="?")
     commands.add_parser("import").add_argument("file")
     commands.add_parser("export").add_argument("file")
-    commands.add_parser("generate")
+    commands.add_parser("snapshot")
     commands.add_parser("reload")
     evaluation = commands.add_parser("eval")
     evaluation.add_argument("faq")
@@ -106,7 +105,7 @@ def main(argv=None) -> int:
                             help="Rasa config whose NLU pipeline is evaluated (default: config.yml)")
     args = parser.parse_args(argv)
     handler = {"validate": cmd_validate, "import": cmd_import, "export": cmd_export,
-               "generate": cmd_generate, "reload": cmd_reload, "eval": cmd_eval}[args.command]
+               "snapshot": cmd_snapshot, "reload": cmd_reload, "eval": cmd_eval}[args.command]
     try:
         return handler(args)
     except (entries.FaqFormatError, ManageError) as error:

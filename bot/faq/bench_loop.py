@@ -3,8 +3,7 @@ running bot answering the new FAQ.
 
 Starts the servers with the current model (training first if needed, not timed), exports
 the FAQ to a sheet, adds one FAQ to it, then times: faq-import, train, faq-reload, and
-the first REST reply that gives the new answer. The FAQ source and generated files are
-restored afterwards.
+the first REST reply that gives the new answer. The FAQ source is restored afterwards.
 """
 
 import csv
@@ -16,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from bot import manage
-from bot.faq import entries, rasa_data, reload
+from bot.faq import entries, reload
 from bot.faq.__main__ import main as faq_command
 
 NEW_ROW = ["pay_ecny_wallet", "银行卡与支付",
@@ -59,7 +58,7 @@ def timed_loop(base: str, sheet: Path) -> dict:
 
 
 def main() -> None:
-    saved = {path: path.read_bytes() for path in (entries.SOURCE, rasa_data.NLU_FILE, rasa_data.DOMAIN_FILE)}
+    saved = {path: path.read_bytes() for path in (entries.SOURCE,)}
     token = os.environ.setdefault("RASA_TOKEN", "bench-faq")
     model = manage.train()
     with tempfile.TemporaryDirectory() as tmp, manage.ProcessGroup() as group:

@@ -7,6 +7,7 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE = REPO_ROOT / "bot" / "faq" / "faqs.yml"
+VOICE_CHANNEL = "voice"  # the Rasa output channel of phone calls (voice/rasa_channel.py)
 FIELDS = ("id", "category", "questions", "answer", "answer_voice", "enabled")
 
 HEADER = """\
@@ -46,6 +47,13 @@ class Faq:
             entry["answer_voice"] = self.answer_voice
         entry["enabled"] = self.enabled
         return entry
+
+    def answers(self) -> list[dict]:
+        """The answer as Rasa response variants: chat, and the spoken one for the voice channel."""
+        variants = [{"text": self.answer}]
+        if self.answer_voice:
+            variants.append({"text": self.answer_voice, "channel": VOICE_CHANNEL})
+        return variants
 
 
 def text_field(value) -> str:

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import yaml
 
-from bot.faq import rasa_data
+from bot.faq import entries, rasa_data
 from bot.faq.entries import REPO_ROOT, Faq, FaqFormatError
 
+FAQ_SELECTOR = "nlu.faq_selector.FaqSelector"
 NOT_FOR_FAQ_ONLY_DATA = {"DIETClassifier", "nlu.intent_blender.IntentBlender", "FallbackClassifier"}
 
 
@@ -47,20 +48,24 @@ def load_benchmark(faq_path: Path, queries_path: Path) -> Benchmark:
     return Benchmark(faqs, queries)
 
 
-def faq_pipeline_config(config_path: Path = REPO_ROOT / "config.yml") -> dict:
+def faq_pipeline_config(faq_source: Path, config_path: Path = REPO_ROOT / "config.yml") -> dict:
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    pipeline = [c for c in config["pipeline"] if c["name"] not in NOT_FOR_FAQ_ONLY_DATA]
+    pipeline = [{**c, "faq_source": str(faq_source)} if c["name"] == FAQ_SELECTOR else c
+                for c in config["pipeline"] if c["name"] not in NOT_FOR_FAQ_ONLY_DATA]
     return {"recipe": config["recipe"], "language": config["language"], "pipeline": pipeline,
             "policies": []}
 
 
 def write_project(benchmark: Benchmark, directory: Path, config_path: Path) -> None:
+    """A Rasa project as the bot's: FAQ source file, DIET's `faq` examples, a config reading them."""
     faqs = [Faq(faq_id, "benchmark", tuple(questions), answer=faq_id)
             for faq_id, questions in benchmark.faqs.items()]
+    entries.dump(faqs, directory / "faqs.yml")
     (directory / "nlu.yml").write_text(rasa_data.nlu_yaml(faqs, directory), encoding="utf-8")
-    (directory / "domain.yml").write_text(rasa_data.domain_yaml(faqs, directory), encoding="utf-8")
-    (directory / "config.yml").write_text(rasa_data.dump_yaml(faq_pipeline_config(config_path)),
+    (directory / "domain.yml").write_text(rasa_data.dump_yaml({"version": "3.1", "intents": [rasa_data.INTENT]}),
                                           encoding="utf-8")
+    config = faq_pipeline_config(directory / "faqs.yml", config_path)
+    (directory / "config.yml").write_text(rasa_data.dump_yaml(config), encoding="utf-8")
 
 
 def train(directory: Path) -> Path:

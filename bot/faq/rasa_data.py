@@ -1,8 +1,11 @@
-"""Rasa training data generated from the FAQ source: never edit the generated files.
+"""DIET's examples of the `faq` intent, as a snapshot of the FAQ source's phrasings.
 
-bot/data/nlu/faq.yml     retrieval intent faq/<id> with the phrasings (enabled FAQs only)
-bot/domain/faq.yml       responses utter_faq/<id>: the chat answer, and the voice answer
-                         for the "voice" output channel when there is one
+The staff FAQ source itself (phrasings and answers) is read by the FAQ components at
+training time (nlu/classifier_component.py), not through Rasa's training data: Rasa's
+cache keys DIET and the dialogue policies on all of that data, so a staff edit there would
+retrain them (about 20 minutes). This snapshot, bot/data/nlu/faq.yml, is what DIET learns
+"asking a common question" from. Staff edits don't change it; engineers refresh it with
+`make faq-snapshot` when the FAQ has grown, accepting a full retrain.
 """
 
 from pathlib import Path
@@ -13,13 +16,13 @@ from bot.faq import entries
 from bot.faq.entries import REPO_ROOT, Faq
 
 NLU_FILE = REPO_ROOT / "bot" / "data" / "nlu" / "faq.yml"
-DOMAIN_FILE = REPO_ROOT / "bot" / "domain" / "faq.yml"
-VOICE_CHANNEL = "voice"
+INTENT = "faq"
 
 
 def banner(source: Path | None) -> str:
-    return (f"# GENERATED from {entries.shown(source or entries.SOURCE)} by `make faq-generate` (faq-import and train run it too).\n"
-            "# Do not edit: change the FAQ source instead.\n")
+    return (f"# GENERATED from {entries.shown(source or entries.SOURCE)} by `make faq-snapshot`. Do not edit.\n"
+            "# DIET's examples of asking a common question; staff edits to the FAQ don't change this file\n"
+            "# (bot/faq/rasa_data.py says why).\n")
 
 
 class _LiteralDumper(yaml.SafeDumper):
@@ -39,30 +42,10 @@ def dump_yaml(data: dict) -> str:
 
 
 def nlu_yaml(faqs: list[Faq], source: Path | None = None) -> str:
-    items = []
-    for faq in faqs:
-        if faq.enabled:
-            examples = "".join(f"- {q}\n" for q in faq.questions)
-            items.append({"intent": f"faq/{faq.id}", "examples": examples})
-    return banner(source) + dump_yaml({"version": "3.1", "nlu": items})
+    """Every enabled FAQ's phrasings as examples of the one intent `faq`."""
+    examples = "".join(f"- {q}\n" for faq in faqs if faq.enabled for q in faq.questions)
+    return banner(source) + dump_yaml({"version": "3.1", "nlu": [{"intent": INTENT, "examples": examples}]})
 
 
-def domain_yaml(faqs: list[Faq], source: Path | None = None) -> str:
-    responses = {}
-    for faq in faqs:
-        if faq.enabled:
-            variants = [{"text": faq.answer}]
-            if faq.answer_voice:
-                variants.append({"text": faq.answer_voice, "channel": VOICE_CHANNEL})
-            responses[f"utter_faq/{faq.id}"] = variants
-    return banner(source) + dump_yaml({"version": "3.1", "intents": ["faq"], "responses": responses})
-
-
-def write(faqs: list[Faq]) -> None:
+def write_snapshot(faqs: list[Faq]) -> None:
     NLU_FILE.write_text(nlu_yaml(faqs), encoding="utf-8")
-    DOMAIN_FILE.write_text(domain_yaml(faqs), encoding="utf-8")
-
-
-def is_current(faqs: list[Faq]) -> bool:
-    return (NLU_FILE.read_text(encoding="utf-8") == nlu_yaml(faqs)
-            and DOMAIN_FILE.read_text(encoding="utf-8") == domain_yaml(faqs))

@@ -21,6 +21,7 @@ def project(tmp_path: Path) -> Path:
     _write(tmp_path / "bot/domain/core.yml", "intents: [greet]\n")
     _write(tmp_path / "bot/data/nlu/chitchat.yml", "nlu:\n- intent: greet\n  examples: |\n    - 你好\n")
     _write(tmp_path / "nlu/normalizer.py", "X = 1\n")
+    _write(tmp_path / "bot/faq/faqs.yml", "- id: a_b\n  questions: [问]\n")
     _write(tmp_path / "bot/endpoints.yml", "action_endpoint:\n  url: http://127.0.0.1:5055/webhook\n")
     return tmp_path
 
@@ -34,7 +35,7 @@ def test_hash_is_stable_for_unchanged_sources(project):
 
 @pytest.mark.parametrize(
     "changed",
-    ["bot/data/nlu/chitchat.yml", "bot/domain/core.yml", "config.yml", "nlu/normalizer.py"],
+    ["bot/data/nlu/chitchat.yml", "bot/domain/core.yml", "config.yml", "nlu/normalizer.py", "bot/faq/faqs.yml"],
 )
 def test_hash_changes_when_a_training_input_changes(project, changed):
     before = manage.content_hash(project)

@@ -1,4 +1,4 @@
-"""FaqSelector: trains on faq/<id> examples, persists, and answers like ResponseSelector."""
+"""FaqSelector: trains on the staff FAQ source, persists, and answers like ResponseSelector."""
 
 import pytest
 
@@ -11,6 +11,7 @@ from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
 
 from nlu.faq_selector import FaqSelector  # noqa: E402
+from tests.nlu.faq_source import write_faq_source  # noqa: E402
 
 FAQS = {
     "faq/transfer_time": ["转账多久到账", "跨行转账几天能到", "钱转出去对方多久收到", "转账是实时到的吗"],
@@ -20,29 +21,28 @@ FAQS = {
 
 
 def training_data() -> TrainingData:
-    examples = [Message(data={TEXT: text, INTENT: "faq", INTENT_RESPONSE_KEY: key})
-                for key, texts in FAQS.items() for text in texts]
-    examples.append(Message(data={TEXT: "查余额", INTENT: "check_balance"}))
-    responses = {f"utter_{key}": [{"text": f"答案：{key}"}] for key in FAQS}
-    return TrainingData(examples, responses=responses)
+    """What Rasa passes: task intents and DIET's plain `faq` examples, which the selector ignores."""
+    return TrainingData([Message(data={TEXT: "查余额", INTENT: "check_balance"}),
+                         Message(data={TEXT: "跟钱无关的乱写", INTENT: "faq"})])
 
 
 @pytest.fixture
 def storage(tmp_path):
-    return LocalModelStorage(tmp_path)
+    (tmp_path / "model").mkdir()
+    return LocalModelStorage(tmp_path / "model")
 
 
-def trained(storage, **config) -> FaqSelector:
+def trained(storage, source, **config) -> FaqSelector:
     resource = Resource("faq_selector")
-    selector = FaqSelector.create({**FaqSelector.get_default_config(), **config}, storage, resource, None)
-    selector.train(training_data())
-    return FaqSelector.load({**FaqSelector.get_default_config(), **config}, storage, resource, None)
+    config = {**FaqSelector.get_default_config(), "faq_source": str(source), **config}
+    FaqSelector.create(config, storage, resource, None).train(training_data())
+    return FaqSelector.load(config, storage, resource, None)
 
 
 @pytest.mark.parametrize("dense", [False, True])
-def test_selects_the_faq_of_a_new_phrasing_in_response_selector_format(storage, dense):
+def test_selects_the_faq_of_a_new_phrasing_in_response_selector_format(storage, tmp_path, dense):
     message = Message(data={TEXT: "我的卡不见了要重新办一张"})
-    trained(storage, dense=dense).process([message])
+    trained(storage, write_faq_source(tmp_path / "faqs.yml", FAQS), dense=dense).process([message])
     selector = message.get("response_selector")
     assert selector["all_retrieval_intents"] == ["faq"]
     response = selector["faq"]["response"]
@@ -55,11 +55,23 @@ def test_selects_the_faq_of_a_new_phrasing_in_response_selector_format(storage, 
     assert ranking[0]["confidence"] == response["confidence"] >= ranking[1]["confidence"]
 
 
-def test_without_faq_examples_it_selects_nothing(storage):
-    resource = Resource("empty")
-    FaqSelector.create(FaqSelector.get_default_config(), storage, resource, None).train(
-        TrainingData([Message(data={TEXT: "查余额", INTENT: "check_balance"})]))
-    selector = FaqSelector.load(FaqSelector.get_default_config(), storage, resource, None)
+def test_the_voice_answer_travels_with_the_model(storage, tmp_path):
+    message = Message(data={TEXT: "周末有没有人工客服"})
+    trained(storage, write_faq_source(tmp_path / "faqs.yml", FAQS, voice=True), dense=False).process([message])
+    assert message.get("response_selector")["faq"]["response"]["responses"] == [
+        {"text": "答案：faq/service_hours"}, {"text": "语音：faq/service_hours", "channel": "voice"}]
+
+
+def test_without_faqs_it_selects_nothing(storage, tmp_path):
     message = Message(data={TEXT: "补卡要多久"})
-    selector.process([message])
+    trained(storage, write_faq_source(tmp_path / "faqs.yml", {})).process([message])
     assert message.get("response_selector") is None
+
+
+def test_the_fingerprint_follows_the_faq_source_file(tmp_path):
+    source = write_faq_source(tmp_path / "faqs.yml", FAQS)
+    config = {"faq_source": str(source)}
+    before = FaqSelector.fingerprint_addon(config)
+    assert FaqSelector.fingerprint_addon(config) == before
+    write_faq_source(source, {**FAQS, "faq/new_one": ["新问题一", "新问题二"]})
+    assert FaqSelector.fingerprint_addon(config) != before

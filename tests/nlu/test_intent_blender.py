@@ -11,6 +11,7 @@ from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
 
 from nlu.intent_blender import IntentBlender  # noqa: E402
+from tests.nlu.faq_source import write_faq_source  # noqa: E402
 
 TASKS = {
     "check_balance": ["查余额", "卡里还有多少钱", "看看我的余额", "账户余额多少"],
@@ -23,15 +24,16 @@ FAQS = {
 
 
 def training_data() -> TrainingData:
+    """Task intents, and DIET's plain `faq` examples, which the blender replaces by the FAQ source."""
     examples = [Message(data={TEXT: t, INTENT: intent}) for intent, texts in TASKS.items() for t in texts]
-    examples += [Message(data={TEXT: t, INTENT: "faq", INTENT_RESPONSE_KEY: key})
-                 for key, texts in FAQS.items() for t in texts]
-    return TrainingData(examples, responses={f"utter_{key}": [{"text": f"答案：{key}"}] for key in FAQS})
+    return TrainingData(examples + [Message(data={TEXT: "查余额查余额", INTENT: "faq"})])
 
 
-def blender(tmp_path, data: TrainingData, **config) -> IntentBlender:
-    storage, resource = LocalModelStorage(tmp_path), Resource("blender")
-    config = {**IntentBlender.get_default_config(), "dense": False, **config}
+def blender(tmp_path, data: TrainingData, faqs=FAQS, **config) -> IntentBlender:
+    (tmp_path / "model").mkdir()
+    storage, resource = LocalModelStorage(tmp_path / "model"), Resource("blender")
+    source = write_faq_source(tmp_path / "faqs.yml", faqs)
+    config = {**IntentBlender.get_default_config(), "dense": False, "faq_source": str(source), **config}
     IntentBlender.create(config, storage, resource, None).train(data)
     return IntentBlender.load(config, storage, resource, None)
 
@@ -81,5 +83,5 @@ def test_diet_weight_one_keeps_diets_answer(tmp_path):
 def test_with_a_single_label_it_leaves_diet_alone(tmp_path):
     data = TrainingData([Message(data={TEXT: t, INTENT: "check_balance"}) for t in TASKS["check_balance"]])
     message = parsed("查余额", {"check_balance": 0.95})
-    blender(tmp_path, data).process([message])
+    blender(tmp_path, data, faqs={}).process([message])
     assert message.get(INTENT) == {"name": "check_balance", "confidence": 0.95}

@@ -39,10 +39,9 @@ def write_yaml(tmp_path):
 
 @pytest.fixture
 def sandbox(tmp_path, monkeypatch):
-    """Source and generated files redirected into tmp_path, starting from the real source."""
+    """Source and DIET's snapshot redirected into tmp_path, starting from the real source."""
     source = tmp_path / "faqs.yml"
     source.write_text(entries.SOURCE.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setattr(entries, "SOURCE", source)
     monkeypatch.setattr(rasa_data, "NLU_FILE", tmp_path / "nlu_faq.yml")
-    monkeypatch.setattr(rasa_data, "DOMAIN_FILE", tmp_path / "domain_faq.yml")
     return tmp_path

@@ -1,11 +1,11 @@
 """`make faq-reload`: a running server takes a model with a new FAQ without a restart.
 
 A conversation begun before the reload (identity check half done) goes on after it,
-and the new FAQ is answered. The second model is trained from a copy of the project
-with one FAQ added and the epochs cut to a fifth, to keep the suite short.
+and the new FAQ is answered. The second model is trained like `make train` after a staff
+edit: the same project, with one FAQ added to the FAQ source. Only the FAQ components
+train again; DIET and the dialogue policies come from Rasa's cache, which the test checks.
 """
 
-import shutil
 import subprocess
 import sys
 
@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from bot import manage
-from bot.faq import entries, rasa_data, reload
+from bot.faq import entries, reload
 from bot.faq.entries import Faq
 from tests.bot.test_e2e_rest import latest_code, say
 
@@ -22,35 +22,40 @@ pytestmark = pytest.mark.timeout(1800, func_only=True)
 TOKEN = "reload-test-token"
 NEW_FAQ = Faq(
     id="pay_ecny_wallet", category="银行卡与支付",
-    questions=("数字人民币钱包能绑你们的卡吗", "怎么开通数字人民币", "数币钱包可以充值吗", "数字人民币和微信支付有啥区别",
-               "e-cny 支持吗", "数字 人民币 钱包 在哪开", "你们支持数字人民币付款吗"),
+    questions=("数字人民币钱包能绑你们的卡吗", "怎么开通数字人民币", "数币钱包可以充值吗",
+               "数字人民币和微信支付有啥区别", "e-cny 支持吗", "数字 人民币 钱包 在哪开", "你们支持数字人民币付款吗"),
     answer="支持数字人民币：在App“我的-数字人民币”中开通钱包并绑定本行储蓄卡，即可充钱包和付款。",
     answer_voice="支持数字人民币，在App里开通钱包并绑定储蓄卡就能用。")
 HELD_OUT_QUESTION = "我想用数字人民币，要怎么开钱包"
 
 
-def scaled_config(fraction: float) -> dict:
+FAQ_COMPONENTS = ("nlu.faq_selector.FaqSelector", "nlu.intent_blender.IntentBlender")
+
+
+def config_reading(faq_source) -> dict:
     config = yaml.safe_load((entries.REPO_ROOT / "config.yml").read_text(encoding="utf-8"))
-    for component in config["pipeline"] + config["policies"]:
-        if "epochs" in component:
-            component["epochs"] = max(1, int(component["epochs"] * fraction))
+    for component in config["pipeline"]:
+        if component["name"] in FAQ_COMPONENTS:
+            component["faq_source"] = str(faq_source)
     return config
 
 
 @pytest.fixture(scope="module")
-def model_with_new_faq(tmp_path_factory):
+def model_with_new_faq(trained_model, tmp_path_factory):
+    """Trained after `trained_model`, so that Rasa's cache holds everything a FAQ edit leaves alone."""
     project = tmp_path_factory.mktemp("project")
-    shutil.copytree(entries.REPO_ROOT / "bot" / "domain", project / "domain")
-    shutil.copytree(entries.REPO_ROOT / "bot" / "data", project / "data")
-    faqs = entries.load() + [NEW_FAQ]
-    (project / "data" / "nlu" / "faq.yml").write_text(rasa_data.nlu_yaml(faqs), encoding="utf-8")
-    (project / "domain" / "faq.yml").write_text(rasa_data.domain_yaml(faqs), encoding="utf-8")
-    (project / "config.yml").write_text(yaml.safe_dump(scaled_config(1 / 5)), encoding="utf-8")
-    manage.ensure_spacy(entries.REPO_ROOT)
-    subprocess.run([sys.executable, "-m", "rasa", "train", "--config", str(project / "config.yml"),
-                    "--domain", str(project / "domain"), "--data", str(project / "data"),
-                    "--out", str(project / "models"), "--fixed-model-name", "with-new-faq"],
-                   cwd=entries.REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
+    entries.dump(entries.load() + [NEW_FAQ], project / "faqs.yml")
+    (project / "config.yml").write_text(yaml.safe_dump(config_reading(project / "faqs.yml")), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "rasa", "train", "--config", str(project / "config.yml"),
+                             "--domain", str(entries.REPO_ROOT / "bot" / "domain"),
+                             "--data", str(entries.REPO_ROOT / "bot" / "data"),
+                             "--out", str(project / "models"), "--fixed-model-name", "with-new-faq"],
+                            cwd=entries.REPO_ROOT, check=True, capture_output=True, text=True)
+    log = result.stdout + result.stderr
+    for cached in ("DIETClassifier", "TEDPolicy", "RulePolicy"):
+        assert f"Restored component '{cached}' from cache." in log
+    for retrained in ("FaqSelector", "IntentBlender"):
+        assert f"Finished training component '{retrained}'." in log
     return project / "models" / "with-new-faq.tar.gz"
 
 

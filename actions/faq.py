@@ -1,0 +1,36 @@
+"""Answers a common question with the answer of the FAQ that the NLU selected.
+
+The answers travel inside the model (FaqSelector keeps them, read from the staff FAQ
+source), so a FAQ reload changes questions and answers together. Phone calls get the
+shorter spoken answer when the FAQ has one.
+"""
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+VOICE_CHANNEL = "voice"
+NO_ANSWER = "抱歉，这个问题我暂时答不上来。您可以换个说法，或者说“转人工”由客服为您解答。"
+
+
+def selected_answers(tracker: Tracker) -> list[dict]:
+    selector = tracker.latest_message.get("response_selector") or {}
+    return ((selector.get("faq") or {}).get("response") or {}).get("responses") or []
+
+
+def answer_for_channel(answers: list[dict], channel: str | None) -> str:
+    """The variant made for this channel, else the one made for every channel."""
+    for wanted in (channel, None):
+        for answer in answers:
+            if answer.get("channel") == wanted and answer.get("text"):
+                return answer["text"]
+    return ""
+
+
+class ActionAnswerFaq(Action):
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        channel = VOICE_CHANNEL if tracker.get_latest_input_channel() == VOICE_CHANNEL else None
+        dispatcher.utter_message(text=answer_for_channel(selected_answers(tracker), channel) or NO_ANSWER)
+        return []
