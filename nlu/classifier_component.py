@@ -3,13 +3,15 @@ IntentBlender): configuration, the staff FAQ source, training, and the pickled s
 
 The FAQs (phrasings and answers) are read from the staff-owned source file named by
 `faq_source`, not from Rasa's training data. Rasa's cache fingerprints each component by
-its inputs; the file's hash is added to these two components' fingerprints only, so a
-staff edit retrains them (seconds) while DIET and the dialogue policies stay cached.
+its inputs and configuration; the file's hash (and this code's) is added to these two
+components' keys only, so a staff edit retrains them (about a minute) while DIET and the
+dialogue policies stay cached.
 """
 from __future__ import annotations
 
 import hashlib
 import pickle
+import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -19,7 +21,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.faq.entries import Faq, load
+from nlu import text_classifier, textnorm
 from nlu.text_classifier import NgramEmbeddingClassifier
+from nlu.textnorm import normalize_text
 
 
 class ClassifierComponent(GraphComponent):
@@ -32,8 +36,12 @@ class ClassifierComponent(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The FAQ source's bytes and this code's: Rasa's own key covers neither."""
         path = Path(config.get("faq_source") or cls.get_default_config()["faq_source"])
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else f"missing {path}"
+        digest = hashlib.sha256(path.read_bytes() if path.is_file() else f"missing {path}".encode())
+        for module in (sys.modules[cls.__module__], sys.modules[__name__], text_classifier, textnorm):
+            digest.update(Path(module.__file__).read_bytes())
+        return digest.hexdigest()
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  state: Optional[Dict[Text, Any]] = None) -> None:
@@ -63,9 +71,9 @@ class ClassifierComponent(GraphComponent):
         return [faq for faq in load(Path(self.config["faq_source"])) if faq.enabled]
 
     def faq_examples(self, faqs: List[Faq]) -> tuple[List[str], List[str]]:
-        """(phrasing, `faq/<id>`) pairs of the FAQs."""
+        """(phrasing, `faq/<id>`) pairs of the FAQs, normalized as ChineseTextNormalizer does messages."""
         intent = self.config["retrieval_intent"]
-        pairs = [(question, f"{intent}/{faq.id}") for faq in faqs for question in faq.questions]
+        pairs = [(normalize_text(question), f"{intent}/{faq.id}") for faq in faqs for question in faq.questions]
         return [text for text, _ in pairs], [label for _, label in pairs]
 
     def fit(self, texts: List[str], labels: List[str], faqs: List[Faq]) -> Resource:
