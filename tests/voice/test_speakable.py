@@ -109,16 +109,19 @@ def test_years_are_read_with_yi_not_yao():
     assert speakable("2019年") == "二零一九年"
 
 
-def domain_texts():
+def domain_and_faq_texts():
+    """Every domain response, and every FAQ answer (chat and spoken), as the bot may say them."""
     texts = []
     for path in sorted((REPO / "bot" / "domain").glob("*.yml")):
         for variants in (yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}).values():
             texts += [v["text"] for v in variants if "text" in v]
+    for faq in yaml.safe_load((REPO / "bot" / "faq" / "faqs.yml").read_text(encoding="utf-8")):
+        texts += [faq[field] for field in ("answer", "answer_voice") if faq.get(field)]
     return texts
 
 
-def test_every_domain_response_becomes_plain_speakable_text():
-    texts = domain_texts()
+def test_every_domain_response_and_faq_answer_becomes_plain_speakable_text():
+    texts = domain_and_faq_texts()
     assert len(texts) > 100
     for text in texts:
         spoken = speakable(text)
