@@ -3,9 +3,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 
 from actions.bank.money import format_yuan, mask_phone
+from tests.voice.bot_texts import domain_and_faq_texts
 from voice.speakable import digits_one_by_one, speakable
 
 REPO = Path(__file__).resolve().parents[2]
@@ -107,17 +107,6 @@ def test_digits_one_by_one(digits, spoken):
 def test_years_are_read_with_yi_not_yao():
     assert digits_one_by_one("2019", one="一") == "二零一九"
     assert speakable("2019年") == "二零一九年"
-
-
-def domain_and_faq_texts():
-    """Every domain response, and every FAQ answer (chat and spoken), as the bot may say them."""
-    texts = []
-    for path in sorted((REPO / "bot" / "domain").glob("*.yml")):
-        for variants in (yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}).values():
-            texts += [v["text"] for v in variants if "text" in v]
-    for faq in yaml.safe_load((REPO / "bot" / "faq" / "faqs.yml").read_text(encoding="utf-8")):
-        texts += [faq[field] for field in ("answer", "answer_voice") if faq.get(field)]
-    return texts
 
 
 def test_every_domain_response_and_faq_answer_becomes_plain_speakable_text():

@@ -4,8 +4,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
+from tests.voice.bot_texts import domain_and_faq_texts
 from voice import tts
 from voice.audio import duration_s, rms
 from voice.speakable import speakable
@@ -41,10 +41,8 @@ def test_pinyin_sent_to_espeak(text, pinyin):
 
 
 def test_nothing_but_tone_numbered_pinyin_reaches_espeak_even_from_raw_bot_texts():
-    texts = []
-    for path in sorted((REPO / "bot" / "domain").glob("*.yml")):
-        for variants in (yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}).values():
-            texts += [v["text"] for v in variants if "text" in v]
+    texts = domain_and_faq_texts()
+    assert len(texts) > 100
     texts += ["卡内余额¥51,475.50，交易编号T00000042，QDII基金。"]
     for text in texts:
         words = to_pinyin(text).split()
