@@ -8,7 +8,6 @@ shorter spoken answer when the FAQ has one.
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-VOICE_CHANNEL = "voice"
 NO_ANSWER = "抱歉，这个问题我暂时答不上来。您可以换个说法，或者说“转人工”由客服为您解答。"
 
 
@@ -31,6 +30,6 @@ class ActionAnswerFaq(Action):
         return "action_answer_faq"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
-        channel = VOICE_CHANNEL if tracker.get_latest_input_channel() == VOICE_CHANNEL else None
-        dispatcher.utter_message(text=answer_for_channel(selected_answers(tracker), channel) or NO_ANSWER)
+        answer = answer_for_channel(selected_answers(tracker), tracker.get_latest_input_channel())
+        dispatcher.utter_message(text=answer or NO_ANSWER)
         return []
