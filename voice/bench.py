@@ -193,7 +193,7 @@ def parallel_levels(maximum: int) -> list[int]:
 # ------------------------------------------------------------------ instrumented parts of a call
 class ScriptedTextRecognizer:
     """The real recognizer (if any) decodes the caller's audio for its cost; the text returned
-    is the line the caller said, from the script. No ``set_grammar``: the session then keeps
+    (partial and final) is the line the caller said, from the script. No ``set_grammar``: the session then keeps
     free recognition (a Chinese model would switch to a smaller digits grammar for numbers)."""
 
     def __init__(self, inner: Recognizer | None = None) -> None:
@@ -205,9 +205,12 @@ class ScriptedTextRecognizer:
         """The caller starts saying ``text``: the next final result."""
         self._lines.append(text)
 
-    def accept(self, pcm: bytes) -> None:
+    def accept(self, pcm: bytes) -> Transcript:
+        """The line being said as partial text, as a recognizer of the caller's language gives it
+        while decoding (it lets the endpointer end a plainly finished turn early)."""
         if self.inner is not None:
             self.inner.accept(pcm)
+        return Transcript(self._lines[0] if self._lines else "", [], final=False)
 
     def finish(self) -> Transcript:
         start = time.monotonic()

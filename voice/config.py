@@ -20,11 +20,17 @@ class CallSettings:
 
 
 def settings_from_env(env=os.environ) -> CallSettings:
-    """``CALL_NO_INPUT_S``, ``CALL_MAX_S``, ``CALL_END_SILENCE_MS`` override the defaults."""
+    """``CALL_NO_INPUT_S``, ``CALL_MAX_S``, ``CALL_END_SILENCE_MS`` and
+    ``CALL_EARLY_END_SILENCE_MS`` (0: off) override the defaults."""
     base = CallSettings()
     endpoint = base.endpoint
     if env.get("CALL_END_SILENCE_MS"):
         endpoint = replace(endpoint, end_silence_ms=_positive(env, "CALL_END_SILENCE_MS", int))
+    if env.get("CALL_EARLY_END_SILENCE_MS"):
+        early = _number(env, "CALL_EARLY_END_SILENCE_MS", int)
+        if early < 0:
+            raise ValueError(f"CALL_EARLY_END_SILENCE_MS must be 0 (off) or more, got {early!r}")
+        endpoint = replace(endpoint, early_end_silence_ms=early)
     return replace(
         base,
         no_input_s=_positive(env, "CALL_NO_INPUT_S", float) if env.get("CALL_NO_INPUT_S") else base.no_input_s,
@@ -33,11 +39,15 @@ def settings_from_env(env=os.environ) -> CallSettings:
     )
 
 
-def _positive(env, name: str, kind):
+def _number(env, name: str, kind):
     try:
-        value = kind(env[name])
+        return kind(env[name])
     except ValueError:
         raise ValueError(f"{name}={env[name]!r} is not a number") from None
+
+
+def _positive(env, name: str, kind):
+    value = _number(env, name, kind)
     if value <= 0:
         raise ValueError(f"{name} must be positive, got {env[name]!r}")
     return value

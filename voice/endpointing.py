@@ -6,6 +6,7 @@ simulated from files run faster than real time and tests are deterministic.
 """
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from voice.audio import FRAME_MS, Framer, frame_bytes
@@ -28,6 +29,9 @@ class EndpointConfig:
     # WebRTC finds pauses of up to 480 ms inside the one-sentence recordings (with white noise
     # at 20 dB SNR; 240 ms clean); the meeting recording pauses 580-1440 ms between phrases.
     end_silence_ms: int = 700
+    # A turn whose words are already plainly finished (voice/turn_end.py) ends after this much
+    # silence instead; 0 (or not below end_silence_ms) turns that off. Needs partial text.
+    early_end_silence_ms: int = 300
     # Shorter bursts (a click, a knock) end as NoiseDiscarded. A one-syllable answer such as
     # 对 lasts about 180-250 ms, and in line noise WebRTC's hangover makes a 40 ms click last 120 ms.
     min_speech_ms: int = 150
@@ -38,7 +42,7 @@ class EndpointConfig:
         for name in ("start_ms", "start_window_ms", "end_silence_ms", "max_utterance_ms"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"EndpointConfig.{name} must be positive, got {getattr(self, name)!r}")
-        for name in ("min_speech_ms", "pre_roll_ms"):
+        for name in ("min_speech_ms", "pre_roll_ms", "early_end_silence_ms"):
             if getattr(self, name) < 0:
                 raise ValueError(f"EndpointConfig.{name} must not be negative, got {getattr(self, name)!r}")
         if self.start_window_ms < self.start_ms:
@@ -63,6 +67,7 @@ class SpeechEnded:
     audio: bytes  # the whole utterance: all SpeechAudio of this turn, trailing silence included
     duration_ms: int  # from the onset to at_ms
     forced: bool = False  # cut at max_utterance_ms rather than ended by silence
+    early: bool = False  # ended after early_end_silence_ms: the words were a whole turn
 
 
 @dataclass(frozen=True)
@@ -81,8 +86,11 @@ def _frames(ms: int) -> int:
 
 
 class Endpointer:
-    def __init__(self, sample_rate: int, config: EndpointConfig | None = None, vad: Vad | None = None) -> None:
+    def __init__(self, sample_rate: int, config: EndpointConfig | None = None, vad: Vad | None = None,
+                 turn_is_complete: Callable[[], bool] | None = None) -> None:
+        """``turn_is_complete`` is asked once per pause, after early_end_silence_ms of it."""
         self.config = config or EndpointConfig()
+        self.turn_is_complete = turn_is_complete
         self.vad = vad or Vad(sample_rate)
         if getattr(self.vad, "sample_rate", sample_rate) != sample_rate:
             raise ValueError(f"VAD runs at {self.vad.sample_rate} Hz but the endpointer at {sample_rate} Hz")
@@ -94,6 +102,7 @@ class Endpointer:
         self._window = _frames(self.config.start_window_ms)
         self._pre_roll = _frames(self.config.pre_roll_ms)
         self._end_silence = _frames(self.config.end_silence_ms)
+        self._early_end_silence = _frames(self.config.early_end_silence_ms)
         self._max_utterance = _frames(self.config.max_utterance_ms)
         self._history: deque[tuple[int, bytes, bool]] = deque(maxlen=self._pre_roll + self._window)
         self._utterance: list[bytes] | None = None
@@ -153,17 +162,23 @@ class Endpointer:
         events: list[EndpointEvent] = [SpeechAudio(frame)]
         if voiced:
             self._last_voiced = index + 1
+        silence = index + 1 - self._last_voiced
         if index + 1 - self._onset >= self._max_utterance:
             events.append(self._finish(forced=True))
-        elif index + 1 - self._last_voiced >= self._end_silence:
+        elif silence >= self._end_silence:
             events.append(self._finish(forced=False))
+        elif silence == self._early_end_silence and self._words_are_a_turn():
+            events.append(self._finish(forced=False, early=True))
         return events
 
-    def _finish(self, forced: bool) -> SpeechEnded | NoiseDiscarded:
+    def _words_are_a_turn(self) -> bool:
+        return self.turn_is_complete is not None and self._early_end_silence > 0 and self.turn_is_complete()
+
+    def _finish(self, forced: bool, early: bool = False) -> SpeechEnded | NoiseDiscarded:
         at_ms = self._last_voiced * FRAME_MS
         duration_ms = at_ms - self._onset * FRAME_MS
         audio = b"".join(self._utterance)
         self._utterance = None
         if duration_ms < self.config.min_speech_ms and not forced:
             return NoiseDiscarded(at_ms, duration_ms)
-        return SpeechEnded(at_ms, audio, duration_ms, forced)
+        return SpeechEnded(at_ms, audio, duration_ms, forced, early)

@@ -10,6 +10,7 @@ maximum call length. Transports only call ``feed_audio``, ``press`` and ``caller
 import asyncio
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import List, Optional
 
@@ -25,6 +26,7 @@ from voice.menu import choose
 from voice.player import CallOutput, Player
 from voice.speech_out import SpeechOut, sentences
 from voice.stt import DIGITS_GRAMMAR, Transcript
+from voice.turn_end import looks_complete
 
 log = logging.getLogger(__name__)
 ASKS_FOR_DIGITS = re.compile(r"验证码|手机号|尾号|后四位|卡号")
@@ -64,7 +66,10 @@ class CallSession:
         self.record = CallRecord(call_id, self.conversation_id, transport)
         self.player = Player(output, clock, settings.sample_rate)
         self.speech_out = SpeechOut(synthesizer, settings.sample_rate)
-        self.endpointer = Endpointer(settings.sample_rate, settings.endpoint)
+        # The call's own decoding thread: its speech never waits behind other calls' work (TTS,
+        # records) in the shared pool, and the recognizer is fed from one thread only.
+        self._asr_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"asr-{call_id}")
+        self.endpointer = Endpointer(settings.sample_rate, settings.endpoint, turn_is_complete=self._words_are_a_turn)
         self.dtmf = DtmfCollector(settings.dtmf_timeout_s)
         self.latencies: List[float] = []  # end of caller speech → first frame of the answer
         self.barge_ins = 0
@@ -80,6 +85,7 @@ class CallSession:
         self._silent_turns = 0
         self._marks = 0
         self._heard: List[Transcript] = []  # phrases Vosk already ended within the current utterance
+        self._partial = ""  # the recognizer's latest partial text after those phrases
         self._recognizing = False  # an utterance is being turned into a caller turn
         self._speaking = False  # an answer is being played (or synthesised between its sentences)
         self._grammar: Optional[tuple] = None  # phrases the recognizer is restricted to
@@ -132,7 +138,8 @@ class CallSession:
     async def _close(self) -> None:
         self.record.finish(self.clock.now(), self._end_reason or "ended")
         if hasattr(self.recognizer, "close"):  # a pooled recognizer goes back for the next call
-            await asyncio.to_thread(self.recognizer.close)
+            await self._asr(self.recognizer.close)
+        self._asr_thread.shutdown(wait=False)
         if self._end_reason != "caller_hung_up":
             await _quietly(self.output.hang_up())
         if self.store is not None:
@@ -187,13 +194,16 @@ class CallSession:
                     self._recognizing = False
             elif isinstance(item, _UseGrammar):
                 self._wanted_grammar = item.phrases
-                await asyncio.to_thread(self._apply_grammar)
+                await self._asr(self._apply_grammar)
             elif isinstance(item, _Discard):
-                await asyncio.to_thread(self.recognizer.finish)
-                self._heard = []
+                await self._asr(self.recognizer.finish)
+                self._heard, self._partial = [], ""
                 if self._unsaid and self._interrupted:
                     self.record.add(self.clock.now(), "event", "only noise: the answer resumes")
                     self._turns.put_nowait(Turn("resume"))
+
+    async def _asr(self, function, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._asr_thread, function, *args)
 
     async def _accept_audio(self, first: bytes):
         """Decodes all the speech queued so far in one go (one thread hop per batch, not per
@@ -206,17 +216,25 @@ class CallSession:
                 break
             batch.append(item)
             item = None
-        result = await asyncio.to_thread(self.recognizer.accept, b"".join(batch))
+        result = await self._asr(self.recognizer.accept, b"".join(batch))
         if result is not None and result.final and result.text:  # Vosk ended a phrase on its own
             self._heard.append(result)
+            self._partial = ""
+        elif result is not None and not result.final:
+            self._partial = result.text
         return item
 
+    def _words_are_a_turn(self) -> bool:
+        """Asked by the endpointer during a short pause: do the words heard so far make a whole
+        turn? The partial text may lag the audio a little; a lagging prefix only means waiting."""
+        return looks_complete(" ".join([phrase.text for phrase in self._heard] + [self._partial]))
+
     async def _finish_utterance(self, end: _UtteranceEnd) -> None:
-        result = joined(self._heard + [await asyncio.to_thread(self.recognizer.finish)])
-        self._heard = []
+        result = joined(self._heard + [await self._asr(self.recognizer.finish)])
+        self._heard, self._partial = [], ""
         if not clean_transcript(result.text) and self._grammar is not None:
-            result = await asyncio.to_thread(self._decode_freely, end.audio)
-        await asyncio.to_thread(self._apply_grammar)
+            result = await self._asr(self._decode_freely, end.audio)
+        await self._asr(self._apply_grammar)
         self._floor_since = self.clock.now()
         self._turns.put_nowait(Turn("speech", clean_transcript(result.text), result.confidence, end.speech_end))
 

@@ -37,8 +37,8 @@ class Run:
     endpointer: Endpointer
 
 
-def run(pcm: bytes, rate: int, config: EndpointConfig = CONFIG) -> Run:
-    endpointer = Endpointer(rate, config)
+def run(pcm: bytes, rate: int, config: EndpointConfig = CONFIG, turn_is_complete=None) -> Run:
+    endpointer = Endpointer(rate, config, turn_is_complete=turn_is_complete)
     turns, discarded = [], []
     for frame in frames(pcm, rate):
         for event in endpointer.feed(frame):
@@ -146,6 +146,57 @@ def test_a_pause_shorter_than_end_silence_stays_in_the_turn(rate, phrase):
     assert abs(result.turns[0].ended.at_ms - end) <= 100
 
 
+class Asked:
+    """A turn_is_complete answer, counting the questions."""
+
+    def __init__(self, answer: bool) -> None:
+        self.answer, self.times = answer, 0
+
+    def __call__(self) -> bool:
+        self.times += 1
+        return self.answer
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_whole_words_end_the_turn_after_the_short_pause(rate, phrase):
+    asked = Asked(True)
+    result = run(silence(rate, 500) + phrase(rate) + silence(rate, 1500), rate, turn_is_complete=asked)
+
+    assert len(result.turns) == 1 and asked.times == 1
+    turn = result.turns[0]
+    assert turn.ended.early and turn.ended_after_ms - turn.ended.at_ms == CONFIG.early_end_silence_ms
+    assert phrase(rate) in turn.ended.audio
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_unfinished_words_wait_for_the_full_end_silence(rate, phrase):
+    asked = Asked(False)
+    result = run(silence(rate, 500) + phrase(rate) + silence(rate, 1500), rate, turn_is_complete=asked)
+
+    turn = result.turns[0]
+    assert asked.times == 1 and not turn.ended.early
+    assert turn.ended_after_ms - turn.ended.at_ms == CONFIG.end_silence_ms
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_a_pause_shorter_than_the_short_pause_never_asks(rate, phrase):
+    speech, asked = phrase(rate), Asked(True)
+    pcm = silence(rate, 500) + speech + silence(rate, 200) + speech + silence(rate, 1500)
+    result = run(pcm, rate, EndpointConfig(early_end_silence_ms=400), turn_is_complete=asked)
+
+    assert len(result.turns) == 1 and speech + silence(rate, 200) + speech in result.turns[0].audio
+    assert result.turns[0].ended.early
+
+
+@pytest.mark.parametrize("early_ms", [0, 700, 900])
+def test_the_short_pause_is_off_at_zero_or_at_the_end_silence(early_ms, phrase):
+    asked = Asked(True)
+    result = run(silence(8000, 500) + phrase(8000) + silence(8000, 1500), 8000,
+                 EndpointConfig(early_end_silence_ms=early_ms), turn_is_complete=asked)
+    assert not result.turns[0].ended.early
+    assert result.turns[0].ended_after_ms - result.turns[0].ended.at_ms == CONFIG.end_silence_ms
+
+
 @pytest.mark.parametrize("rate", RATES)
 def test_a_click_in_silence_is_ignored(rate):
     click = add_white_noise(silence(rate, 40), 8000)
@@ -228,7 +279,8 @@ def test_unsupported_rates_and_mismatched_vads_are_rejected():
 
 @pytest.mark.parametrize(
     "settings",
-    [{"end_silence_ms": 0}, {"start_ms": -20}, {"pre_roll_ms": -1}, {"start_ms": 200, "start_window_ms": 100}],
+    [{"end_silence_ms": 0}, {"start_ms": -20}, {"pre_roll_ms": -1}, {"early_end_silence_ms": -20},
+     {"start_ms": 200, "start_window_ms": 100}],
 )
 def test_nonsense_settings_are_rejected(settings):
     with pytest.raises(ValueError, match="EndpointConfig"):

@@ -45,12 +45,12 @@ class TimedOutput(RecordingOutput):
 
 
 async def call(script, texts, replies=None, settings=None, keys=(), hang_up_at=None, until_s=30.0,
-               assistant=None, store=None):
+               assistant=None, store=None, recognizer=None):
     """Plays caller speech (``script`` as for caller_audio) into a session; returns it when it ends."""
     audio = caller_audio(script, RATE)  # before the call starts: synthesis blocks the event loop
     output = TimedOutput()
     assistant = assistant or CannedAssistant({"/greet": GREETING, **(replies or {})})
-    recognizer = ScriptedRecognizer(texts)
+    recognizer = recognizer or ScriptedRecognizer(texts)
     session = CallSession("c1", output, assistant, recognizer, ToneSynthesizer(),
                           settings or CallSettings(), Clock(SPEED), store=store)
     output.clock = session.clock
@@ -292,3 +292,33 @@ def test_phrases_the_recognizer_ended_on_its_own_are_not_lost():
         return assistant
 
     assert texts_sent(run(one_turn()))[1:] == ["我想转账给张三五千块"]
+
+
+class PartialRecognizer(ScriptedRecognizer):
+    """Gives the words of the utterance being heard as partial text, as Vosk does while decoding."""
+
+    def accept(self, pcm: bytes):
+        super().accept(pcm)
+        return Transcript(" ".join(self.texts[0]), [], final=False) if self.texts else None
+
+
+def answer_latency(line: str, recognized: str, recognizer_class) -> float:
+    session, _, assistant, _ = run(call([(3.0, line)], [recognized], until_s=8,
+                                        recognizer=recognizer_class([recognized])))
+    assert texts_sent(assistant)[1:] == [recognized]
+    return session.latencies[0]
+
+
+@pytest.mark.parametrize("line, recognized", [("五七六零四四", "576044"), ("是的", "是的"),
+                                              ("白条的还款日是几号", "白条的还款日是几号")])
+def test_whole_words_are_answered_after_a_short_pause(line, recognized):
+    waited = answer_latency(line, recognized, ScriptedRecognizer)  # no partial text: the full wait
+    early = answer_latency(line, recognized, PartialRecognizer)
+    saved = (CallSettings().endpoint.end_silence_ms - CallSettings().endpoint.early_end_silence_ms) / 1000
+    assert early < waited - saved + 0.15, (early, waited)
+
+
+def test_unfinished_words_get_the_full_wait():
+    waited = answer_latency("我想问一下", "我想问一下", ScriptedRecognizer)
+    unfinished = answer_latency("我想问一下", "我想问一下", PartialRecognizer)
+    assert abs(unfinished - waited) < 0.15, (unfinished, waited)
