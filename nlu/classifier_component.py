@@ -32,7 +32,7 @@ class ClassifierComponent(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"retrieval_intent": "faq", "faq_source": "bot/faq/faqs.yml", "min_ngram": 1, "max_ngram": 2,
-                "dense": True, "regularization": 10.0, "ranking_length": 10}
+                "dense": True, "dense_weight": 1.0, "regularization": 10.0, "ranking_length": 10}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -80,7 +80,7 @@ class ClassifierComponent(GraphComponent):
         """Trains on (text, label) pairs, keeps the FAQ answers by `utter_faq/<id>`, persists."""
         self.classifier = NgramEmbeddingClassifier(
             self.config["min_ngram"], self.config["max_ngram"], self.config["dense"],
-            self.config["regularization"]).fit(texts, labels)
+            self.config["regularization"], self.config["dense_weight"]).fit(texts, labels)
         intent = self.config["retrieval_intent"]
         self.responses = {f"utter_{intent}/{faq.id}": faq.answers() for faq in faqs}
         with self._storage.write_to(self._resource) as directory:

@@ -11,10 +11,13 @@ from sklearn.linear_model import LogisticRegression
 
 
 class NgramEmbeddingClassifier:
+    dense_weight = 1.0  # models pickled before the option existed
+
     def __init__(self, min_ngram: int = 1, max_ngram: int = 2, dense: bool = True,
-                 regularization: float = 10.0) -> None:
+                 regularization: float = 10.0, dense_weight: float = 1.0) -> None:
         self.ngram_range = (min_ngram, max_ngram)
         self.dense = dense
+        self.dense_weight = dense_weight  # scale of the unit-length embedding against the TF-IDF row
         self.regularization = regularization
         self.vectorizer: TfidfVectorizer | None = None
         self.model: LogisticRegression | None = None
@@ -40,4 +43,4 @@ class NgramEmbeddingClassifier:
             return sparse
         from nlu.sentence_encoder import encode
 
-        return hstack([sparse, csr_matrix(encode(texts))]).tocsr()
+        return hstack([sparse, csr_matrix(self.dense_weight * encode(texts))]).tocsr()
