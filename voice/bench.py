@@ -96,6 +96,7 @@ class TurnTimes:
     """One caller turn on the monotonic clock."""
 
     speech_end: float  # the caller stopped speaking (endpointer's at_ms)
+    end_silence: float  # how long the endpointer waited in silence before it ended the turn
     asr_finish: Span  # the recognizer's final result for the utterance
     assistant: Span  # the request to the assistant
     tts: Span  # synthesis of the answer's first sentence
@@ -106,18 +107,18 @@ class TurnTimes:
         return self.first_frame - self.speech_end
 
 
-def turn_times(latencies: Sequence[float], finishes: Sequence[Span], requests: Sequence[Span],
-               syntheses: Sequence[Span], frames_sent: Sequence[float]) -> list[TurnTimes]:
-    """Lines up one call's logs turn by turn: the k-th latency, ASR finish and assistant request
-    (greeting excluded), then the first synthesis and the first frame after that request."""
+def turn_times(latencies: Sequence[float], silences: Sequence[float], finishes: Sequence[Span],
+               requests: Sequence[Span], syntheses: Sequence[Span], frames_sent: Sequence[float]) -> list[TurnTimes]:
+    """Lines up one call's logs turn by turn: the k-th latency, end-of-turn silence, ASR finish and
+    assistant request (greeting excluded), then the first synthesis and the first frame after that request."""
     turns = []
-    for latency, finish, request in zip(latencies, finishes, requests):
+    for latency, silence, finish, request in zip(latencies, silences, finishes, requests):
         frame_at = bisect_left(frames_sent, request.end)
         tts = next((s for s in syntheses if s.start >= request.end), None)
         if frame_at == len(frames_sent) or tts is None:
             break
         first_frame = frames_sent[frame_at]
-        turns.append(TurnTimes(first_frame - latency, finish, request, tts, first_frame))
+        turns.append(TurnTimes(first_frame - latency, silence, finish, request, tts, first_frame))
     return turns
 
 
@@ -125,11 +126,11 @@ BREAKDOWN = ("end-of-turn silence", "wait for ASR (backlog)", "ASR finish", "ass
              "TTS first sentence", "other (queues, threads, playback start)")
 
 
-def breakdown(turn: TurnTimes, end_silence_s: float) -> dict[str, float]:
+def breakdown(turn: TurnTimes) -> dict[str, float]:
     """The turn's latency in parts that add up to it (keys: BREAKDOWN)."""
     parts = {
-        BREAKDOWN[0]: end_silence_s,
-        BREAKDOWN[1]: turn.asr_finish.start - turn.speech_end - end_silence_s,
+        BREAKDOWN[0]: turn.end_silence,
+        BREAKDOWN[1]: turn.asr_finish.start - turn.speech_end - turn.end_silence,
         BREAKDOWN[2]: turn.asr_finish.duration,
         BREAKDOWN[3]: turn.assistant.duration,
         BREAKDOWN[4]: turn.tts.duration,
@@ -138,9 +139,9 @@ def breakdown(turn: TurnTimes, end_silence_s: float) -> dict[str, float]:
     return parts
 
 
-def asr_lag(turn: TurnTimes, end_silence_s: float) -> float:
+def asr_lag(turn: TurnTimes) -> float:
     """How long after the endpointer called the end of the utterance its final text was ready."""
-    return turn.asr_finish.end - turn.speech_end - end_silence_s
+    return turn.asr_finish.end - turn.speech_end - turn.end_silence
 
 
 @dataclass(frozen=True)
@@ -413,7 +414,7 @@ async def bench_call(kit: CallKit, name: str) -> CallResult:
         await asyncio.wait_for(running, HANG_UP_TIMEOUT_S)
     except asyncio.TimeoutError:  # noqa: UP041 (not the builtin one on Python 3.10)
         problem = problem or "the session did not end after the caller hung up"
-    turns = turn_times(session.latencies, recognizer.finishes, assistant.requests[1:], synthesizer.spans, output.sent)
+    turns = turn_times(session.latencies, session.turn_silences, recognizer.finishes, assistant.requests[1:], synthesizer.spans, output.sent)
     if not problem and assistant.messages[1:] != caller.said:  # e.g. a noise burst took a line's place
         problem = f"the assistant got {assistant.messages[1:]} for the lines {caller.said}"
     if not problem and len(turns) != len(SCRIPT):
@@ -473,7 +474,7 @@ async def bench_latency(real: CallKit, peer: CallKit, calls: int, peer_calls: in
                 print(f"  {label} call {index + 1}: {result.problem or latencies}", flush=True)
     real_turns = [t for r in results["real"] for t in r.turns]
     peer_turns = [t for r in results["peer"] for t in r.turns]
-    print_breakdown(real_turns, peer_turns, real.settings.endpoint.end_silence_ms / 1000)
+    print_breakdown(real_turns, peer_turns)
     print_call_shape(results["real"])
     return summarize([t.latency for t in real_turns]), summarize([t.latency for t in peer_turns])
 
@@ -486,10 +487,10 @@ def print_call_shape(results: list[CallResult]) -> None:
     print(f"The assistant's last answer on a call: {results[-1].last_answer[:50]}…", flush=True)
 
 
-def print_breakdown(real_turns: list[TurnTimes], peer_turns: list[TurnTimes], end_silence_s: float) -> None:
+def print_breakdown(real_turns: list[TurnTimes], peer_turns: list[TurnTimes]) -> None:
     print(f"\n{'median per part (s)':<42}{'real':>8}{'peer':>8}")
-    real_parts = [breakdown(t, end_silence_s) for t in real_turns]
-    peer_parts = [breakdown(t, end_silence_s) for t in peer_turns]
+    real_parts = [breakdown(t) for t in real_turns]
+    peer_parts = [breakdown(t) for t in peer_turns]
     for part in BREAKDOWN:
         print(f"{part:<42}{percentile([p[part] for p in real_parts], 50):>8.3f}"
               f"{percentile([p[part] for p in peer_parts], 50):>8.3f}")
@@ -503,7 +504,7 @@ def print_breakdown(real_turns: list[TurnTimes], peer_turns: list[TurnTimes], en
 
 
 # ------------------------------------------------------------------ 3. parallel calls
-async def run_level(kit: CallKit, calls: int, end_silence_s: float) -> LevelResult:
+async def run_level(kit: CallKit, calls: int) -> LevelResult:
     """``calls`` calls at once, their starts spread over STAGGER_S."""
 
     async def staggered(index: int) -> CallResult:
@@ -515,7 +516,7 @@ async def run_level(kit: CallKit, calls: int, end_silence_s: float) -> LevelResu
     return LevelResult(
         calls, sum(1 for r in results if r.problem),
         summarize([t.latency for t in turns]),
-        summarize([asr_lag(t, end_silence_s) for t in turns]),
+        summarize([asr_lag(t) for t in turns]),
         summarize([late for r in results for late in r.lateness]),
     )  # fmt: skip
 
@@ -526,12 +527,11 @@ async def bench_parallel(kit: CallKit, levels: Sequence[int], limits: RealTimeLi
     print(f"real time: ASR lag p95 < {limits.asr_lag_s} s, frame lateness p95 < {limits.frame_lateness_s * 1000:.0f} ms, "
           f"median latency ≤ {limits.latency_factor:g}× one call, every call finished", flush=True)
     print(f"{'calls':>5}  {'latency median':>14}  {'p95':>6}  {'ASR lag p95':>11}  {'late p95':>8}  real time", flush=True)
-    end_silence_s = kit.settings.endpoint.end_silence_ms / 1000
     verdicts, single_call_median = [], math.nan
     for calls in levels:
         if kit.warm is not None:  # as `make voice-serve` does at startup
             await asyncio.to_thread(kit.warm, calls)
-        level = await run_level(kit, calls, end_silence_s)
+        level = await run_level(kit, calls)
         if calls == 1:
             single_call_median = level.latency.median
         problems = real_time_problems(level, single_call_median, limits)

@@ -72,6 +72,7 @@ class CallSession:
         self.endpointer = Endpointer(settings.sample_rate, settings.endpoint, turn_is_complete=self._words_are_a_turn)
         self.dtmf = DtmfCollector(settings.dtmf_timeout_s)
         self.latencies: List[float] = []  # end of caller speech → first frame of the answer
+        self.turn_silences: List[float] = []  # silence waited before each spoken turn ended
         self.barge_ins = 0
         self.menu: List[dict] = []
         self._inbound: asyncio.Queue = asyncio.Queue()
@@ -170,6 +171,7 @@ class CallSession:
             self._speech.put_nowait(_Discard())
         elif isinstance(event, SpeechEnded):
             trailing_s = (self.endpointer.elapsed_ms - event.at_ms) / 1000
+            self.turn_silences.append(trailing_s)
             self._speech.put_nowait(_UtteranceEnd(event.audio, self.clock.now() - trailing_s))
 
     def _barge_in(self, cause: str) -> None:

@@ -43,12 +43,13 @@ def test_summary_counts_and_ranks():
     assert 1.1 < summary.p95 < 3.0
 
 
-def turn(speech_end=10.0, finish=(10.75, 10.8), request=(10.81, 11.0), tts=(11.0, 11.05), first_frame=11.06):
-    return TurnTimes(speech_end, Span(*finish), Span(*request), Span(*tts), first_frame)
+def turn(speech_end=10.0, finish=(10.75, 10.8), request=(10.81, 11.0), tts=(11.0, 11.05), first_frame=11.06,
+         end_silence=0.7):
+    return TurnTimes(speech_end, end_silence, Span(*finish), Span(*request), Span(*tts), first_frame)
 
 
 def test_breakdown_parts_add_up_to_the_latency():
-    parts = breakdown(turn(), end_silence_s=0.7)
+    parts = breakdown(turn())
     assert list(parts) == list(BREAKDOWN)
     assert sum(parts.values()) == pytest.approx(turn().latency) == pytest.approx(1.06)
     assert parts["end-of-turn silence"] == 0.7
@@ -59,8 +60,15 @@ def test_breakdown_parts_add_up_to_the_latency():
 
 
 def test_asr_lag_counts_from_the_end_of_the_turn_silence():
-    assert asr_lag(turn(finish=(10.75, 10.8)), end_silence_s=0.7) == pytest.approx(0.1)
-    assert asr_lag(turn(finish=(12.0, 12.2)), end_silence_s=0.7) == pytest.approx(1.5)  # a backlog
+    assert asr_lag(turn(finish=(10.75, 10.8))) == pytest.approx(0.1)
+    assert asr_lag(turn(finish=(12.0, 12.2))) == pytest.approx(1.5)  # a backlog
+    assert asr_lag(turn(finish=(10.75, 10.8), end_silence=0.3)) == pytest.approx(0.5)  # a turn ended early
+
+
+def test_a_turn_ended_early_shows_its_shorter_silence():
+    parts = breakdown(turn(finish=(10.35, 10.4), request=(10.41, 10.6), tts=(10.6, 10.65), first_frame=10.66,
+                           end_silence=0.3))
+    assert parts["end-of-turn silence"] == 0.3 and parts["wait for ASR (backlog)"] == pytest.approx(0.05)
 
 
 def test_turn_times_takes_the_first_frame_and_synthesis_after_each_request():
@@ -69,15 +77,16 @@ def test_turn_times_takes_the_first_frame_and_synthesis_after_each_request():
     syntheses = [Span(0.05, 0.09), Span(5.25, 5.29), Span(9.35, 9.39)]
     requests = [Span(5.0, 5.2), Span(9.1, 9.3)]
     finishes = [Span(4.9, 4.95), Span(9.0, 9.05)]
-    turns = turn_times([1.0, 0.9], finishes, requests, syntheses, frames)
+    turns = turn_times([1.0, 0.9], [0.7, 0.3], finishes, requests, syntheses, frames)
     assert [t.first_frame for t in turns] == [5.3, 9.4]
     assert [t.tts for t in turns] == syntheses[1:]
     assert [t.latency for t in turns] == pytest.approx([1.0, 0.9])
     assert turns[0].speech_end == pytest.approx(4.3)
+    assert [t.end_silence for t in turns] == [0.7, 0.3]
 
 
 def test_turn_times_stops_at_a_turn_that_was_never_answered():
-    turns = turn_times([1.0, 0.9], [Span(4.9, 4.95), Span(9.0, 9.05)], [Span(5.0, 5.2), Span(9.1, 9.3)],
+    turns = turn_times([1.0, 0.9], [0.7, 0.7], [Span(4.9, 4.95), Span(9.0, 9.05)], [Span(5.0, 5.2), Span(9.1, 9.3)],
                        [Span(5.25, 5.29)], [5.3, 5.32])
     assert len(turns) == 1
 
