@@ -87,6 +87,7 @@ class CallSession:
         self._marks = 0
         self._heard: List[Transcript] = []  # phrases Vosk already ended within the current utterance
         self._partial = ""  # the recognizer's latest partial text after those phrases
+        self._ends_queued = 0  # utterance ends the recognizer has not handled yet
         self._recognizing = False  # an utterance is being turned into a caller turn
         self._speaking = False  # an answer is being played (or synthesised between its sentences)
         self._grammar: Optional[tuple] = None  # phrases the recognizer is restricted to
@@ -168,8 +169,10 @@ class CallSession:
         elif isinstance(event, SpeechAudio):
             self._speech.put_nowait(event.pcm)
         elif isinstance(event, NoiseDiscarded):
+            self._ends_queued += 1
             self._speech.put_nowait(_Discard())
         elif isinstance(event, SpeechEnded):
+            self._ends_queued += 1
             trailing_s = (self.endpointer.elapsed_ms - event.at_ms) / 1000
             self.turn_silences.append(trailing_s)
             self._speech.put_nowait(_UtteranceEnd(event.audio, self.clock.now() - trailing_s))
@@ -194,12 +197,14 @@ class CallSession:
                     await self._finish_utterance(item)
                 finally:
                     self._recognizing = False
+                    self._ends_queued -= 1
             elif isinstance(item, _UseGrammar):
                 self._wanted_grammar = item.phrases
                 await self._asr(self._apply_grammar)
             elif isinstance(item, _Discard):
                 await self._asr(self.recognizer.finish)
                 self._heard, self._partial = [], ""
+                self._ends_queued -= 1
                 if self._unsaid and self._interrupted:
                     self.record.add(self.clock.now(), "event", "only noise: the answer resumes")
                     self._turns.put_nowait(Turn("resume"))
@@ -228,7 +233,10 @@ class CallSession:
 
     def _words_are_a_turn(self) -> bool:
         """Asked by the endpointer during a short pause: do the words heard so far make a whole
-        turn? The partial text may lag the audio a little; a lagging prefix only means waiting."""
+        turn? The partial text may lag the audio a little; a lagging prefix only means waiting. While
+        an earlier utterance is still being finished, the partial text is that one's: wait."""
+        if self._ends_queued:
+            return False
         return looks_complete(" ".join([phrase.text for phrase in self._heard] + [self._partial]))
 
     async def _finish_utterance(self, end: _UtteranceEnd) -> None:

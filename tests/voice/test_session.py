@@ -13,6 +13,7 @@ from voice.audio import FRAME_MS, frames, rms, silence
 from voice.call_record import CallRecordStore
 from voice.clock import Clock
 from voice.config import CallSettings
+from voice.endpointing import SpeechEnded
 from voice.session import CallSession
 from voice.stt import DIGITS_GRAMMAR, Transcript, Word
 from voice.tts import ToneSynthesizer
@@ -322,3 +323,16 @@ def test_unfinished_words_get_the_full_wait():
     waited = answer_latency("我想问一下", "我想问一下", ScriptedRecognizer)
     unfinished = answer_latency("我想问一下", "我想问一下", PartialRecognizer)
     assert abs(unfinished - waited) < 0.15, (unfinished, waited)
+
+
+def test_the_partial_text_of_an_utterance_still_being_finished_never_ends_the_next_one():
+    async def answers() -> list:
+        session = CallSession("c1", RecordingOutput(), CannedAssistant(), PartialRecognizer(["是的"]),
+                              ToneSynthesizer(), CallSettings(), Clock(SPEED))
+        session._partial = "是的"  # the earlier utterance's words; its end is not handled yet
+        session._on_speech_event(SpeechEnded(at_ms=1000, audio=b"", duration_ms=500))
+        while_queued = session._words_are_a_turn()
+        session._ends_queued = 0  # the recognizer has handled it
+        return [while_queued, session._words_are_a_turn()]
+
+    assert run(answers()) == [False, True]
