@@ -414,7 +414,8 @@ async def bench_call(kit: CallKit, name: str) -> CallResult:
         await asyncio.wait_for(running, HANG_UP_TIMEOUT_S)
     except asyncio.TimeoutError:  # noqa: UP041 (not the builtin one on Python 3.10)
         problem = problem or "the session did not end after the caller hung up"
-    turns = turn_times(session.latencies, session.turn_silences, recognizer.finishes, assistant.requests[1:], synthesizer.spans, output.sent)
+    turns = turn_times(session.latencies, session.turn_silences, recognizer.finishes, assistant.requests[1:],
+                       synthesizer.spans, output.sent)
     if not problem and assistant.messages[1:] != caller.said:  # e.g. a noise burst took a line's place
         problem = f"the assistant got {assistant.messages[1:]} for the lines {caller.said}"
     if not problem and len(turns) != len(SCRIPT):
