@@ -290,7 +290,7 @@ def action_server_cmd(port: int) -> List[str]:
 
 def rasa_run_cmd(model: Path, endpoints: Path, port: int, token: Optional[str]) -> List[str]:
     cmd = python_module(
-        "rasa", "run", "--model", str(model), "--endpoints", str(endpoints),
+        "bot.rasa_cli", "run", "--model", str(model), "--endpoints", str(endpoints),
         "--credentials", "bot/credentials.yml", "--interface", HOST, "--port", str(port),
     )  # fmt: skip
     if token:
@@ -419,7 +419,7 @@ def cmd_chat(root: Path = REPO_ROOT) -> int:
         if not os.environ.get("ACTION_ENDPOINT_URL"):
             start_action_server(group, action_port)
         cmd = python_module(
-            "rasa", "shell", "--model", str(model), "--endpoints", str(endpoints), "--port", str(shell_port)
+            "bot.rasa_cli", "shell", "--model", str(model), "--endpoints", str(endpoints), "--port", str(shell_port)
         )
         shell = subprocess.Popen(cmd, cwd=root, env=child_env())
         # The shell owns the terminal and handles Ctrl-C itself; we clean up after it.
