@@ -1,8 +1,9 @@
 """The assistant as a call sees it: text in, replies out, one conversation per call."""
 
 import asyncio
+import json
 from dataclasses import dataclass, field
-from typing import List, Optional, Protocol
+from typing import AsyncIterator, List, Optional, Protocol
 
 import aiohttp
 
@@ -27,7 +28,8 @@ class Reply:
 
 
 class Assistant(Protocol):
-    async def send(self, conversation_id: str, text: str, metadata: Optional[dict] = None) -> List[Reply]: ...
+    def stream(self, conversation_id: str, text: str, metadata: Optional[dict] = None) -> AsyncIterator[Reply]:
+        """The replies to ``text``, each as soon as the assistant has it."""
 
     async def close(self) -> None: ...
 
@@ -51,12 +53,17 @@ class RasaAssistant:
         self._http: Optional[aiohttp.ClientSession] = None
 
     async def send(self, conversation_id: str, text: str, metadata: Optional[dict] = None) -> List[Reply]:
-        body = {"sender": conversation_id, "message": text, "metadata": metadata or {}}
+        return [reply async for reply in self.stream(conversation_id, text, metadata)]
+
+    async def stream(self, conversation_id: str, text: str, metadata: Optional[dict] = None) -> AsyncIterator[Reply]:
+        body = {"sender": conversation_id, "message": text, "metadata": metadata or {}, "stream": True}
         try:
             async with self._session().post(self.url, json=body) as answer:
                 if answer.status != 200:
                     raise AssistantUnavailable(f"{self.url} answered HTTP {answer.status}")
-                return replies_from(await answer.json())
+                async for line in answer.content:
+                    for reply in replies_from([json.loads(line)] if line.strip() else []):
+                        yield reply
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise AssistantUnavailable(f"{self.url}: {exc or type(exc).__name__}") from exc
 

@@ -98,7 +98,7 @@ class TurnTimes:
     speech_end: float  # the caller stopped speaking (endpointer's at_ms)
     end_silence: float  # how long the endpointer waited in silence before it ended the turn
     asr_finish: Span  # the recognizer's final result for the utterance
-    assistant: Span  # the request to the assistant
+    assistant: Span  # the request to the assistant, until its first reply
     tts: Span  # synthesis of the answer's first sentence
     first_frame: float  # the answer's first frame went to the transport
 
@@ -122,7 +122,7 @@ def turn_times(latencies: Sequence[float], silences: Sequence[float], finishes: 
     return turns
 
 
-BREAKDOWN = ("end-of-turn silence", "wait for ASR (backlog)", "ASR finish", "assistant round trip",
+BREAKDOWN = ("end-of-turn silence", "wait for ASR (backlog)", "ASR finish", "assistant, to its first reply",
              "TTS first sentence", "other (queues, threads, playback start)")
 
 
@@ -234,13 +234,16 @@ class TimedAssistant:
         self.messages: list[str] = []
         self.last_answer = ""
 
-    async def send(self, conversation_id: str, text: str, metadata: dict | None = None):
-        start = time.monotonic()
-        replies = await self.inner.send(conversation_id, text, metadata)
-        self.requests.append(Span(start, time.monotonic()))
+    async def stream(self, conversation_id: str, text: str, metadata: dict | None = None):
+        """The request's span ends at the first reply (or at the end, if there is none)."""
+        start, first, replies = time.monotonic(), None, []
+        async for reply in self.inner.stream(conversation_id, text, metadata):
+            first = first or time.monotonic()
+            replies.append(reply)
+            yield reply
+        self.requests.append(Span(start, first or time.monotonic()))
         self.messages.append(text)
         self.last_answer = " ".join(reply.text for reply in replies)
-        return replies
 
     async def close(self) -> None:  # the shared assistant is closed by the bench
         pass

@@ -2,19 +2,32 @@
 named "voice" so that responses with ``channel: voice`` (the FAQ's spoken answers) win.
 
 Enabled in bot/credentials.yml; calls POST /webhooks/voice/webhook with
-{"sender": <call id>, "message": <text>, "metadata": {...}} and get the bot's messages.
+{"sender": <call id>, "message": <text>, "metadata": {...}} and get the bot's messages as a
+JSON list, or with "stream": true one JSON message per line, each sent as soon as the bot
+utters it (a call starts speaking the first while later actions still run).
 """
 
-from typing import Any, Awaitable, Callable, Dict, Text
+import asyncio
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+log = logging.getLogger(__name__)
+NewMessage = Callable[[UserMessage], Awaitable[Any]]
+
 
 class VoiceOutput(CollectingOutputChannel):
-    """Also tells the call which response each message came from (to hang up after goodbye)."""
+    """Also tells the call which response each message came from (to hang up after goodbye);
+    with a queue, hands each message on as it is sent."""
+
+    def __init__(self, queue: Optional[asyncio.Queue] = None) -> None:
+        super().__init__()
+        self.queue = queue
 
     @classmethod
     def name(cls) -> Text:
@@ -27,6 +40,26 @@ class VoiceOutput(CollectingOutputChannel):
         for sent in self.messages[before:]:
             if response:
                 sent["response"] = response
+            if self.queue is not None:
+                self.queue.put_nowait(sent)
+
+
+def _streamed(on_new_message: NewMessage, message: UserMessage, queue: asyncio.Queue):
+    async def handle() -> None:
+        try:
+            await on_new_message(message)
+        except Exception:  # as Rasa's REST channel: the messages so far still go out
+            log.exception("voice channel: handling a message of %s failed", message.sender_id)
+        finally:
+            queue.put_nowait(None)
+
+    async def write(resp) -> None:
+        handling = asyncio.ensure_future(handle())
+        while (sent := await queue.get()) is not None:
+            await resp.write(json.dumps(sent, ensure_ascii=False) + "\n")
+        await handling
+
+    return write
 
 
 class VoiceInput(RestInput):
@@ -34,7 +67,7 @@ class VoiceInput(RestInput):
     def name(cls) -> Text:
         return "voice"
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: NewMessage) -> Blueprint:
         webhook = Blueprint("voice_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -47,9 +80,13 @@ class VoiceInput(RestInput):
             sender, text = body.get("sender"), body.get("message")
             if not isinstance(sender, str) or not isinstance(text, str) or not sender or not text:
                 return response.json({"error": "body must be JSON with string 'sender' and 'message'"}, status=400)
-            collector = VoiceOutput()
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
-            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
+            queue = asyncio.Queue() if body.get("stream") is True else None
+            collector = VoiceOutput(queue)
+            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+            if queue is not None:
+                return response.stream(_streamed(on_new_message, message, queue), content_type="application/x-ndjson")
+            await on_new_message(message)
             return response.json(collector.messages)
 
         return webhook

@@ -205,7 +205,7 @@ class CallSession:
                 await self._asr(self.recognizer.finish)
                 self._heard, self._partial = [], ""
                 self._ends_queued -= 1
-                if self._unsaid and self._interrupted:
+                if self._interrupted and (self._unsaid or self._speaking):  # speaking: more may still come
                     self.record.add(self.clock.now(), "event", "only noise: the answer resumes")
                     self._turns.put_nowait(Turn("resume"))
 
@@ -321,7 +321,7 @@ class CallSession:
         elif turn.kind == "no_input":
             await self._no_input()
         elif turn.kind == "resume":  # a cough cut the bot off: go on from the cut sentence
-            await self._speak_sentences(list(self._unsaid), None)
+            await self._speak_sentences(_queued(self._unsaid), None)
         elif turn.kind == "speech" and not turn.text:
             self.record.add(self.clock.now(), "caller", "(未识别)", turn.confidence)
             await self._say_text(prompts.NOT_HEARD)
@@ -347,30 +347,57 @@ class CallSession:
         metadata = {"call_id": self.call_id, "via": via}
         if turn is not None and turn.confidence is not None:
             metadata["asr_confidence"] = round(turn.confidence, 3)
-        replies = await self.assistant.send(self.conversation_id, text, metadata)
-        self.menu = next((r.buttons for r in reversed(replies) if r.buttons), [])
-        wants_digits = bool(replies) and bool(ASKS_FOR_DIGITS.search(replies[-1].text))
-        self._speech.put_nowait(_UseGrammar(tuple(DIGITS_GRAMMAR) if wants_digits else None))
-        await self._speak(replies, turn.speech_end if turn else None)
+        replies: List[Reply] = []
+        due: asyncio.Queue = asyncio.Queue()
+        fetching = asyncio.create_task(self._fetch(text, metadata, replies, due))
+        try:
+            await self._speak_sentences(due, turn.speech_end if turn else None)
+            await fetching  # raises AssistantUnavailable if the assistant failed
+        finally:
+            fetching.cancel()
+        if self._interrupted:  # what arrived after the cut is unsaid too
+            self._unsaid += _drained(due)
         if any(reply.ends_call for reply in replies) and not self._interrupted:
             self._end("goodbye")
 
-    async def _say_text(self, text: str) -> None:
-        await self._speak([Reply(text)], None)
-
-    async def _speak(self, replies: List[Reply], speech_end: Optional[float]) -> None:
-        for reply in replies:
-            self.record.add(self.clock.now(), "bot", reply.text + _buttons_note(reply))
-        await self._speak_sentences(sentences(replies), speech_end)
-
-    async def _speak_sentences(self, texts: List[str], speech_end: Optional[float]) -> None:
-        self._interrupted, self._speaking = False, True
-        self._unsaid = list(texts)
+    async def _fetch(self, text: str, metadata: dict, replies: List[Reply], due: asyncio.Queue) -> None:
+        """The assistant's replies, each recorded and queued for speech as it arrives; once all
+        are in, the menu and the recognizer's grammar for the caller's answer."""
         try:
-            await self._play_sentences(texts, speech_end)
+            async for reply in self.assistant.stream(self.conversation_id, text, metadata):
+                replies.append(reply)
+                self.record.add(self.clock.now(), "bot", reply.text + _buttons_note(reply))
+                for sentence in sentences([reply]):
+                    due.put_nowait(sentence)
+        finally:
+            due.put_nowait(None)
+        self.menu = next((r.buttons for r in reversed(replies) if r.buttons), [])
+        wants_digits = bool(replies) and bool(ASKS_FOR_DIGITS.search(replies[-1].text))
+        self._speech.put_nowait(_UseGrammar(tuple(DIGITS_GRAMMAR) if wants_digits else None))
+
+    async def _say_text(self, text: str) -> None:
+        self.record.add(self.clock.now(), "bot", text)
+        await self._speak_sentences(_queued(sentences([Reply(text)])), None)
+
+    async def _speak_sentences(self, due: asyncio.Queue, speech_end: Optional[float]) -> None:
+        """Speaks the queued sentences until a None; ``_unsaid`` keeps those not yet spoken."""
+        self._interrupted, self._speaking = False, True
+        self._unsaid, pulled = [], 0
+
+        async def texts():
+            nonlocal pulled
+            while (text := await due.get()) is not None:
+                self._unsaid.append(text)
+                pulled += 1
+                yield text
+
+        try:
+            await self._play_sentences(texts(), speech_end)
         finally:
             self._speaking = False
-        if texts and not self._interrupted and hasattr(self.output, "mark"):
+        if self._interrupted:
+            self._unsaid += _drained(due)
+        elif pulled and hasattr(self.output, "mark"):
             self._marks += 1
             await _quietly(self.output.mark(f"answer-{self._marks}"))
 
@@ -390,6 +417,23 @@ class CallSession:
 def joined(parts: List[Transcript]) -> Transcript:
     """One utterance's transcript from the phrases the recognizer returned for it."""
     return Transcript(" ".join(p.text for p in parts if p.text), [w for p in parts for w in p.words], final=True)
+
+
+def _queued(texts: List[str]) -> asyncio.Queue:
+    queue: asyncio.Queue = asyncio.Queue()
+    for text in [*texts, None]:
+        queue.put_nowait(text)
+    return queue
+
+
+def _drained(queue: asyncio.Queue) -> List[str]:
+    """The texts still in ``queue``, without its closing None."""
+    texts = []
+    while not queue.empty():
+        text = queue.get_nowait()
+        if text is not None:
+            texts.append(text)
+    return texts
 
 
 def _buttons_note(reply: Reply) -> str:

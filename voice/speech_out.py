@@ -1,9 +1,10 @@
 """Replies → audio, a sentence at a time, so the first sentence plays while the rest is
-being synthesised (time to first audio does not grow with the length of an answer)."""
+being synthesised (time to first audio does not grow with the length of an answer), and
+while later sentences are still on their way from the assistant."""
 
 import asyncio
 import re
-from typing import AsyncIterator, List
+from typing import AsyncIterable, AsyncIterator, List, Optional, Union
 
 from voice.assistant import Reply
 from voice.menu import spoken_options
@@ -27,19 +28,30 @@ class SpeechOut:
     def __init__(self, synthesizer, sample_rate: int) -> None:
         self.synthesizer, self.rate = synthesizer, sample_rate
 
-    async def audio(self, texts: List[str]) -> AsyncIterator[bytes]:
-        """Audio of each text in turn (empty audio included, so callers can count sentences)."""
-        rest = list(texts)
-        pending = [asyncio.create_task(self._synthesize(rest.pop(0)))] if rest else []
+    async def audio(self, texts: Union[List[str], AsyncIterable[str]]) -> AsyncIterator[bytes]:
+        """Audio of each text in turn (empty audio included, so callers can count sentences).
+        The next text is awaited and synthesised while the caller plays this one."""
+        source = _each(texts).__aiter__()
+        upcoming = asyncio.create_task(self._next(source))
         try:
-            while pending:
-                pcm = await pending.pop(0)
-                if rest:  # synthesise the next sentence while this one plays
-                    pending.append(asyncio.create_task(self._synthesize(rest.pop(0))))
+            while (pcm := await upcoming) is not None:
+                upcoming = asyncio.create_task(self._next(source))
                 yield pcm
         finally:
-            for task in pending:
-                task.cancel()
+            upcoming.cancel()
 
-    async def _synthesize(self, text: str) -> bytes:
+    async def _next(self, source: AsyncIterator[str]) -> Optional[bytes]:
+        try:
+            text = await source.__anext__()
+        except StopAsyncIteration:
+            return None
         return await asyncio.to_thread(self.synthesizer.synthesize, text, self.rate)
+
+
+async def _each(texts: Union[List[str], AsyncIterable[str]]) -> AsyncIterator[str]:
+    if isinstance(texts, list):
+        for text in texts:
+            yield text
+    else:
+        async for text in texts:
+            yield text

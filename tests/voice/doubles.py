@@ -38,17 +38,25 @@ class ScriptedRecognizer:
 
 class CannedAssistant:
     """Replies by the message received: ``{"/greet": [Reply("您好")], "查账单": [...]}``;
-    anything else is echoed. Keeps every message with its metadata."""
+    anything else is echoed. Keeps every message with its metadata. Streams the replies
+    ``delay_s`` after the message, then one every ``gap_s``."""
 
-    def __init__(self, replies: Optional[Dict[str, List[Reply]]] = None, delay_s: float = 0.0) -> None:
+    def __init__(self, replies: Optional[Dict[str, List[Reply]]] = None, delay_s: float = 0.0,
+                 gap_s: float = 0.0) -> None:
         self.replies = replies or {}
-        self.delay_s = delay_s
+        self.delay_s, self.gap_s = delay_s, gap_s
         self.received: List[Tuple[str, str, dict]] = []
 
     async def send(self, conversation_id: str, text: str, metadata: Optional[dict] = None) -> List[Reply]:
         self.received.append((conversation_id, text, metadata or {}))
         await asyncio.sleep(self.delay_s)
         return self.replies.get(text, [Reply(f"您说的是：{text}")])
+
+    async def stream(self, conversation_id: str, text: str, metadata: Optional[dict] = None):
+        for index, reply in enumerate(await self.send(conversation_id, text, metadata)):
+            if index:
+                await asyncio.sleep(self.gap_s)
+            yield reply
 
     async def close(self) -> None:
         pass

@@ -1,4 +1,6 @@
 import asyncio
+import json
+import time
 
 import pytest
 
@@ -23,3 +25,64 @@ def test_an_unreachable_server_is_reported_not_raised_raw():
 
     with pytest.raises(AssistantUnavailable, match="/webhooks/voice/webhook"):
         asyncio.run(send())
+
+
+async def _ndjson_server(lines, gap_s: float, status: int = 200):
+    """A stand-in for Rasa's voice webhook that streams ``lines`` ``gap_s`` apart."""
+    from aiohttp import web
+
+    async def webhook(request):
+        body = await request.json()
+        assert body["stream"] is True and body["sender"] == "c1"
+        if status != 200:
+            return web.Response(status=status)
+        answer = web.StreamResponse()
+        await answer.prepare(request)
+        for index, line in enumerate(lines):
+            if index:
+                await asyncio.sleep(gap_s)
+            await answer.write((json.dumps(line, ensure_ascii=False) + "\n").encode())
+        return answer
+
+    app = web.Application()
+    app.router.add_post("/webhooks/voice/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = manage.free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}"
+
+
+def test_replies_stream_in_as_rasa_utters_them():
+    lines = [{"text": "身份验证成功。", "response": "utter_verified"}, {"image": "x.png"}, {"text": "本期应还八千元。"}]
+
+    async def go():
+        runner, url = await _ndjson_server(lines, gap_s=0.4)
+        assistant = RasaAssistant(url)
+        try:
+            start, arrivals = time.monotonic(), []
+            async for reply in assistant.stream("c1", "查账单"):
+                arrivals.append((time.monotonic() - start, reply))
+            return arrivals, await assistant.send("c1", "查账单")
+        finally:
+            await assistant.close()
+            await runner.cleanup()
+
+    arrivals, sent = asyncio.run(go())
+    assert [reply for _, reply in arrivals] == sent == [Reply("身份验证成功。", response="utter_verified"),
+                                                        Reply("本期应还八千元。")]
+    assert arrivals[0][0] < 0.3 < 0.7 < arrivals[1][0], "the first reply did not wait for the last"
+
+
+def test_an_error_status_is_reported():
+    async def go():
+        runner, url = await _ndjson_server([], gap_s=0, status=500)
+        assistant = RasaAssistant(url)
+        try:
+            return [reply async for reply in assistant.stream("c1", "查账单")]
+        finally:
+            await assistant.close()
+            await runner.cleanup()
+
+    with pytest.raises(AssistantUnavailable, match="HTTP 500"):
+        asyncio.run(go())

@@ -55,7 +55,7 @@ def test_breakdown_parts_add_up_to_the_latency():
     assert parts["end-of-turn silence"] == 0.7
     assert parts["wait for ASR (backlog)"] == pytest.approx(0.05)
     assert parts["ASR finish"] == pytest.approx(0.05)
-    assert parts["assistant round trip"] == pytest.approx(0.19)
+    assert parts["assistant, to its first reply"] == pytest.approx(0.19)
     assert parts["TTS first sentence"] == pytest.approx(0.05)
 
 

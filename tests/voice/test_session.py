@@ -209,9 +209,10 @@ def test_a_cough_during_an_answer_does_not_lose_the_answer():
     assert len([t for t in output.sent_at if t > 1.5]) == cut_sentence_frames, "the cut sentence is said again"
 
 
-async def _call_with_cough(cough: bytes):
+async def _call_with_cough(cough: bytes, assistant=None):
     output = TimedOutput()
-    assistant = CannedAssistant({"/greet": [Reply("第一句话。第二句话比较长一些。第三句话也很长很长很长。")]})
+    one_reply = [Reply("第一句话。第二句话比较长一些。第三句话也很长很长很长。")]
+    assistant = assistant or CannedAssistant({"/greet": one_reply})
     session = CallSession("c1", output, assistant, ScriptedRecognizer([]), ToneSynthesizer(), CallSettings(),
                           Clock(SPEED))
     output.clock = session.clock
@@ -336,3 +337,28 @@ def test_the_partial_text_of_an_utterance_still_being_finished_never_ends_the_ne
         return [while_queued, session._words_are_a_turn()]
 
     assert run(answers()) == [False, True]
+
+
+TWO_PART_ANSWER = [Reply("身份验证成功。"), Reply("本期应还八千六百五十元。")]
+
+
+def test_the_first_reply_is_spoken_while_the_next_is_still_on_its_way():
+    assistant = CannedAssistant({"/greet": GREETING, "查账单": TWO_PART_ANSWER}, gap_s=1.0)  # 3 s of call time
+    session, output, _, _ = run(call([(2.0, "查账单")], ["查账单"], assistant=assistant, until_s=12))
+    assert session.latencies and session.latencies[0] < 1.0, "the first reply did not wait for the second"
+    bot = [e for e in session.record.entries if e.who == "bot"]
+    assert [e.text for e in bot[1:]] == [r.text for r in TWO_PART_ANSWER]
+    assert bot[2].t - bot[1].t >= 2.5
+    spoken_chars = sum(len(r.text) for r in GREETING + TWO_PART_ANSWER)
+    assert len(output.frames) == spoken_chars * ToneSynthesizer.MS_PER_CHAR // FRAME_MS
+
+
+def test_a_cough_while_the_rest_of_an_answer_is_on_its_way_loses_none_of_it():
+    cough = caller_audio([(0, "啊")], RATE)[: RATE * 2 // 10]
+    answer = [Reply("第一句话。第二句话比较长一些。"), Reply("第三句话也很长很长很长。")]
+    assistant = CannedAssistant({"/greet": answer}, gap_s=0.6)  # the second reply comes at 1.8 s of call time
+    session, output, _, _ = asyncio.run(_call_with_cough(cough, assistant))
+    assert session.barge_ins == 1
+    assert "only noise: the answer resumes" in [e.text for e in session.record.entries]
+    third_sentence_frames = len("第三句话也很长很长很长。") * ToneSynthesizer.MS_PER_CHAR // FRAME_MS
+    assert len([t for t in output.sent_at if t > 1.5]) == third_sentence_frames, "said once, after the cough"
