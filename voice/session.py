@@ -347,12 +347,11 @@ class CallSession:
         metadata = {"call_id": self.call_id, "via": via}
         if turn is not None and turn.confidence is not None:
             metadata["asr_confidence"] = round(turn.confidence, 3)
-        replies: List[Reply] = []
         due: asyncio.Queue = asyncio.Queue()
-        fetching = asyncio.create_task(self._fetch(text, metadata, replies, due))
+        fetching = asyncio.create_task(self._fetch(text, metadata, due))
         try:
             await self._speak_sentences(due, turn.speech_end if turn else None)
-            await fetching  # raises AssistantUnavailable if the assistant failed
+            replies = await fetching  # raises AssistantUnavailable if the assistant failed
         finally:
             fetching.cancel()
         if self._interrupted:  # what arrived after the cut is unsaid too
@@ -360,9 +359,10 @@ class CallSession:
         if any(reply.ends_call for reply in replies) and not self._interrupted:
             self._end("goodbye")
 
-    async def _fetch(self, text: str, metadata: dict, replies: List[Reply], due: asyncio.Queue) -> None:
+    async def _fetch(self, text: str, metadata: dict, due: asyncio.Queue) -> List[Reply]:
         """The assistant's replies, each recorded and queued for speech as it arrives; once all
         are in, the menu and the recognizer's grammar for the caller's answer."""
+        replies: List[Reply] = []
         try:
             async for reply in self.assistant.stream(self.conversation_id, text, metadata):
                 replies.append(reply)
@@ -374,6 +374,7 @@ class CallSession:
         self.menu = next((r.buttons for r in reversed(replies) if r.buttons), [])
         wants_digits = bool(replies) and bool(ASKS_FOR_DIGITS.search(replies[-1].text))
         self._speech.put_nowait(_UseGrammar(tuple(DIGITS_GRAMMAR) if wants_digits else None))
+        return replies
 
     async def _say_text(self, text: str) -> None:
         self.record.add(self.clock.now(), "bot", text)

@@ -4,7 +4,7 @@ while later sentences are still on their way from the assistant."""
 
 import asyncio
 import re
-from typing import AsyncIterable, AsyncIterator, List, Optional, Union
+from typing import AsyncIterable, AsyncIterator, List, Optional
 
 from voice.assistant import Reply
 from voice.menu import spoken_options
@@ -28,10 +28,10 @@ class SpeechOut:
     def __init__(self, synthesizer, sample_rate: int) -> None:
         self.synthesizer, self.rate = synthesizer, sample_rate
 
-    async def audio(self, texts: Union[List[str], AsyncIterable[str]]) -> AsyncIterator[bytes]:
+    async def audio(self, texts: AsyncIterable[str]) -> AsyncIterator[bytes]:
         """Audio of each text in turn (empty audio included, so callers can count sentences).
         The next text is awaited and synthesised while the caller plays this one."""
-        source = _each(texts).__aiter__()
+        source = texts.__aiter__()
         upcoming = asyncio.create_task(self._next(source))
         try:
             while (pcm := await upcoming) is not None:
@@ -47,11 +47,3 @@ class SpeechOut:
             return None
         return await asyncio.to_thread(self.synthesizer.synthesize, text, self.rate)
 
-
-async def _each(texts: Union[List[str], AsyncIterable[str]]) -> AsyncIterator[str]:
-    if isinstance(texts, list):
-        for text in texts:
-            yield text
-    else:
-        async for text in texts:
-            yield text
