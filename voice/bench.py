@@ -39,7 +39,7 @@ import numpy as np
 from voice import asr_eval
 from voice.assistant import RasaAssistant
 from voice.audio import FRAME_MS, TELEPHONY_RATE, WIDEBAND_RATE, duration_s, frame_bytes, read_wav
-from voice.calls import CallServices
+from voice.calls import WARM_UP_TEXT, CallServices
 from voice.config import CallSettings, settings_from_env
 from voice.recognizers import RecognizerPool
 from voice.stt import VOSK_MODEL_ENV, ModelMissing, Recognizer, Transcript, Word, korean_test_model_path, load_model
@@ -594,7 +594,7 @@ async def bench_with_assistant(url: str, model, args) -> tuple:
     try:
         await warm_up(assistant)
         recognizers = RecognizerPool(model)  # as services_from_env: reused across calls, warmed up
-        warm_speech = voice.synthesize(SCRIPT[0], RATE)
+        warm_speech = voice.synthesize(WARM_UP_TEXT, RATE)  # as voice-serve does
         recognizers.warm(1, RATE, warm_speech)
         real = CallKit(assistant, lambda: recognizers.take(RATE), EspeakSynthesizer, voice)
         peer = CallKit(assistant, lambda: None, ToneSynthesizer, voice)

@@ -136,22 +136,37 @@ def grammar_json(model: vosk.Model, phrases: Sequence[str]) -> str:
 
 
 class Recognizer:
-    """Recognition of one audio stream (a call leg), utterance after utterance."""
+    """Recognition of one audio stream (a call leg), utterance after utterance.
+
+    Vosk expands its decoding graph as it goes and keeps what it expanded: a recognizer decodes
+    its first utterances 3–4× slower than later ones. ``SetGrammar`` rebuilds the graph and
+    throws that away, so each grammar gets its own Vosk recognizer, kept for the stream's life
+    (a call uses two or three), and switching grammars only picks one.
+    """
 
     def __init__(self, model: vosk.Model, sample_rate: int, grammar: Sequence[str] | None = None) -> None:
         if sample_rate <= 0:
             raise ValueError(f"sample rate must be positive, got {sample_rate}")
         self.model = model
         self.sample_rate = sample_rate
-        self._vosk = vosk.KaldiRecognizer(model, sample_rate)
-        self._vosk.SetWords(True)
-        # Partial words come from the determinized lattice, which lags by seconds: with them a
-        # short answer gets no partial at all. Partials carry text only.
-        self._vosk.SetPartialWords(False)
+        self._by_grammar: dict[tuple | None, vosk.KaldiRecognizer] = {}
+        self._grammar: tuple | None = None
+        self._vosk = self._vosk_for(None)
         self._mid_utterance = False
         self._last_partial = ""
         if grammar is not None:
             self.set_grammar(grammar)
+
+    def _vosk_for(self, grammar: tuple | None) -> vosk.KaldiRecognizer:
+        if grammar not in self._by_grammar:
+            restriction = () if grammar is None else (grammar_json(self.model, grammar),)
+            recognizer = vosk.KaldiRecognizer(self.model, self.sample_rate, *restriction)
+            recognizer.SetWords(True)
+            # Partial words come from the determinized lattice, which lags by seconds: with them a
+            # short answer gets no partial at all. Partials carry text only.
+            recognizer.SetPartialWords(False)
+            self._by_grammar[grammar] = recognizer
+        return self._by_grammar[grammar]
 
     def accept(self, pcm: bytes) -> Transcript | None:
         """Feed 16-bit mono PCM. Returns the final transcript when Vosk detects the end of an
@@ -177,12 +192,16 @@ class Recognizer:
         """Recognize only ``phrases`` (plus an unknown word) from the next utterance on;
         None = free recognition. Models with a static graph (the big ones) ignore grammars.
 
-        Call it between utterances: Vosk aborts the process if the grammar changes mid-utterance,
-        so that raises RuntimeError here instead.
+        Call it between utterances: the audio of an utterance goes to one Vosk recognizer only,
+        so a change mid-utterance raises RuntimeError.
         """
+        grammar = None if phrases is None else tuple(phrases)
+        if grammar == self._grammar:
+            return
         if self._mid_utterance:
             raise RuntimeError("set_grammar() during an utterance: call finish() first")
-        self._vosk.SetGrammar("[]" if phrases is None else grammar_json(self.model, phrases))
+        self._vosk = self._vosk_for(grammar)
+        self._grammar = grammar
 
     def _final(self, result_json: str) -> Transcript:
         self._mid_utterance = False

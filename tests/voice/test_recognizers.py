@@ -1,6 +1,7 @@
 """Recognizers are reused across calls, reset in between, and never used by two calls at once."""
 
 import pytest
+import vosk
 
 from tests.voice.doubles import spoken
 from voice.recognizers import RecognizerPool
@@ -25,6 +26,22 @@ def test_a_returned_recognizer_serves_the_next_call_with_a_clean_slate(pool):
     assert again is first and pool.idle(8000) == 0
     assert again.finish().text == "", "nothing of the previous call's audio is left"
     assert pool.take(16000) is not first, "each sample rate has its own recognizers"
+
+
+def test_a_returned_recognizer_keeps_what_its_decoder_has_learned(pool, monkeypatch):
+    regraphed = []
+    original = vosk.KaldiRecognizer.SetGrammar
+    monkeypatch.setattr(vosk.KaldiRecognizer, "SetGrammar",
+                        lambda decoder, grammar: regraphed.append(decoder) or original(decoder, grammar))
+    recognizer = pool.take(8000)
+    decoder = recognizer.inner._vosk
+    recognizer.accept(spoken("你好", 8000))
+    recognizer.finish()
+    recognizer.set_grammar(["네", "아니요"])
+    recognizer.close()  # back to free recognition for the next call
+    again = pool.take(8000)
+    assert again is recognizer and again.inner._vosk is decoder
+    assert decoder not in regraphed, "SetGrammar would throw away what the decoder expanded"
 
 
 def test_a_recognizer_that_fails_to_reset_is_dropped():
