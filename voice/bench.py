@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import math
 import os
+import resource
 import sys
 import time
 import uuid
@@ -652,6 +653,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"vosk rtf ({rate // 1000} kHz, {model_name}): {factors[rate][0]:.2f} new recognizer per clip, "
               f"{factors[rate][1]:.2f} warmed up")
     print(f"parallel real-time calls: {largest} ({model_name}, {os.cpu_count()} CPUs)")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process (model, recognizers, calls; not Rasa): {peak_mb:.0f} MB")
     return 0
 
 

@@ -1,10 +1,22 @@
-"""Local microphone call: the speaker side, and a clear message where there is no sound card."""
+"""Local microphone call (make call): a whole call through the sound-device callback and the
+terminal keypad, the speaker side, and a clear message where there is no sound card."""
 
 import asyncio
+import os
+import sys
+import threading
+import time
 
 import pytest
 
+from tests.voice.doubles import CannedAssistant, ScriptedRecognizer, caller_audio
+from voice.assistant import Reply
+from voice.audio import FRAME_MS, WIDEBAND_RATE, frame_bytes
+from voice.calls import CallServices
+from voice.config import CallSettings
+from voice.transports import microphone
 from voice.transports.microphone import NoAudioDevice, SpeakerOutput, open_stream
+from voice.tts import ToneSynthesizer
 
 
 def test_speaker_plays_queued_frames_then_silence_and_clear_drops_the_rest():
@@ -26,3 +38,57 @@ def test_without_a_sound_device_the_error_says_what_to_do():
         pytest.skip("this machine has a microphone")
     with pytest.raises(NoAudioDevice, match="make call-file"):
         open_stream(lambda *_: None, 16000)
+
+
+class RealTimeDuplexStream:
+    """Stands in for sounddevice's duplex RawStream (no sound card here): from a thread, every
+    20 ms, the callback gets one frame of the caller's audio and fills one frame for the speaker."""
+
+    def __init__(self, callback, caller_audio: bytes, rate: int) -> None:
+        self.callback, self.caller_audio, self.rate = callback, caller_audio, rate
+        self.played: list = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        size, start, index = frame_bytes(self.rate), time.monotonic(), 0
+        while not self._stop.is_set():
+            indata = self.caller_audio[index * size : (index + 1) * size].ljust(size, b"\x00")
+            outdata = bytearray(size)
+            self.callback(indata, outdata, size // 2, None, None)
+            self.played.append(bytes(outdata))
+            index += 1
+            time.sleep(max(0.0, start + index * FRAME_MS / 1000 - time.monotonic()))
+
+
+def test_a_call_through_the_sound_device_and_the_terminal_keypad(monkeypatch, capsys):
+    rate = WIDEBAND_RATE
+    streams = []
+
+    def open_fake_stream(callback, stream_rate):
+        streams.append(RealTimeDuplexStream(callback, caller_audio([(2.0, "我想查一下余额")], rate, 3.0), stream_rate))
+        return streams[-1]
+
+    monkeypatch.setattr(microphone, "open_stream", open_fake_stream)
+    keys_in, keys_out = os.pipe()
+    monkeypatch.setattr(sys, "stdin", os.fdopen(keys_in))
+    os.write(keys_out, b"12#\n")  # typed during the greeting
+    assistant = CannedAssistant({"/greet": [Reply("您好，请问有什么可以帮您？")],
+                                 "查余额": [Reply("您的余额是一百元。再见。", response="utter_goodbye")]})
+    services = CallServices(assistant, lambda _rate: ScriptedRecognizer(["查余额"]), ToneSynthesizer(),
+                            CallSettings())
+    asyncio.run(asyncio.wait_for(microphone.run_microphone_call(services, rate), 20))
+    os.close(keys_out)
+
+    assert [text for _, text, _ in assistant.received] == ["/greet", "12", "查余额"]
+    assert sum(frame != bytes(len(frame)) for frame in streams[0].played) > 50, "the speaker played the answers"
+    transcript = capsys.readouterr().out
+    assert "查余额" in transcript and "您的余额是一百元" in transcript
