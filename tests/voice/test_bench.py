@@ -5,6 +5,10 @@ import math
 import pytest
 
 from voice.bench import (
+    CALLER_SPEEDS_WPM,
+    PHONES,
+    REQUESTS,
+    SCRIPT,
     BREAKDOWN,
     LevelResult,
     RealTimeLimits,
@@ -14,6 +18,7 @@ from voice.bench import (
     TurnTimes,
     asr_lag,
     breakdown,
+    caller,
     largest_real_time,
     parallel_levels,
     percentile,
@@ -151,3 +156,13 @@ def test_scripted_text_recognizer_decodes_the_audio_but_returns_the_lines_said()
     assert [first.text, second.text, third.text] == ["我想查一下信用卡账单", "13800138000", ""]
     assert first.final and first.confidence > 0 and third.words == []
     assert len(recognizer.finishes) == 3 and all(span.duration >= 0 for span in recognizer.finishes)
+
+
+def test_the_first_call_says_the_script_and_later_callers_vary_every_part():
+    assert caller(0) == (SCRIPT, 175)
+    calls = [caller(number) for number in range(12)]
+    assert all(a != b for a, b in zip(calls, calls[1:])), "no call repeats the one before"
+    assert {lines[0] for lines, _ in calls} == set(REQUESTS)
+    assert {lines[1] for lines, _ in calls} == set(PHONES)
+    assert {pace for _, pace in calls} == set(CALLER_SPEEDS_WPM)
+    assert all(lines[2] == SCRIPT[2] for lines, _ in calls), "the code is read from the outbox"
