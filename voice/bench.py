@@ -440,7 +440,7 @@ async def bench_call(kit: CallKit, name: str, number: int) -> CallResult:
         problem = f"the assistant got {assistant.messages[1:]} for the lines {caller_side.said}"
     if not problem and len(turns) != len(lines):
         problem = f"{len(turns)} of {len(lines)} turns answered"
-    return CallResult(turns, output.lateness, session.record.duration_s, caller.speech_s, assistant.last_answer,
+    return CallResult(turns, output.lateness, session.record.duration_s, caller_side.speech_s, assistant.last_answer,
                       problem)
 
 
