@@ -18,8 +18,7 @@ for its CPU cost and the text the assistant gets comes from the script.
 The caller is espeak-ng reading its lines; callers vary the wording of the request, the customer
 and their pace (``caller``), since a recognizer decodes audio it has decoded before faster. It
 listens to LISTEN_S of each answer (all of it if shorter), then talks over the rest (a barge-in),
-which keeps a call near 20 s. Figures are in
-seconds of wall-clock time (calls run at speed 1).
+which keeps a call near 20 s. Figures are in seconds of wall-clock time (calls run at speed 1).
 """
 
 import argparse
@@ -35,7 +34,7 @@ import time
 import uuid
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -527,17 +526,14 @@ def print_breakdown(real_turns: list[TurnTimes], peer_turns: list[TurnTimes]) ->
 
 
 # ------------------------------------------------------------------ 3. parallel calls
-_parallel_call_numbers = itertools.count()
+async def run_level(kit: CallKit, calls: int, numbers: Iterator[int]) -> LevelResult:
+    """``calls`` calls at once, their starts spread over STAGGER_S; ``numbers`` picks their callers."""
 
-
-async def run_level(kit: CallKit, calls: int) -> LevelResult:
-    """``calls`` calls at once, their starts spread over STAGGER_S."""
-
-    async def staggered(index: int) -> CallResult:
+    async def staggered(index: int, number: int) -> CallResult:
         await asyncio.sleep(index * STAGGER_S / calls)
-        return await bench_call(kit, f"p{calls}-{index}", next(_parallel_call_numbers))
+        return await bench_call(kit, f"p{calls}-{index}", number)
 
-    results = await asyncio.gather(*(staggered(i) for i in range(calls)))
+    results = await asyncio.gather(*(staggered(i, next(numbers)) for i in range(calls)))
     turns = [t for r in results for t in r.turns]
     return LevelResult(
         calls, sum(1 for r in results if r.problem),
@@ -554,10 +550,11 @@ async def bench_parallel(kit: CallKit, levels: Sequence[int], limits: RealTimeLi
           f"median latency ≤ {limits.latency_factor:g}× one call, every call finished", flush=True)
     print(f"{'calls':>5}  {'latency median':>14}  {'p95':>6}  {'ASR lag p95':>11}  {'late p95':>8}  real time", flush=True)
     verdicts, single_call_median = [], math.nan
+    numbers = itertools.count()  # each call of every level has the next caller
     for calls in levels:
         if kit.warm is not None:  # as `make voice-serve` does at startup
             await asyncio.to_thread(kit.warm, calls)
-        level = await run_level(kit, calls)
+        level = await run_level(kit, calls, numbers)
         if calls == 1:
             single_call_median = level.latency.median
         problems = real_time_problems(level, single_call_median, limits)
