@@ -47,7 +47,7 @@ from voice.calls import WARM_UP_TEXT, CallServices
 from voice.config import CallSettings, settings_from_env
 from voice.recognizers import RecognizerPool
 from voice.stt import VOSK_MODEL_ENV, ModelMissing, Recognizer, Transcript, Word, korean_test_model_path, load_model
-from voice.tts import EspeakSynthesizer, ToneSynthesizer, TtsError
+from voice.tts import DEFAULT_SPEED_WPM, EspeakSynthesizer, ToneSynthesizer, TtsError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVER_LOG = REPO_ROOT / "var" / "bench-voice-servers.log"
@@ -609,12 +609,11 @@ async def warm_up(assistant: RasaAssistant) -> None:
 
 async def bench_with_assistant(url: str, model, args) -> tuple:
     assistant = RasaAssistant(url)
-    voice = EspeakSynthesizer()
     voices = functools.cache(lambda pace: EspeakSynthesizer(speed_wpm=pace))
     try:
         await warm_up(assistant)
         recognizers = RecognizerPool(model)  # as services_from_env: reused across calls, warmed up
-        warm_speech = voice.synthesize(WARM_UP_TEXT, RATE)  # as voice-serve does
+        warm_speech = voices(DEFAULT_SPEED_WPM).synthesize(WARM_UP_TEXT, RATE)  # as voice-serve does
         recognizers.warm(1, RATE, warm_speech)
         real = CallKit(assistant, lambda: recognizers.take(RATE), EspeakSynthesizer, voices)
         peer = CallKit(assistant, lambda: None, ToneSynthesizer, voices)

@@ -102,3 +102,14 @@ def caller_audio(script: Sequence[Tuple[float, str]], rate: int, tail_s: float =
 
 def tone_synthesizer() -> ToneSynthesizer:
     return ToneSynthesizer()
+
+
+def regraphed_decoders(monkeypatch) -> list:
+    """The Vosk decoders that get ``SetGrammar`` from now on (it rebuilds the decoding graph)."""
+    import vosk
+
+    regraphed = []
+    original = vosk.KaldiRecognizer.SetGrammar
+    monkeypatch.setattr(vosk.KaldiRecognizer, "SetGrammar",
+                        lambda decoder, grammar: regraphed.append(decoder) or original(decoder, grammar))
+    return regraphed

@@ -1,9 +1,8 @@
 """Recognizers are reused across calls, reset in between, and never used by two calls at once."""
 
 import pytest
-import vosk
 
-from tests.voice.doubles import spoken
+from tests.voice.doubles import regraphed_decoders, spoken
 from voice.recognizers import RecognizerPool
 from voice.stt import Recognizer, korean_test_model_path, load_model
 
@@ -29,10 +28,7 @@ def test_a_returned_recognizer_serves_the_next_call_with_a_clean_slate(pool):
 
 
 def test_a_returned_recognizer_keeps_what_its_decoder_has_learned(pool, monkeypatch):
-    regraphed = []
-    original = vosk.KaldiRecognizer.SetGrammar
-    monkeypatch.setattr(vosk.KaldiRecognizer, "SetGrammar",
-                        lambda decoder, grammar: regraphed.append(decoder) or original(decoder, grammar))
+    regraphed = regraphed_decoders(monkeypatch)
     recognizer = pool.take(8000)
     decoder = recognizer.inner._vosk
     recognizer.accept(spoken("你好", 8000))

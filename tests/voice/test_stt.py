@@ -8,8 +8,8 @@ import subprocess
 import wave
 
 import pytest
-import vosk
 
+from tests.voice.doubles import regraphed_decoders
 from voice.audio import TELEPHONY_RATE, WIDEBAND_RATE, frames, resample, silence
 from voice.stt import (
     ModelMissing,
@@ -185,10 +185,7 @@ def test_asking_again_for_the_grammar_in_use_changes_nothing_even_mid_utterance(
 def test_free_recognition_keeps_its_decoder_across_a_grammar(model, monkeypatch):
     # Vosk rebuilds its graph on SetGrammar and forgets what it had expanded: the next
     # utterances decode 3-4x slower (make bench-voice). Each grammar has its own decoder instead.
-    regraphed = []
-    original = vosk.KaldiRecognizer.SetGrammar
-    monkeypatch.setattr(vosk.KaldiRecognizer, "SetGrammar",
-                        lambda decoder, grammar: regraphed.append(decoder) or original(decoder, grammar))
+    regraphed = regraphed_decoders(monkeypatch)
     recognizer = Recognizer(model, WIDEBAND_RATE)
     free_decoder = recognizer._vosk
     assert stream(recognizer, korean_speech("좋아요"))[-1].text == "좋아요"
