@@ -8,6 +8,7 @@ PY          := $(VENV)/bin/python
 INSTALLED   := $(VENV)/.installed
 DEB_PACKAGES := espeak-ng sox libportaudio2
 PYTEST_ARGS ?=
+UNIT_TIER   := not e2e and not quality and not realtime
 
 # First Python 3.10 that really runs: PATH, then pyenv (3.10.13, then any 3.10.x).
 FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/python3.10" \
@@ -16,13 +17,14 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 	  "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { echo "$$c"; break; }; \
 	done
 
-.PHONY: help setup system-packages train chat serve actions test validate bench outbox clean distclean \
+.PHONY: help setup system-packages train chat serve actions test test-fast validate bench outbox clean distclean \
 	faq-validate faq-import faq-export faq-snapshot faq-reload faq-eval bench-faq \
 	call call-file voice-serve bench-voice asr-eval
 
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
-	@echo "make test       run the test suite"
+	@echo "make test       train if needed, then run every test tier (unit, e2e, quality, realtime)"
+	@echo "make test-fast  unit tests only: no trained model, no servers (about a minute)"
 	@echo "make setup      venv from requirements.lock, Debian packages, spaCy dir, demo bank DB"
 	@echo "make train      train models/<content-hash>.tar.gz unless it already exists"
 	@echo "make serve      Rasa HTTP server (REST + socket.io) and action server on 127.0.0.1"
@@ -90,8 +92,12 @@ serve: setup
 actions: setup
 	$(PY) -m bot.manage actions
 
-test: setup
+# Tiers are pytest markers (pyproject.toml). Tests that need a model fail without one, so train first.
+test: train
 	$(PY) -m pytest tests -q $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest tests -q -m "$(UNIT_TIER)" $(PYTEST_ARGS)
 
 validate: $(INSTALLED)
 	$(PY) -m rasa data validate --fail-on-warnings --domain bot/domain --data bot/data --config config.yml

@@ -25,12 +25,13 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
-    """Path of the Rasa model for the current sources.
-
-    Same hash-keyed function as `make train`: trains at most once per source state,
-    so later runs (and `make train`) reuse models/<hash>.tar.gz.
-    """
-    return manage.train()
+    """Path of the Rasa model for the current sources, trained beforehand by `make train`
+    (`make test` trains first): a test never trains one itself."""
+    model = manage.model_path()
+    if not model.exists():
+        pytest.fail(f"no trained model for the current sources: {model} does not exist; "
+                    "run `make train` first (`make test` does)", pytrace=False)
+    return model
 
 
 @pytest.fixture(scope="session")

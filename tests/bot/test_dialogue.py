@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from bot import manage
 
 
@@ -17,6 +19,7 @@ def test_rasa_data_validate_passes_with_warnings_as_errors():
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
+@pytest.mark.e2e
 def test_conversation_stories_are_predicted_exactly(trained_model, tmp_path):
     result = rasa("test", "core", "--model", str(trained_model), "--stories", "tests/stories",
                   "--fail-on-prediction-errors", "--out", str(tmp_path))

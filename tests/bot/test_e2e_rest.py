@@ -17,7 +17,7 @@ from actions.bank.services import identity
 from bot import manage
 from tests.database_backends import empty_database
 
-pytestmark = pytest.mark.timeout(900, func_only=True)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900, func_only=True)]
 
 
 @pytest.fixture

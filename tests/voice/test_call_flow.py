@@ -34,7 +34,7 @@ from voice.speech_out import sentences
 from voice.stt import DIGITS_GRAMMAR
 from voice.tts import EspeakSynthesizer
 
-pytestmark = pytest.mark.timeout(300, func_only=True)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300, func_only=True)]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEED = 5.0

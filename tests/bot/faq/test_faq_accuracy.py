@@ -38,6 +38,7 @@ def interpreter(trained_model):
     return load_interpreter(trained_model)
 
 
+@pytest.mark.quality
 @pytest.mark.timeout(1800, func_only=True)
 @pytest.mark.parametrize("holdout", HOLDOUTS, ids=lambda path: path.stem)
 def test_faq_top1_accuracy_on_held_out_phrasings(interpreter, holdout, summary_line):

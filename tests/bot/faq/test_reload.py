@@ -17,7 +17,7 @@ from bot.faq import entries, reload
 from bot.faq.entries import Faq
 from tests.bot.test_e2e_rest import latest_code, say
 
-pytestmark = pytest.mark.timeout(1800, func_only=True)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800, func_only=True)]
 
 TOKEN = "reload-test-token"
 NEW_FAQ = Faq(
