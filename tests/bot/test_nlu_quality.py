@@ -3,6 +3,8 @@
 `trained_model` (tests/conftest.py) is the path of a model trained on bot/data with config.yml.
 """
 
+from pathlib import Path
+
 import pytest
 
 from bot.evaluate_nlu import (
@@ -30,11 +32,19 @@ MAX_OOS_ANY_ACCEPTANCE = 0.08  # any intent but out_of_scope, small talk include
 HOLDOUTS = [DEFAULT_HOLDOUT, DEFAULT_HOLDOUT.with_name("nlu_holdout_fresh.yml")]
 
 
+def smp_requests() -> Path:
+    """The SMP2019 file in ../shared/data; missing, the test fails: a quality gate is never skipped."""
+    if not SMP_OOS_TSV.exists():
+        pytest.fail(f"evaluation data not found: {SMP_OOS_TSV.resolve()} does not exist", pytrace=False)
+    return SMP_OOS_TSV
+
+
 @pytest.fixture(scope="module")
 def agent(trained_model):
     return load_interpreter(trained_model)
 
 
+@pytest.mark.quality
 @pytest.mark.parametrize("holdout", HOLDOUTS, ids=lambda path: path.stem)
 def test_holdout_intent_accuracy(agent, summary_line, holdout):
     accuracy, errors = intent_accuracy(agent, holdout)
@@ -44,11 +54,10 @@ def test_holdout_intent_accuracy(agent, summary_line, holdout):
     assert accuracy >= MIN_HOLDOUT_ACCURACY, f"holdout accuracy {accuracy:.3f} < {MIN_HOLDOUT_ACCURACY}:\n{report}"
 
 
+@pytest.mark.quality
 def test_out_of_scope_false_acceptance(agent, summary_line):
-    if not SMP_OOS_TSV.exists():
-        pytest.skip(f"evaluation data not found at {SMP_OOS_TSV}; out-of-scope check skipped")
     threshold = fallback_threshold(DEFAULT_CONFIG)
-    rate, count, accepted = out_of_scope_false_acceptance(agent, SMP_OOS_TSV, threshold)
+    rate, count, accepted = out_of_scope_false_acceptance(agent, smp_requests(), threshold)
     banking = banking_acceptances(accepted)
     banking_rate = len(banking) / count
     summary_line(f"Out-of-scope false acceptance (SMP2019, fallback threshold {threshold}): "
@@ -110,14 +119,12 @@ def test_retrieval_intent_is_labelled_with_the_selected_topic():
 
 def test_training_data_holds_no_line_of_the_measurement_set():
     """The SMP2019 requests measure out-of-scope handling; none of them may be trained on."""
-    if not SMP_OOS_TSV.exists():
-        pytest.skip(f"evaluation data not found at {SMP_OOS_TSV}")
     import re
 
     from bot.evaluate_nlu import REPO_ROOT, load_labelled_examples
 
     squash = lambda text: re.sub(r"[\s,.!?，。！？、啊呢吧]", "", text)
-    measured = {squash(text) for text in read_oos_texts(SMP_OOS_TSV)}
+    measured = {squash(text) for text in read_oos_texts(smp_requests())}
     trained = [text for path in sorted((REPO_ROOT / "bot" / "data" / "nlu").glob("*.yml"))
                for text, _label in load_labelled_examples(path)]
     assert [text for text in trained if squash(text) in measured] == []

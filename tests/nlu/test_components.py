@@ -1,20 +1,16 @@
 """The Rasa components run through `process` on real Rasa messages."""
 from datetime import date
 
-import pytest
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
+from rasa.nlu.utils.spacy_utils import SpacyNLP
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-pytest.importorskip("rasa")
-
-from rasa.nlu.constants import TOKENS_NAMES  # noqa: E402
-from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer  # noqa: E402
-from rasa.nlu.utils.spacy_utils import SpacyNLP  # noqa: E402
-from rasa.shared.nlu.constants import ENTITIES, TEXT  # noqa: E402
-from rasa.shared.nlu.training_data.message import Message  # noqa: E402
-from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
-
-from nlu import spacy_zh  # noqa: E402
-from nlu.entity_extractor import FinanceEntityExtractor, entities_for_text  # noqa: E402
-from nlu.normalizer import ChineseTextNormalizer  # noqa: E402
+from nlu import spacy_zh
+from nlu.entity_extractor import FinanceEntityExtractor, entities_for_text
+from nlu.normalizer import ChineseTextNormalizer
 
 
 def create(component, **config):

@@ -1,17 +1,14 @@
 """FaqSelector: trains on the staff FAQ source, persists, and answers like ResponseSelector."""
 
 import pytest
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-pytest.importorskip("rasa")
-
-from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
-from rasa.engine.storage.resource import Resource  # noqa: E402
-from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT  # noqa: E402
-from rasa.shared.nlu.training_data.message import Message  # noqa: E402
-from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
-
-from nlu.faq_selector import FaqSelector  # noqa: E402
-from tests.nlu.faq_source import write_faq_source  # noqa: E402
+from nlu.faq_selector import FaqSelector
+from tests.nlu.faq_source import write_faq_source
 
 FAQS = {
     "faq/transfer_time": ["转账多久到账", "跨行转账几天能到", "钱转出去对方多久收到", "转账是实时到的吗"],

@@ -1,17 +1,14 @@
 """IntentBlender: blends DIET's ranking with its own classifier over intents and FAQs."""
 
 import pytest
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-pytest.importorskip("rasa")
-
-from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
-from rasa.engine.storage.resource import Resource  # noqa: E402
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT  # noqa: E402
-from rasa.shared.nlu.training_data.message import Message  # noqa: E402
-from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
-
-from nlu.intent_blender import IntentBlender  # noqa: E402
-from tests.nlu.faq_source import write_faq_source  # noqa: E402
+from nlu.intent_blender import IntentBlender
+from tests.nlu.faq_source import write_faq_source
 
 TASKS = {
     "check_balance": ["查余额", "卡里还有多少钱", "看看我的余额", "账户余额多少"],

@@ -1,8 +1,7 @@
 import pytest
+import spacy
 
-spacy = pytest.importorskip("spacy")
-
-from nlu import spacy_zh  # noqa: E402
+from nlu import spacy_zh
 
 
 @pytest.fixture(scope="module")

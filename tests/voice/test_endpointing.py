@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.voice.speech_data import add_white_noise, espeak_mandarin, pcm_rms, recording_params
+from tests.voice.speech_data import add_white_noise, espeak_mandarin, pcm_rms, recording_or_fail, recording_params
 from voice.audio import frame_bytes, frames, read_wav, rms, silence
 from voice.endpointing import (
     EndpointConfig,
@@ -301,6 +301,7 @@ def loud_frames(pcm: bytes, rate: int) -> list[int]:
 
 
 def check_turns_cover_speech(recording, rate: int, noise_snr_db: float | None) -> None:
+    recording = recording_or_fail(recording)
     speech, _ = read_wav(recording.path, rate)
     loud = loud_frames(speech, rate)
     pcm = silence(rate, PAD_MS) + speech + silence(rate, PAD_MS)
@@ -323,12 +324,14 @@ def check_turns_cover_speech(recording, rate: int, noise_snr_db: float | None) -
     assert len(covered) >= share * len(loud)
 
 
+@pytest.mark.quality
 @pytest.mark.parametrize("rate", RATES)
 @pytest.mark.parametrize("recording", recording_params())
 def test_real_recording_is_heard_as_turns_covering_the_speech(recording, rate):
     check_turns_cover_speech(recording, rate, noise_snr_db=None)
 
 
+@pytest.mark.quality
 @pytest.mark.parametrize("rate", RATES)
 @pytest.mark.parametrize("recording", recording_params())
 def test_real_recording_in_white_noise_is_still_heard(recording, rate):

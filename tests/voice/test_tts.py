@@ -1,10 +1,10 @@
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.voice import installed
 from tests.voice.bot_texts import domain_and_faq_texts
 from voice import tts
 from voice.audio import duration_s, rms
@@ -13,8 +13,13 @@ from voice.tts import EspeakSynthesizer, ToneSynthesizer, TtsError, TtsUnavailab
 
 REPO = Path(__file__).resolve().parents[2]
 SYLLABLE = re.compile(r"^[a-z]+[1-5][,.!?]?$")
-needs_espeak = pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox")),
-                                  reason="espeak-ng and sox are not installed (apt-get install espeak-ng sox)")
+needs_espeak = pytest.mark.usefixtures("espeak_and_sox")
+
+
+@pytest.fixture
+def espeak_and_sox() -> None:
+    installed.program("espeak-ng")
+    installed.program("sox")
 
 
 def no_subprocess(monkeypatch):

