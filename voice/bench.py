@@ -18,7 +18,7 @@ for its CPU cost and the text the assistant gets comes from the script.
 The caller is espeak-ng reading its lines; callers vary the wording of the request, the customer
 and their pace (``caller``), since a recognizer decodes audio it has decoded before faster. It
 listens to LISTEN_S of each answer (all of it if shorter), then talks over the rest (a barge-in),
-which keeps a call near 20 s. Figures are in seconds of wall-clock time (calls run at speed 1).
+which keeps a call near 20 s. Figures are in seconds of wall-clock time (calls run in real time).
 """
 
 import argparse
@@ -544,7 +544,7 @@ async def run_level(kit: CallKit, calls: int, numbers: Iterator[int]) -> LevelRe
 
 
 async def bench_parallel(kit: CallKit, levels: Sequence[int], limits: RealTimeLimits) -> int:
-    print("\n== 3. Parallel real-time calls: the script of 2. (speed 1, real assistant, Vosk per call, "
+    print("\n== 3. Parallel real-time calls: the script of 2. (real assistant, Vosk per call, "
           f"cached espeak-ng), starts spread over {STAGGER_S:g} s ==", flush=True)
     print(f"real time: ASR lag p95 < {limits.asr_lag_s} s, frame lateness p95 < {limits.frame_lateness_s * 1000:.0f} ms, "
           f"median latency ≤ {limits.latency_factor:g}× one call, every call finished", flush=True)

@@ -22,14 +22,13 @@ class CallServices:
     synthesizer: object
     settings: CallSettings
     store: Optional[CallRecordStore] = None
-    speed: float = 1.0  # call time per wall-clock second; >1 only for simulated calls
 
     def session(self, output: CallOutput, sample_rate: int, transport: str, call_id: Optional[str] = None,
                 conversation_id: Optional[str] = None) -> CallSession:
         call_id = call_id or uuid.uuid4().hex
         return CallSession(
             call_id, output, self.assistant, self.new_recognizer(sample_rate), self.synthesizer,
-            self.settings.with_rate(sample_rate), Clock(self.speed), transport, self.store,
+            self.settings.with_rate(sample_rate), Clock(), transport, self.store,
             conversation_id or f"call-{call_id}",
         )  # fmt: skip
 

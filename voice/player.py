@@ -48,7 +48,7 @@ class Player:
     async def _wait(self, stopped: asyncio.Future, until: float) -> None:
         # asyncio.wait, not wait_for: on 3.10 wait_for can swallow a cancellation that
         # arrives together with stop(), and the hung-up call would never finish.
-        timeout = (until - self.clock.now()) / self.clock.speed
+        timeout = until - self.clock.now()
         if timeout > 0:
             await asyncio.wait({stopped}, timeout=timeout)
 

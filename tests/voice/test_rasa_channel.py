@@ -1,9 +1,10 @@
 import asyncio
 import json
-import time
 
+import pytest
 from rasa.core.channels.channel import UserMessage
 
+from tests.voice import virtual_time
 from voice.rasa_channel import VoiceInput, VoiceOutput, _streamed
 
 
@@ -24,7 +25,7 @@ class Written:
         self.lines = []
 
     async def write(self, data: str) -> None:
-        self.lines.append((time.monotonic(), json.loads(data)))
+        self.lines.append((asyncio.get_running_loop().time(), json.loads(data)))
 
 
 def _stream(handler) -> Written:
@@ -35,7 +36,7 @@ def _stream(handler) -> Written:
         await _streamed(handler, message, queue)(written)
         return written
 
-    return asyncio.run(go())
+    return virtual_time.run(go())
 
 
 def test_a_streamed_answer_sends_each_message_as_soon_as_it_is_uttered():
@@ -47,7 +48,7 @@ def test_a_streamed_answer_sends_each_message_as_soon_as_it_is_uttered():
     (first_at, first), (second_at, second) = _stream(handler).lines
     assert first["text"] == "身份验证成功。" and first["response"] == "utter_verified"
     assert second["text"] == "本期应还¥8,650.00。"
-    assert second_at - first_at >= 0.25, "the first message waited for the rest"
+    assert second_at - first_at == pytest.approx(0.3), "the first message waited for the rest"
 
 
 def test_a_failure_after_the_first_message_still_ends_the_stream_cleanly():

@@ -107,6 +107,12 @@ class Caller:
         voiced = [t for t, is_voiced in self._said[first:] if is_voiced]
         return Utterance(voiced[0], voiced[-1])
 
+    async def press_keys(self, keys: str, gap_s: float = 0.1) -> None:
+        """Presses ``keys`` one after another, ``gap_s`` apart, as a finger does."""
+        for key in keys:
+            await asyncio.sleep(gap_s)
+            await self.press(key)
+
     def audio(self, since: float = 0.0, until: float = float("inf")) -> list[Received]:
         return [r for r in self.received if r.kind == "audio" and since < r.t <= until]
 
@@ -162,6 +168,9 @@ class Caller:
             self.closed.set()
 
     async def send_audio(self, pcm: bytes) -> None:
+        raise NotImplementedError
+
+    async def press(self, key: str) -> None:
         raise NotImplementedError
 
     def messages(self):

@@ -1,5 +1,6 @@
-"""The Asterisk AudioSocket server on a real TCP socket, driven in real time by a client that
-sends what Asterisk's AudioSocket() application sends."""
+"""The Asterisk AudioSocket server on a real TCP socket, driven by a client that sends what
+Asterisk's AudioSocket() application sends, a frame every 20 ms. Both run on virtual time
+(tests/voice/virtual_time.py): times are call time."""
 
 import asyncio
 import logging
@@ -10,6 +11,7 @@ from itertools import pairwise
 
 import pytest
 
+from tests.voice import virtual_time
 from tests.voice.doubles import spoken
 from tests.voice.transports.clients import (
     BILL_ANSWER,
@@ -41,7 +43,7 @@ def run(services, scenario, **listen_options) -> None:
         async with await audiosocket.listen(services, "127.0.0.1", 0, **listen_options) as server:
             await asyncio.wait_for(scenario(server.sockets[0].getsockname()[1]), 30)
 
-    asyncio.run(main())
+    virtual_time.run(main())
 
 
 def frame(kind: int, payload: bytes = b"") -> bytes:
@@ -70,8 +72,7 @@ def test_a_whole_call_greeting_speech_keys_and_hang_up(speech):
         assert [r.data for r in caller.audio(since=said.end)] == bot_frames(BILL_ANSWER, services.synthesizer)
 
         keys_sent = now()
-        for key in "12#":
-            await caller.press(key)
+        await caller.press_keys("12#")
         await caller.wait_quiet(since=keys_sent)
         assert [r.data for r in caller.audio(since=keys_sent)] == bot_frames("您说的是：12", services.synthesizer)
 

@@ -1,5 +1,6 @@
-"""The Twilio Media Streams server on a real websocket, driven in real time by a client that sends
-what Twilio sends and checks that what comes back is what Twilio accepts."""
+"""The Twilio Media Streams server on a real websocket, driven by a client that sends what Twilio
+sends, a frame every 20 ms, and checks that what comes back is what Twilio accepts. Both run on
+virtual time (tests/voice/virtual_time.py): times are call time."""
 
 import asyncio
 import json
@@ -10,6 +11,7 @@ from itertools import pairwise
 import pytest
 import websockets
 
+from tests.voice import virtual_time
 from tests.voice.doubles import spoken
 from tests.voice.transports.clients import (
     BILL_ANSWER,
@@ -43,7 +45,7 @@ def run(services, scenario, **listen_options) -> None:
             url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
             await asyncio.wait_for(scenario(url), 30)
 
-    asyncio.run(main())
+    virtual_time.run(main())
 
 
 def as_heard(text: str, synthesizer=TONES):
@@ -69,8 +71,7 @@ def test_a_whole_call_greeting_speech_keys_and_stop(speech):
         assert [r.data for r in caller.audio(since=said.end, until=answered.t)] == as_heard(BILL_ANSWER)
 
         keys_sent = now()
-        for key in "12#":
-            await caller.press(key)
+        await caller.press_keys("12#")
         keyed = await caller.wait_for("mark", since=keys_sent, timeout=5)
         assert [r.data for r in caller.audio(since=keys_sent, until=keyed.t)] == as_heard("您说的是：12")
 

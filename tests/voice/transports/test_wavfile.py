@@ -1,8 +1,8 @@
 """File mode: a WAV of any rate as the caller; the bot's audio and a transcript come out."""
 
-import asyncio
 import json
 
+from tests.voice import virtual_time
 from tests.voice.doubles import CannedAssistant, ScriptedRecognizer, caller_audio
 from voice.assistant import Reply
 from voice.audio import read_wav, rms, write_wav
@@ -16,9 +16,9 @@ def test_a_wav_call_writes_the_bot_audio_and_a_timestamped_transcript(tmp_path):
     wav = tmp_path / "caller.wav"
     write_wav(wav, caller_audio([(4.0, "我想查账单")], 16000), 16000)  # 16 kHz in, the call runs at 8 kHz
     assistant = CannedAssistant({"/greet": [Reply("您好")], "查账单": [Reply("您本期账单应还1,234.50元。")]})
-    services = CallServices(assistant, lambda rate: ScriptedRecognizer(["查账单"]), ToneSynthesizer(),
-                            CallSettings(), speed=5.0)
-    record, session, _, bot = asyncio.run(run_file_call(services, FileCall(wav, dtmf=[(6.5, "1#")]), tmp_path / "out"))
+    services = CallServices(assistant, lambda rate: ScriptedRecognizer(["查账单"]), ToneSynthesizer(), CallSettings())
+    call = FileCall(wav, dtmf=[(6.5, "1#")])
+    record, session, _, bot = virtual_time.run(run_file_call(services, call, tmp_path / "out"))
 
     assert [text for _, text, _ in assistant.received] == ["/greet", "查账单", "1"]
     assert record.end_reason == "caller_hung_up" and session.latencies
