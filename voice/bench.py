@@ -4,7 +4,8 @@
    recordings (../shared/data/speech_zh; espeak-ng speech when they are missing) at 8 and 16 kHz.
 2. First-audio latency of a scripted call (verify identity by phone number and one-time code,
    get the credit-card bill) against the real assistant: end of the caller's speech (the
-   endpointer's ``at_ms``) → first frame of the answer sent to the transport, with the real
+   endpointer's ``at_ms``) → first frame of the answer sent to the transport (and for the
+   greeting: start of the call → its first frame), with the real
    endpointer, real Vosk decoding of the caller's audio and real espeak-ng TTS (not cached).
    Peer in the same run, call for call: the same script with no ASR and a tone as TTS, i.e.
    what endpointing and the assistant cost on their own.
@@ -399,6 +400,7 @@ class CallResult:
     caller_speech_s: float
     last_answer: str
     problem: str = ""  # empty: every line was said and answered
+    greeting_s: float = math.nan  # start of the call → first frame of the greeting
 
 
 @dataclass
@@ -425,6 +427,7 @@ async def bench_call(kit: CallKit, name: str, number: int) -> CallResult:
     services = CallServices(assistant, lambda _rate: recognizer, synthesizer, kit.settings)
     session = services.session(output, RATE, "bench", call_id=f"bench-{name}-{uuid.uuid4().hex[:8]}")
     output.session = session
+    started = time.monotonic()
     running = asyncio.create_task(session.run())
     lines, pace = caller(number)
     caller_side = SimulatedCaller(session, assistant, recognizer, kit.voices(pace), lines)
@@ -440,7 +443,7 @@ async def bench_call(kit: CallKit, name: str, number: int) -> CallResult:
     if not problem and len(turns) != len(lines):
         problem = f"{len(turns)} of {len(lines)} turns answered"
     return CallResult(turns, output.lateness, session.record.duration_s, caller_side.speech_s, assistant.last_answer,
-                      problem)
+                      problem, output.sent[0] - started if output.sent else math.nan)
 
 
 # ------------------------------------------------------------------ 1. Vosk real-time factor
@@ -497,6 +500,7 @@ async def bench_latency(real: CallKit, peer: CallKit, calls: int, peer_calls: in
     real_turns = [t for r in results["real"] for t in r.turns]
     peer_turns = [t for r in results["peer"] for t in r.turns]
     print_breakdown(real_turns, peer_turns)
+    print_greeting(results["real"], results["peer"])
     print_call_shape(results["real"])
     return summarize([t.latency for t in real_turns]), summarize([t.latency for t in peer_turns])
 
@@ -507,6 +511,13 @@ def print_call_shape(results: list[CallResult]) -> None:
     print(f"A call lasts {call_s / len(results):.1f} s; the caller talks {speech_s / call_s:.0%} of it "
           "(Vosk decodes that speech plus the endpointer's pre-roll and trailing silence).")
     print(f"The assistant's last answer on a call: {results[-1].last_answer[:50]}…", flush=True)
+
+
+def print_greeting(real: list[CallResult], peer: list[CallResult]) -> None:
+    for label, results in (("real", real), ("peer", peer)):
+        greeting = summarize([r.greeting_s for r in results])
+        print(f"greeting, start of the call → its first frame ({label}): median {greeting.median:.3f} s, "
+              f"p95 {greeting.p95:.3f} s ({greeting.n} calls)", flush=True)
 
 
 def print_breakdown(real_turns: list[TurnTimes], peer_turns: list[TurnTimes]) -> None:
