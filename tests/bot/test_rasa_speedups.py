@@ -44,6 +44,10 @@ def test_an_invalid_reply_fails_with_rasas_own_error(action, reply):
 def test_the_rasa_server_and_shell_start_through_the_wrapper(tmp_path):
     command = manage.rasa_run_cmd(tmp_path / "m.tar.gz", tmp_path / "e.yml", 5005, None)
     assert command[1:4] == ["-m", "bot.rasa_cli", "run"]
+
+
+@pytest.mark.e2e
+def test_the_wrapper_runs_rasas_command_line():
     result = subprocess.run([sys.executable, "-m", "bot.rasa_cli", "--version"], cwd=manage.REPO_ROOT,
                             capture_output=True, text=True, timeout=300, env=manage.child_env())
     assert result.returncode == 0, result.stderr

@@ -1,6 +1,5 @@
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,6 @@ from voice import asr_eval
 from voice.asr_eval import DataError, cer, cer_chars, edit_distance, find_utterances, read_text, read_wav_scp
 from voice.audio import silence, write_wav
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = re.compile(r"cer=(\d+\.\d{3}) rtf=(\d+\.\d{3}) utterances=(\d+)")
 
 
@@ -95,17 +93,15 @@ def test_missing_data_dir_exits_2(tmp_path, capsys):
     assert "speech_zh does not exist" in capsys.readouterr().err
 
 
-def test_command_line_run_on_synthesized_speech(tmp_path):
+def test_command_line_run_on_synthesized_speech(tmp_path, capsys):
     model = installed.korean_model()
     write_corpus(tmp_path, ["ko1 사과 좋아요"])
     espeak = installed.program("espeak-ng")
     subprocess.run([espeak, "-v", "ko", "-w", str(tmp_path / "ko1.wav"), "사과 좋아요"], check=True)
-    run = subprocess.run(
-        [sys.executable, "-m", "voice.asr_eval", str(model), "--data", str(tmp_path)],
-        check=False, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    lines = run.stdout.strip().splitlines()
+    code = asr_eval.main([str(model), "--data", str(tmp_path)])  # python -m voice.asr_eval MODEL --data DIR
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    lines = out.strip().splitlines()
     assert lines[0].startswith("ko1\tref=사과좋아요\thyp=")
     summary = SUMMARY.fullmatch(lines[-1])
     assert summary, lines[-1]
