@@ -1,37 +1,50 @@
-"""The voice command line: fails fast and clearly before any server starts."""
+"""The voice command line (``python -m voice``, called as a function here): fails fast and
+clearly before any server starts."""
 
-import subprocess
-import sys
+from dataclasses import dataclass
 
 import pytest
 
 from tests.voice import installed
 from tests.voice.doubles import spoken
-from voice.__main__ import dtmf_schedule
+from voice.__main__ import dtmf_schedule, main
 from voice.audio import write_wav
 
 
-def run_cli(*args, env_extra=None, tmp_path=None):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "voice", *args], capture_output=True, text=True, timeout=120,
-                          env=env, stdin=subprocess.DEVNULL)
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_no_model_configured_names_the_models_to_download(tmp_path):
+@pytest.fixture
+def run_cli(monkeypatch, capsys, tmp_path):
+    """``python -m voice ARGS`` with no VOSK_MODEL unless given, in a fresh HOME."""
+    def run(*args: str, vosk_model: str | None = None) -> Done:
+        monkeypatch.setenv("HOME", str(tmp_path))
+        if vosk_model:
+            monkeypatch.setenv("VOSK_MODEL", vosk_model)
+        else:
+            monkeypatch.delenv("VOSK_MODEL", raising=False)
+        code = main(list(args))
+        return Done(code, *capsys.readouterr())
+    return run
+
+
+def test_no_model_configured_names_the_models_to_download(tmp_path, run_cli):
     wav = tmp_path / "in.wav"
     write_wav(wav, spoken("你好", 8000), 8000)
-    done = run_cli("call-file", str(wav), str(tmp_path / "out"), tmp_path=tmp_path)
+    done = run_cli("call-file", str(wav), str(tmp_path / "out"))
     assert done.returncode == 2
     assert "vosk-model-small-cn-0.22" in done.stderr and "vosk-model-cn-0.22" in done.stderr
     assert "Rasa server" not in done.stdout, "nothing was started"
 
 
-def test_a_file_that_is_not_audio_is_named(tmp_path):
-    model = installed.korean_model()
+def test_a_file_that_is_not_audio_is_named(tmp_path, run_cli):
     bad = tmp_path / "notes.wav"
     bad.write_text("not audio")
-    done = run_cli("call-file", str(bad), str(tmp_path / "out"), env_extra={"VOSK_MODEL": str(model)},
-                   tmp_path=tmp_path)
+    done = run_cli("call-file", str(bad), str(tmp_path / "out"), vosk_model=str(installed.korean_model()))
     assert done.returncode == 2 and "notes.wav" in done.stderr
 
 

@@ -19,12 +19,17 @@ def holdout_pairs(path: Path) -> list[tuple[str, str]]:
     return [(text, f"faq/{faq_id}") for faq_id, texts in data.items() for text in texts]
 
 
+@pytest.fixture(scope="module")
+def faqs() -> list:
+    return entries.load()
+
+
 @pytest.mark.parametrize("holdout", HOLDOUTS, ids=lambda path: path.stem)
-def test_holdout_is_not_training_data_and_covers_every_enabled_faq(holdout):
-    trained = {checks.question_key(q) for f in entries.load() for q in f.questions}
+def test_holdout_is_not_training_data_and_covers_every_enabled_faq(holdout, faqs):
+    trained = {checks.question_key(q) for f in faqs for q in f.questions}
     pairs = holdout_pairs(holdout)
     assert not [text for text, _ in pairs if checks.question_key(text) in trained]
-    enabled = {f"faq/{f.id}" for f in entries.load() if f.enabled}
+    enabled = {f"faq/{f.id}" for f in faqs if f.enabled}
     assert {label for _, label in pairs} == enabled
 
 
