@@ -185,7 +185,7 @@ def _train_into(root: Path, target: Path) -> None:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".training-") as out_dir:
         cmd = python_module(
-            "rasa", "train",
+            "bot.rasa_cli", "train",
             "--config", "config.yml", "--domain", "bot/domain", "--data", "bot/data",
             "--out", out_dir, "--fixed-model-name", name,
         )  # fmt: skip

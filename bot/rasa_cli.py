@@ -1,11 +1,18 @@
 """Rasa's command line with bot.rasa_speedups installed: ``python -m bot.rasa_cli run ...``
-takes the same arguments as ``rasa run ...``. The Rasa server and shell are started this way."""
+takes the same arguments as ``rasa run ...``. The Rasa server, shell and training run this way;
+training also prints each component's elapsed time (bot.train_timing)."""
+
+import sys
 
 from bot import rasa_speedups
 
 
 def main() -> None:
     rasa_speedups.install()
+    if sys.argv[1:2] == ["train"]:
+        from bot import train_timing
+
+        train_timing.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

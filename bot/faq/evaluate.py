@@ -1,9 +1,9 @@
 """FAQ selection accuracy on a staff-FAQ benchmark in the format of ../shared/data/bq_faq_dev.
 
 faq.json: [{"id", "questions": [...], "answer"}, ...]; queries.jsonl: {"text", "faq"} per line.
-The FAQ part of the project's NLU pipeline (config.yml without the intent classifier and
-fallback, which need task intents) is trained on the FAQ file; every query is answered and
-ranked. The peer is the benchmark's reference baseline, computed in the same run: nearest
+The project's NLU pipeline (config.yml without the fallback) is trained on the FAQ file
+alone, so the intent classifier's classes are the benchmark's FAQs; every query is answered
+and ranked. The peer is the benchmark's reference baseline, computed in the same run: nearest
 staff phrasing by TF-IDF over character 1-3-grams (cosine).
 """
 
@@ -21,8 +21,8 @@ import yaml
 from bot.faq import entries, rasa_data
 from bot.faq.entries import REPO_ROOT, Faq, FaqFormatError
 
-FAQ_SELECTOR = "nlu.faq_selector.FaqSelector"
-NOT_FOR_FAQ_ONLY_DATA = {"DIETClassifier", "nlu.intent_blender.IntentBlender", "FallbackClassifier"}
+FAQ_CLASSIFIER = "nlu.intent_classifier.IntentClassifier"
+NOT_FOR_FAQ_ONLY_DATA = {"FallbackClassifier"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def load_benchmark(faq_path: Path, queries_path: Path) -> Benchmark:
 
 def faq_pipeline_config(faq_source: Path, config_path: Path = REPO_ROOT / "config.yml") -> dict:
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    pipeline = [{**c, "faq_source": str(faq_source)} if c["name"] == FAQ_SELECTOR else c
+    pipeline = [{**c, "faq_source": str(faq_source)} if c["name"] == FAQ_CLASSIFIER else c
                 for c in config["pipeline"] if c["name"] not in NOT_FOR_FAQ_ONLY_DATA]
     return {"recipe": config["recipe"], "language": config["language"], "pipeline": pipeline,
             "policies": []}
