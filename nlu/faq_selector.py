@@ -44,7 +44,7 @@ class FaqSelector(ClassifierComponent):
 
     def _select(self, message: Message) -> None:
         scores = self.classifier.probabilities(message.get(TEXT) or "")
-        ranked = sorted(zip(self.classifier.classes, scores), key=lambda pair: -pair[1])
+        ranked = sorted(zip(self.classifier.classes, scores, strict=True), key=lambda pair: -pair[1])
         write_selection(message, self.config["retrieval_intent"], ranked[: self.config["ranking_length"]],
                         self.responses)
 

@@ -61,7 +61,7 @@ class IntentBlender(ClassifierComponent):
     def _blend(self, message: Message) -> None:
         weight = self.config["diet_weight"]
         blended = defaultdict(float)
-        for label, score in zip(self.classifier.classes, self.classifier.probabilities(message.get(TEXT) or "")):
+        for label, score in zip(self.classifier.classes, self.classifier.probabilities(message.get(TEXT) or ""), strict=True):
             blended[label] += (1 - weight) * float(score)
         for label, score in self._diet_scores(message).items():
             blended[label] += weight * score

@@ -26,7 +26,7 @@ FINANCE_DICT = Path(__file__).with_name("finance_dict.txt")
 jieba.setLogLevel(logging.WARNING)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def finance_jieba(user_dict: str = str(FINANCE_DICT)) -> jieba.Tokenizer:
     """A private jieba instance (the global one stays untouched) with our dictionary."""
     segmenter = jieba.Tokenizer()

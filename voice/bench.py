@@ -121,7 +121,7 @@ def turn_times(latencies: Sequence[float], silences: Sequence[float], finishes: 
     """Lines up one call's logs turn by turn: the k-th latency, end-of-turn silence, ASR finish and
     assistant request (greeting excluded), then the first synthesis and the first frame after that request."""
     turns = []
-    for latency, silence, finish, request in zip(latencies, silences, finishes, requests):
+    for latency, silence, finish, request in zip(latencies, silences, finishes, requests, strict=False):
         frame_at = bisect_left(frames_sent, request.end)
         tts = next((s for s in syntheses if s.start >= request.end), None)
         if frame_at == len(frames_sent) or tts is None:
@@ -584,7 +584,7 @@ def output_to(path: Path):
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-        for fd, copy in zip((1, 2), saved):
+        for fd, copy in zip((1, 2), saved, strict=True):
             os.dup2(copy, fd)
             os.close(copy)
 

@@ -90,7 +90,7 @@ def load(path: Path | None = None) -> list[Faq]:
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise FaqFormatError(f"{path}: expected a list of FAQ entries (id, category, questions, …)")
     lines = [item.start_mark.line + 1 for item in node.value]
-    return [from_mapping(raw, f"{path}:{line}") for raw, line in zip(data, lines)]
+    return [from_mapping(raw, f"{path}:{line}") for raw, line in zip(data, lines, strict=True)]
 
 
 def dump(faqs: list[Faq], path: Path | None = None) -> None:

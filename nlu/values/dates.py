@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import List, Optional, Tuple
 
 from dateutil.relativedelta import relativedelta
@@ -179,7 +180,7 @@ def _joined_ranges(text: str, today: date) -> List[Span]:
     """两个日期之间: 11月1号到11月10号 → one range."""
     dates = sorted(find_dates(text, today), key=lambda s: s.start)
     spans = []
-    for first, second in zip(dates, dates[1:]):
+    for first, second in pairwise(dates):
         if _RANGE_JOINER.fullmatch(text[first.end:second.start]) and first.value <= second.value:
             value = {"start": first.value, "end": second.value}
             spans.append(Span("date_range", value, first.start, second.end))
