@@ -10,6 +10,7 @@ dialogue policies stay cached.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import pickle
 import sys
 from pathlib import Path
@@ -40,7 +41,7 @@ class ClassifierComponent(GraphComponent):
         path = Path(config.get("faq_source") or cls.get_default_config()["faq_source"])
         digest = hashlib.sha256(path.read_bytes() if path.is_file() else f"missing {path}".encode())
         for module in (sys.modules[cls.__module__], sys.modules[__name__], text_classifier, textnorm):
-            digest.update(Path(module.__file__).read_bytes())
+            digest.update(Path(inspect.getfile(module)).read_bytes())
         return digest.hexdigest()
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

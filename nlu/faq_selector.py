@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.classifier_component import ClassifierComponent
+from nlu.text_classifier import NgramEmbeddingClassifier
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -39,12 +40,12 @@ class FaqSelector(ClassifierComponent):
         if self.classifier is None:
             return messages
         for message in messages:
-            self._select(message)
+            self._select(self.classifier, message)
         return messages
 
-    def _select(self, message: Message) -> None:
-        scores = self.classifier.probabilities(message.get(TEXT) or "")
-        ranked = sorted(zip(self.classifier.classes, scores, strict=True), key=lambda pair: -pair[1])
+    def _select(self, classifier: NgramEmbeddingClassifier, message: Message) -> None:
+        scores = classifier.probabilities(message.get(TEXT) or "")
+        ranked = sorted(zip(classifier.classes, scores, strict=True), key=lambda pair: -pair[1])
         write_selection(message, self.config["retrieval_intent"], ranked[: self.config["ranking_length"]],
                         self.responses)
 

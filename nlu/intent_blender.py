@@ -19,6 +19,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.classifier_component import ClassifierComponent
 from nlu.faq_selector import write_selection
+from nlu.text_classifier import NgramEmbeddingClassifier
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -42,7 +43,7 @@ class IntentBlender(ClassifierComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if self.classifier is not None:
             for message in messages:
-                self._blend(message)
+                self._blend(self.classifier, message)
         return messages
 
     def _diet_scores(self, message: Message) -> Dict[str, float]:
@@ -58,14 +59,15 @@ class IntentBlender(ClassifierComponent):
                 scores[entry["name"]] = entry["confidence"]
         return scores
 
-    def _blend(self, message: Message) -> None:
+    def _blend(self, classifier: NgramEmbeddingClassifier, message: Message) -> None:
         weight = self.config["diet_weight"]
-        blended = defaultdict(float)
-        for label, score in zip(self.classifier.classes, self.classifier.probabilities(message.get(TEXT) or ""), strict=True):
+        blended: Dict[str, float] = defaultdict(float)
+        scores = classifier.probabilities(message.get(TEXT) or "")
+        for label, score in zip(classifier.classes, scores, strict=True):
             blended[label] += (1 - weight) * float(score)
         for label, score in self._diet_scores(message).items():
             blended[label] += weight * score
-        by_intent = defaultdict(float)
+        by_intent: Dict[str, float] = defaultdict(float)
         for label, score in blended.items():
             by_intent[label.split("/")[0]] += score
         ranking = sorted(by_intent.items(), key=lambda pair: -pair[1])[: self.config["ranking_length"]]

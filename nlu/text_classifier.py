@@ -24,7 +24,7 @@ class NgramEmbeddingClassifier:
 
     @property
     def classes(self) -> List[str]:
-        return [str(label) for label in self.model.classes_]
+        return [str(label) for label in self._fitted().classes_]
 
     def fit(self, texts: List[str], labels: List[str]) -> NgramEmbeddingClassifier:
         self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=self.ngram_range,
@@ -35,9 +35,16 @@ class NgramEmbeddingClassifier:
 
     def probabilities(self, text: str) -> np.ndarray:
         """One probability per entry of `classes`."""
-        return self.model.predict_proba(self._features([text]))[0]
+        return self._fitted().predict_proba(self._features([text]))[0]
+
+    def _fitted(self) -> LogisticRegression:
+        if self.model is None:
+            raise RuntimeError("NgramEmbeddingClassifier used before fit()")
+        return self.model
 
     def _features(self, texts: List[str]):
+        if self.vectorizer is None:
+            raise RuntimeError("NgramEmbeddingClassifier used before fit()")
         sparse = self.vectorizer.transform(texts)
         if not self.dense:
             return sparse

@@ -45,7 +45,8 @@ from voice.assistant import RasaAssistant
 from voice.audio import FRAME_MS, TELEPHONY_RATE, WIDEBAND_RATE, duration_s, frame_bytes, read_wav
 from voice.calls import WARM_UP_TEXT, CallServices
 from voice.config import CallSettings, settings_from_env
-from voice.recognizers import RecognizerPool
+from voice.recognizers import PooledRecognizer, RecognizerPool
+from voice.session import CallSession
 from voice.stt import VOSK_MODEL_ENV, ModelMissing, Recognizer, Transcript, Word, korean_test_model_path, load_model
 from voice.tts import DEFAULT_SPEED_WPM, EspeakSynthesizer, ToneSynthesizer, TtsError
 
@@ -206,7 +207,7 @@ class ScriptedTextRecognizer:
     (partial and final) is the line the caller said, from the script. No ``set_grammar``: the session then keeps
     free recognition (a Chinese model would switch to a smaller digits grammar for numbers)."""
 
-    def __init__(self, inner: Recognizer | None = None) -> None:
+    def __init__(self, inner: Recognizer | PooledRecognizer | None = None) -> None:
         self.inner = inner
         self.finishes: list[Span] = []
         self._lines: deque = deque()
@@ -232,7 +233,7 @@ class ScriptedTextRecognizer:
 
     def close(self) -> None:
         """The call is over: a pooled recognizer goes back to its pool, as in a server."""
-        if hasattr(self.inner, "close"):
+        if isinstance(self.inner, PooledRecognizer):
             self.inner.close()
 
 
@@ -275,7 +276,7 @@ class TimedOutput:
     schedule (frame k of a play() is due k × 20 ms after its first frame)."""
 
     def __init__(self) -> None:
-        self.session = None
+        self.session: CallSession  # set by bench_call once the session exists
         self.sent: list[float] = []
         self.lateness: list[float] = []
         self._play_start: float | None = None
@@ -284,6 +285,7 @@ class TimedOutput:
     async def send_audio(self, pcm: bytes) -> None:
         self.sent.append(time.monotonic())
         started = self.session.player.first_frame_at
+        assert started is not None  # the Player sets it before it sends a play's first frame
         if started != self._play_start:
             self._play_start, self._index = started, 0
         self.lateness.append(self.session.clock.now() - (started + self._index * FRAME_S))
@@ -406,7 +408,7 @@ class CallKit:
     """What a bench call is made of."""
 
     assistant: object
-    new_recognizer: Callable[[], Recognizer | None]  # None: no ASR
+    new_recognizer: Callable[[], Recognizer | PooledRecognizer | None]  # None: no ASR
     new_synthesizer: Callable[[], object]
     voices: Callable[[int], EspeakSynthesizer]  # the caller's, by pace (words a minute)
     settings: CallSettings = field(default_factory=settings_from_env)

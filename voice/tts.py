@@ -104,9 +104,14 @@ def to_pinyin(text: str) -> str:
     return spoken.lstrip(",.!? ")
 
 
+def _no_pinyin(chars: str) -> list[str]:
+    """One empty syllable per character without a reading, so syllables stay aligned with the run."""
+    return ["" for _ in chars]
+
+
 def _hanzi_pinyin(run: str) -> list[str]:
-    syllables = lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, tone_sandhi=True,
-                            errors=lambda chars: ["" for _ in chars])
+    # pypinyin's stubs say `errors` returns a str; its code and docs take a list as well.
+    syllables = lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, tone_sandhi=True, errors=_no_pinyin)  # type: ignore[arg-type]
     if len(syllables) == len(run):
         for pattern, reading in POLYPHONE_FIXES:
             for match in pattern.finditer(run):

@@ -63,7 +63,9 @@ def _iso(day: date) -> str:
     return day.isoformat()
 
 
-def _safe_date(year: int, month: int, day: int) -> Optional[date]:
+def _safe_date(year: Optional[int], month: Optional[int], day: Optional[int]) -> Optional[date]:
+    if year is None or month is None or day is None:
+        return None
     try:
         return date(year, month, day)
     except ValueError:
