@@ -17,7 +17,7 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 	  "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { echo "$$c"; break; }; \
 	done
 
-.PHONY: help setup system-packages train chat serve actions test test-fast validate bench outbox clean distclean \
+.PHONY: help setup system-packages train chat serve actions test test-fast lint validate bench outbox clean distclean \
 	faq-validate faq-import faq-export faq-snapshot faq-reload faq-eval bench-faq \
 	call call-file voice-serve bench-voice asr-eval
 
@@ -25,6 +25,7 @@ help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
 	@echo "make test       train if needed, then run every test tier (unit, e2e, quality, realtime)"
 	@echo "make test-fast  unit tests only: no trained model, no servers (about 80 s on 2 cores)"
+	@echo "make lint       ruff (lint + format check) and mypy, configured in pyproject.toml"
 	@echo "make setup      venv from requirements.lock, Debian packages, spaCy dir, demo bank DB"
 	@echo "make train      train models/<content-hash>.tar.gz unless it already exists"
 	@echo "make serve      Rasa HTTP server (REST + socket.io) and action server on 127.0.0.1"
@@ -99,6 +100,9 @@ test: train
 test-fast: setup
 	$(PY) -m pytest tests -q -m "$(UNIT_TIER)" $(PYTEST_ARGS)
 
+lint: $(INSTALLED)
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy
+
 validate: $(INSTALLED)
 	$(PY) -m rasa data validate --fail-on-warnings --domain bot/domain --data bot/data --config config.yml
 
@@ -153,7 +157,7 @@ asr-eval: $(INSTALLED) system-packages
 	$(PY) -m voice.asr_eval "$(MODEL)"
 
 clean:
-	rm -rf models var .rasa .pytest_cache results
+	rm -rf models var .rasa .pytest_cache .mypy_cache .ruff_cache results
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

@@ -76,7 +76,10 @@ def post(url: str, payload: dict) -> float:
 
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
     return {"median": statistics.median(ordered), "p95": pick(0.95), "p99": pick(0.99)}
 
 
@@ -98,8 +101,13 @@ def measure(model: Path, sentences: list[str], action_url: str, tmp: Path) -> di
     port, token = manage.free_port(), secrets.token_hex(8)
     endpoints = manage.write_endpoints(tmp / f"endpoints-{port}.yml", action_url)
     base = f"http://{manage.HOST}:{port}"
-    parse = lambda sender, text: post(f"{base}/model/parse?token={token}", {"text": text})
-    turn = lambda sender, text: post(f"{base}/webhooks/rest/webhook", {"sender": sender, "message": text})
+
+    def parse(sender: str, text: str) -> float:
+        return post(f"{base}/model/parse?token={token}", {"text": text})
+
+    def turn(sender: str, text: str) -> float:
+        return post(f"{base}/webhooks/rest/webhook", {"sender": sender, "message": text})
+
     with manage.ProcessGroup() as group:
         server = group.start(manage.rasa_run_cmd(model, endpoints, port, token))
         manage.wait_until_up(f"{base}/webhooks/rest/", server, "Rasa server")
@@ -124,9 +132,12 @@ def report(ours: dict, bare: dict, accuracy: dict[str, float]) -> None:
           f"Python {platform.python_version()}")
     print(f"{'measure':<22}{'parallel':>9}{'ours median/p95/p99 ms':>28}"
           f"{'bare median/p95/p99 ms':>28}{'ratio (median)':>16}")
+
+    def fmt(r: dict[str, float]) -> str:
+        return f"{r['median']:.0f} / {r['p95']:.0f} / {r['p99']:.0f}"
+
     for (kind, parallel), mine in ours.items():
         theirs = bare[(kind, parallel)]
-        fmt = lambda r: f"{r['median']:.0f} / {r['p95']:.0f} / {r['p99']:.0f}"
         label = "NLU parse" if kind == "parse" else "full turn (REST)"
         print(f"{label:<22}{parallel:>9}{fmt(mine):>28}{fmt(theirs):>28}"
               f"{mine['median'] / theirs['median']:>16.2f}")

@@ -118,7 +118,7 @@ def intent_accuracy(agent: Any, holdout_path: str | Path = DEFAULT_HOLDOUT) -> T
     predictions = predict(agent, [text for text, _ in examples])
     errors = [
         IntentError(p.text, expected, p.intent, p.confidence)
-        for (_, expected), p in zip(examples, predictions)
+        for (_, expected), p in zip(examples, predictions, strict=True)
         if not same_label(p.intent, expected)
     ]
     return 1.0 - len(errors) / len(examples), errors

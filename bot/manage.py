@@ -27,7 +27,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional
+from typing import Callable, Iterable, Iterator, List, Optional
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = "models"
@@ -465,15 +465,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _done(_result: object) -> int:
-    return 0
+def _done(command: Callable[[], object]) -> Callable[[], int]:
+    """A command run for its effect alone: exit status 0."""
+
+    def run() -> int:
+        command()
+        return 0
+
+    return run
 
 
 def dispatch(args: argparse.Namespace) -> int:
     commands = {
-        "setup": lambda: _done(setup()),
-        "setup-spacy": lambda: _done(ensure_spacy()),
-        "train": lambda: _done(train(force=args.force)),
+        "setup": _done(setup),
+        "setup-spacy": _done(ensure_spacy),
+        "train": _done(lambda: train(force=args.force)),
         "model-path": cmd_model_path,
         "actions": cmd_actions,
         "serve": cmd_serve,

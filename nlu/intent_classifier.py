@@ -48,10 +48,10 @@ class IntentClassifier(GraphComponent):
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         """The FAQ source's bytes and this code's: Rasa's own key covers neither."""
-        path = Path(config.get("faq_source") or cls.get_default_config()["faq_source"])
+        path = Path(str(config.get("faq_source") or cls.get_default_config()["faq_source"]))
         digest = hashlib.sha256(path.read_bytes() if path.is_file() else f"missing {path}".encode())
         for module in (sys.modules[__name__], text_classifier, textnorm):
-            digest.update(Path(module.__file__).read_bytes())
+            digest.update(Path(str(module.__file__)).read_bytes())
         return digest.hexdigest()
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -104,11 +104,11 @@ class IntentClassifier(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if self.classifier is not None:
             for message in messages:
-                self._classify(message)
+                self._classify(self.classifier, message)
         return messages
 
-    def _classify(self, message: Message) -> None:
-        scores = zip(self.classifier.classes, self.classifier.probabilities(message.get(TEXT) or ""))
+    def _classify(self, classifier: NgramEmbeddingClassifier, message: Message) -> None:
+        scores = zip(classifier.classes, classifier.probabilities(message.get(TEXT) or ""), strict=True)
         by_label = {label: float(score) for label, score in scores}
         by_intent: Dict[str, float] = defaultdict(float)
         for label, score in by_label.items():

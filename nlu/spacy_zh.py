@@ -17,7 +17,7 @@ from typing import Callable, List, Optional
 
 import jieba
 import spacy
-from spacy.lang.zh import ChineseTokenizer
+from spacy.lang.zh import ChineseTokenizer, Segmenter
 from spacy.language import Language
 
 TOKENIZER_NAME = "finance_zh.jieba_tokenizer.v1"
@@ -26,7 +26,7 @@ FINANCE_DICT = Path(__file__).with_name("finance_dict.txt")
 jieba.setLogLevel(logging.WARNING)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def finance_jieba(user_dict: str = str(FINANCE_DICT)) -> jieba.Tokenizer:
     """A private jieba instance (the global one stays untouched) with our dictionary."""
     segmenter = jieba.Tokenizer()
@@ -35,7 +35,7 @@ def finance_jieba(user_dict: str = str(FINANCE_DICT)) -> jieba.Tokenizer:
 
 
 def _create_tokenizer(vocab) -> ChineseTokenizer:
-    tokenizer = ChineseTokenizer(vocab, segmenter="jieba")
+    tokenizer = ChineseTokenizer(vocab, segmenter=Segmenter.jieba)
     tokenizer.jieba_seg = finance_jieba()
     return tokenizer
 

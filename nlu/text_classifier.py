@@ -39,7 +39,7 @@ class NgramEmbeddingClassifier:
 
     @property
     def classes(self) -> List[str]:
-        return [str(label) for label in self.model.classes_]
+        return [str(label) for label in self._fitted().classes_]
 
     def fit(self, texts: List[str], labels: List[str]) -> NgramEmbeddingClassifier:
         self.chars = TfidfVectorizer(analyzer="char", ngram_range=self.ngram_range, sublinear_tf=True,
@@ -52,9 +52,16 @@ class NgramEmbeddingClassifier:
 
     def probabilities(self, text: str) -> np.ndarray:
         """One probability per entry of `classes`."""
-        return self.model.predict_proba(self._features([text]))[0]
+        return self._fitted().predict_proba(self._features([text]))[0]
+
+    def _fitted(self) -> LogisticRegression:
+        if self.model is None:
+            raise RuntimeError("NgramEmbeddingClassifier used before fit()")
+        return self.model
 
     def _features(self, texts: List[str]):
+        if self.chars is None:
+            raise RuntimeError("NgramEmbeddingClassifier used before fit()")
         blocks = [self.chars.transform(texts)]
         if self.words is not None:
             blocks.append(self.word_weight * self.words.transform(texts))

@@ -43,9 +43,8 @@ def _protect_decimal_point(chars: List[Tuple[str, int]], text: str) -> None:
     """A Chinese full stop between digits is a sentence break, not a decimal point."""
     for pos in range(1, len(chars) - 1):
         char, origin = chars[pos]
-        if char == "." and text[origin] == "。":
-            if chars[pos - 1][0].isdigit() and chars[pos + 1][0].isdigit():
-                chars[pos] = (";", origin)
+        if char == "." and text[origin] == "。" and chars[pos - 1][0].isdigit() and chars[pos + 1][0].isdigit():
+            chars[pos] = (";", origin)
 
 
 def _squeeze_spaces(chars: List[Tuple[str, int]]) -> List[Tuple[str, int]]:
@@ -61,9 +60,8 @@ def _squeeze_spaces(chars: List[Tuple[str, int]]) -> List[Tuple[str, int]]:
             if pending_space is None:
                 pending_space = origin
             continue
-        if pending_space is not None and result:
-            if _is_ascii_alnum(result[-1][0]) and _is_ascii_alnum(char):
-                result.append((" ", pending_space))
+        if pending_space is not None and result and _is_ascii_alnum(result[-1][0]) and _is_ascii_alnum(char):
+            result.append((" ", pending_space))
         pending_space = None
         result.append((char, origin))
     return result

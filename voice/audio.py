@@ -45,7 +45,7 @@ class Resampler:
 
     def __init__(self, from_rate: int, to_rate: int) -> None:
         self.from_rate, self.to_rate = from_rate, to_rate
-        self._state = None
+        self._state: tuple[int, tuple[tuple[int, int], ...]] | None = None  # ratecv's state between chunks
 
     def convert(self, pcm: bytes) -> bytes:
         if self.from_rate == self.to_rate or not pcm:

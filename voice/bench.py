@@ -46,7 +46,8 @@ from voice.assistant import RasaAssistant
 from voice.audio import FRAME_MS, TELEPHONY_RATE, WIDEBAND_RATE, duration_s, frame_bytes, read_wav
 from voice.calls import WARM_UP_TEXT, CallServices
 from voice.config import CallSettings, settings_from_env
-from voice.recognizers import RecognizerPool
+from voice.recognizers import PooledRecognizer, RecognizerPool
+from voice.session import CallSession
 from voice.stt import VOSK_MODEL_ENV, ModelMissing, Recognizer, Transcript, Word, korean_test_model_path, load_model
 from voice.tts import DEFAULT_SPEED_WPM, EspeakSynthesizer, ToneSynthesizer, TtsError
 
@@ -122,7 +123,7 @@ def turn_times(latencies: Sequence[float], silences: Sequence[float], finishes: 
     """Lines up one call's logs turn by turn: the k-th latency, end-of-turn silence, ASR finish and
     assistant request (greeting excluded), then the first synthesis and the first frame after that request."""
     turns = []
-    for latency, silence, finish, request in zip(latencies, silences, finishes, requests):
+    for latency, silence, finish, request in zip(latencies, silences, finishes, requests, strict=False):
         frame_at = bisect_left(frames_sent, request.end)
         tts = next((s for s in syntheses if s.start >= request.end), None)
         if frame_at == len(frames_sent) or tts is None:
@@ -207,7 +208,7 @@ class ScriptedTextRecognizer:
     (partial and final) is the line the caller said, from the script. No ``set_grammar``: the session then keeps
     free recognition (a Chinese model would switch to a smaller digits grammar for numbers)."""
 
-    def __init__(self, inner: Recognizer | None = None) -> None:
+    def __init__(self, inner: Recognizer | PooledRecognizer | None = None) -> None:
         self.inner = inner
         self.finishes: list[Span] = []
         self._lines: deque = deque()
@@ -233,7 +234,7 @@ class ScriptedTextRecognizer:
 
     def close(self) -> None:
         """The call is over: a pooled recognizer goes back to its pool, as in a server."""
-        if hasattr(self.inner, "close"):
+        if isinstance(self.inner, PooledRecognizer):
             self.inner.close()
 
 
@@ -276,7 +277,7 @@ class TimedOutput:
     schedule (frame k of a play() is due k × 20 ms after its first frame)."""
 
     def __init__(self) -> None:
-        self.session = None
+        self.session: CallSession  # set by bench_call once the session exists
         self.sent: list[float] = []
         self.lateness: list[float] = []
         self._play_start: float | None = None
@@ -285,6 +286,7 @@ class TimedOutput:
     async def send_audio(self, pcm: bytes) -> None:
         self.sent.append(time.monotonic())
         started = self.session.player.first_frame_at
+        assert started is not None  # the Player sets it before it sends a play's first frame
         if started != self._play_start:
             self._play_start, self._index = started, 0
         self.lateness.append(self.session.clock.now() - (started + self._index * FRAME_S))
@@ -408,7 +410,7 @@ class CallKit:
     """What a bench call is made of."""
 
     assistant: object
-    new_recognizer: Callable[[], Recognizer | None]  # None: no ASR
+    new_recognizer: Callable[[], Recognizer | PooledRecognizer | None]  # None: no ASR
     new_synthesizer: Callable[[], object]
     voices: Callable[[int], EspeakSynthesizer]  # the caller's, by pace (words a minute)
     settings: CallSettings = field(default_factory=settings_from_env)
@@ -595,7 +597,7 @@ def output_to(path: Path):
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-        for fd, copy in zip((1, 2), saved):
+        for fd, copy in zip((1, 2), saved, strict=True):
             os.dup2(copy, fd)
             os.close(copy)
 

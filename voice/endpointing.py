@@ -142,7 +142,7 @@ class Endpointer:
         voiced = self.vad.is_speech(frame)
         if self._utterance is None:
             return self._listen(index, frame, voiced)
-        return self._follow(index, frame, voiced)
+        return self._follow(self._utterance, index, frame, voiced)
 
     def _listen(self, index: int, frame: bytes, voiced: bool) -> list[EndpointEvent]:
         self._history.append((index, frame, voiced))
@@ -157,27 +157,27 @@ class Endpointer:
         self._utterance = [pre_roll]
         return [SpeechStarted(self._onset * FRAME_MS), SpeechAudio(pre_roll)]
 
-    def _follow(self, index: int, frame: bytes, voiced: bool) -> list[EndpointEvent]:
-        self._utterance.append(frame)
+    def _follow(self, utterance: list[bytes], index: int, frame: bytes, voiced: bool) -> list[EndpointEvent]:
+        utterance.append(frame)
         events: list[EndpointEvent] = [SpeechAudio(frame)]
         if voiced:
             self._last_voiced = index + 1
         silence = index + 1 - self._last_voiced
         if index + 1 - self._onset >= self._max_utterance:
-            events.append(self._finish(forced=True))
+            events.append(self._finish(utterance, forced=True))
         elif silence >= self._end_silence:
-            events.append(self._finish(forced=False))
+            events.append(self._finish(utterance, forced=False))
         elif silence == self._early_end_silence and self._words_are_a_turn():
-            events.append(self._finish(forced=False, early=True))
+            events.append(self._finish(utterance, forced=False, early=True))
         return events
 
     def _words_are_a_turn(self) -> bool:
         return self.turn_is_complete is not None and self._early_end_silence > 0 and self.turn_is_complete()
 
-    def _finish(self, forced: bool, early: bool = False) -> SpeechEnded | NoiseDiscarded:
+    def _finish(self, utterance: list[bytes], forced: bool, early: bool = False) -> SpeechEnded | NoiseDiscarded:
         at_ms = self._last_voiced * FRAME_MS
         duration_ms = at_ms - self._onset * FRAME_MS
-        audio = b"".join(self._utterance)
+        audio = b"".join(utterance)
         self._utterance = None
         if duration_ms < self.config.min_speech_ms and not forced:
             return NoiseDiscarded(at_ms, duration_ms)

@@ -97,7 +97,7 @@ def _by_number(buttons: list[dict], text: str) -> str | None:
     values = [_leading_number(str(b.get("title", ""))) for b in buttons]
     if positional or all(v is None for v in values):
         return _at(buttons, number)
-    return next((b.get("payload") for b, v in zip(buttons, values) if v == number), None)
+    return next((b.get("payload") for b, v in zip(buttons, values, strict=True) if v == number), None)
 
 
 def _to_int(numeral: str) -> int | None:

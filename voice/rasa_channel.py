@@ -81,7 +81,7 @@ class VoiceInput(RestInput):
             if not isinstance(sender, str) or not isinstance(text, str) or not sender or not text:
                 return response.json({"error": "body must be JSON with string 'sender' and 'message'"}, status=400)
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
-            queue = asyncio.Queue() if body.get("stream") is True else None
+            queue: Optional[asyncio.Queue] = asyncio.Queue() if body.get("stream") is True else None
             collector = VoiceOutput(queue)
             message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
             if queue is not None:

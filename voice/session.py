@@ -12,7 +12,7 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import AsyncIterable, List, Optional
 
 from voice import prompts
 from voice.asr_text import clean_transcript
@@ -344,7 +344,7 @@ class CallSession:
         return (choose(self.menu, turn.text) if self.menu else None) or turn.text
 
     async def _ask(self, text: str, via: str, turn: Optional[Turn] = None) -> None:
-        metadata = {"call_id": self.call_id, "via": via}
+        metadata: dict = {"call_id": self.call_id, "via": via}
         if turn is not None and turn.confidence is not None:
             metadata["asr_confidence"] = round(turn.confidence, 3)
         due: asyncio.Queue = asyncio.Queue()
@@ -402,12 +402,12 @@ class CallSession:
             self._marks += 1
             await _quietly(self.output.mark(f"answer-{self._marks}"))
 
-    async def _play_sentences(self, texts: List[str], speech_end: Optional[float]) -> None:
+    async def _play_sentences(self, texts: AsyncIterable[str], speech_end: Optional[float]) -> None:
         async for pcm in self.speech_out.audio(texts):
             if self._interrupted or self._ended.is_set():
                 return
             completed = await self.player.play(pcm) if pcm else True
-            if speech_end is not None and pcm:
+            if speech_end is not None and pcm and self.player.first_frame_at is not None:
                 self.latencies.append(self.player.first_frame_at - speech_end)
                 speech_end = None
             if not completed:

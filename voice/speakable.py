@@ -139,8 +139,8 @@ def speakable(text: str) -> str:
     text = _drop_pictographs(text)
     for pattern, replace in NUMBER_RULES:
         text = pattern.sub(replace, text)
-    for pattern, replace in SYMBOL_RULES:
-        text = pattern.sub(replace, text)
+    for pattern, substitute in SYMBOL_RULES:
+        text = pattern.sub(substitute, text)
     return _tidy_punctuation(text)
 
 

@@ -55,7 +55,7 @@ def _looks_like_model(directory: Path) -> bool:
     return new_layout or old_layout
 
 
-def _model_dir(path: os.PathLike | None) -> Path:
+def _model_dir(path: str | os.PathLike | None) -> Path:
     raw = path if path is not None else os.environ.get(VOSK_MODEL_ENV, "")
     if not str(raw).strip():
         raise _missing(f"{VOSK_MODEL_ENV} is not set and no Vosk model directory was given")
@@ -67,7 +67,7 @@ def _model_dir(path: os.PathLike | None) -> Path:
     return directory
 
 
-def load_model(path: os.PathLike | None = None) -> vosk.Model:
+def load_model(path: str | os.PathLike | None = None) -> vosk.Model:
     """The Vosk model in ``path`` (default: $VOSK_MODEL), loaded once per directory and shared."""
     directory = _model_dir(path)
     with _models_lock:

@@ -48,7 +48,7 @@ LETTER_NAMES = dict(zip(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     ["ei1", "bi4", "xi1", "di4", "yi4", "ai2 fu5", "ji4", "ei2 qi1", "ai4", "zhei4", "kai4", "ai2 le5",
      "ai2 mu5", "en1", "ou1", "pi4", "kiu1", "a4 er5", "ai2 si5", "ti4", "you1", "wei1", "da2 bu5 liu5",
-     "ai2 ke5 si5", "wai4", "zei4"]))
+     "ai2 ke5 si5", "wai4", "zei4"], strict=True))
 # (a pattern matching one character in its context, its reading); pypinyin gets these wrong.
 POLYPHONE_FIXES = [
     (re.compile(r"还(?=款|清|钱|贷|完|掉|够|最低|不够最低|一部分|多少|上|了)"
@@ -104,9 +104,14 @@ def to_pinyin(text: str) -> str:
     return spoken.lstrip(",.!? ")
 
 
+def _no_pinyin(chars: str) -> list[str]:
+    """One empty syllable per character without a reading, so syllables stay aligned with the run."""
+    return ["" for _ in chars]
+
+
 def _hanzi_pinyin(run: str) -> list[str]:
-    syllables = lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, tone_sandhi=True,
-                            errors=lambda chars: ["" for _ in chars])
+    # pypinyin's stubs say `errors` returns a str; its code and docs take a list as well.
+    syllables = lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, tone_sandhi=True, errors=_no_pinyin)  # type: ignore[arg-type]
     if len(syllables) == len(run):
         for pattern, reading in POLYPHONE_FIXES:
             for match in pattern.finditer(run):

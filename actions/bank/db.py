@@ -8,7 +8,7 @@ back everything on any exception.
 
 import os
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Iterator
 
@@ -32,7 +32,7 @@ def get_engine(url: str | None = None) -> Engine:
     return _engine_for(database_url(url))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _engine_for(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -53,7 +53,7 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _session_factory(url: str) -> sessionmaker:
     return sessionmaker(bind=_engine_for(url), future=True, expire_on_commit=False)
 

@@ -5,6 +5,8 @@ negative is money out or spending, positive is money in or a repayment.
 Only card tails ever leave this layer; full numbers stay in the database.
 """
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -21,7 +23,7 @@ from sqlalchemy.orm import declarative_base, relationship
 from actions.bank.clock import now
 from actions.bank.coltypes import Money, Rate
 
-Base = declarative_base()
+Base: Any = declarative_base()  # untyped (SQLAlchemy 1.4 has no type hints); mypy takes Any as a base class
 
 ACTIVE = "active"
 FROZEN = "frozen"

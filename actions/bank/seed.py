@@ -7,7 +7,7 @@
 | 王强 | 13700137000 | 储蓄卡 尾号3344 余额 ¥260,000.00（日限额 ¥100,000）；无信用产品；收款人 张伟 |
 
 Transactions cover the last ~90 days (工资, 房租, 超市, 外卖, 转账, 还款, card purchases).
-"""
+"""  # noqa: E501 (a Markdown table: its rows cannot wrap)
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal

@@ -41,8 +41,8 @@ class Faq:
     origin: str = field(default="", compare=False)  # "file:line" or "file row N", for messages
 
     def as_dict(self) -> dict:
-        entry = {"id": self.id, "category": self.category, "questions": list(self.questions),
-                 "answer": self.answer}
+        entry: dict[str, object] = {"id": self.id, "category": self.category, "questions": list(self.questions),
+                                     "answer": self.answer}
         if self.answer_voice:
             entry["answer_voice"] = self.answer_voice
         entry["enabled"] = self.enabled
@@ -85,12 +85,12 @@ def load(path: Path | None = None) -> list[Faq]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise FaqFormatError(f"{path}: not valid YAML: {error}") from error
-    if data is None:
+    if data is None or node is None:
         return []
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise FaqFormatError(f"{path}: expected a list of FAQ entries (id, category, questions, …)")
     lines = [item.start_mark.line + 1 for item in node.value]
-    return [from_mapping(raw, f"{path}:{line}") for raw, line in zip(data, lines)]
+    return [from_mapping(raw, f"{path}:{line}") for raw, line in zip(data, lines, strict=True)]
 
 
 def dump(faqs: list[Faq], path: Path | None = None) -> None:

@@ -36,7 +36,7 @@ def load_benchmark(faq_path: Path, queries_path: Path) -> Benchmark:
         faqs = {str(item["id"]): [str(q) for q in item["questions"]]
                 for item in json.loads(faq_path.read_text(encoding="utf-8"))}
         queries = []
-        for number, line in enumerate(queries_path.read_text(encoding="utf-8").splitlines(), 1):
+        for line in queries_path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 item = json.loads(line)
                 queries.append((str(item["text"]), str(item["faq"])))
@@ -106,14 +106,14 @@ def peer_ranked_ids(benchmark: Benchmark, texts: list[str]) -> list[list[str]]:
     ranked = []
     for row in scores:
         best: dict[str, float] = {}
-        for label, score in zip(labels, row):
+        for label, score in zip(labels, row, strict=True):
             best[label] = max(best.get(label, -1.0), score)
         ranked.append(sorted(best, key=best.get, reverse=True))
     return ranked
 
 
 def top_k(ranked: list[list[str]], gold: list[str], k: int) -> float:
-    return sum(g in r[:k] for r, g in zip(ranked, gold)) / len(gold)
+    return sum(g in r[:k] for r, g in zip(ranked, gold, strict=True)) / len(gold)
 
 
 def run(faq_path: Path, queries_path: Path, config_path: Path = REPO_ROOT / "config.yml",
@@ -130,7 +130,7 @@ def run(faq_path: Path, queries_path: Path, config_path: Path = REPO_ROOT / "con
     top1, top3, peer_top1 = top_k(ranked, gold, 1), top_k(ranked, gold, 3), top_k(peer, gold, 1)
     print(f"ours: top-1 {top1:.3f}, top-3 {top3:.3f}; peer (TF-IDF char 1-3, nearest phrasing): "
           f"top-1 {peer_top1:.3f}, top-3 {top_k(peer, gold, 3):.3f}", file=out)
-    confusions = Counter((g, r[0]) for r, g in zip(ranked, gold) if r and r[0] != g)
+    confusions = Counter((g, r[0]) for r, g in zip(ranked, gold, strict=True) if r and r[0] != g)
     print("worst confusions (expected -> answered: count):", file=out)
     for (expected, answered), count in confusions.most_common(10):
         print(f"  {expected} -> {answered}: {count}", file=out)

@@ -41,7 +41,7 @@ def _rows_to_faqs(path: Path, header: list, rows: list) -> list[Faq]:
                              f"expected {', '.join(FIELDS)}")
     faqs = []
     for number, row in enumerate(rows, start=2):
-        raw = dict(zip(names, row))
+        raw = dict(zip(names, row, strict=False))
         if all(value in (None, "") for value in raw.values()):
             continue  # blank rows staff leave between groups
         raw["enabled"] = parse_enabled(raw.get("enabled"))
@@ -84,7 +84,7 @@ def write(faqs: list[Faq], path: Path) -> None:
         sheet.append(row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for column, width in zip("ABCDEF", (28, 12, 40, 60, 40, 8)):
+    for column, width in zip("ABCDEF", (28, 12, 40, 60, 40, 8), strict=True):
         sheet.column_dimensions[column].width = width
         for cell in sheet[column][1:]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")

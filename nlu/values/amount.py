@@ -49,7 +49,9 @@ def _span(match: re.Match, value: Optional[Decimal]) -> Optional[Span]:
 def _jiao(char: Optional[str]) -> Decimal:
     if not char:
         return Decimal(0)
-    return to_decimal(char) / 10
+    jiao = to_decimal(char)
+    assert jiao is not None, char  # the pattern matched one digit
+    return jiao / 10
 
 
 def find_explicit(text: str) -> List[Span]:

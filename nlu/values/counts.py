@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional
+from typing import List, Optional, TypeGuard
 
 from nlu.values.numerals import to_int
 from nlu.values.span import Span
@@ -22,7 +22,7 @@ MAX_INSTALLMENTS = 60
 MAX_TERM_MONTHS = 360
 
 
-def _valid(value: Optional[int], maximum: int) -> bool:
+def _valid(value: Optional[int], maximum: int) -> TypeGuard[int]:
     return value is not None and 0 < value <= maximum
 
 

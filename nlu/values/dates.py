@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import List, Optional, Tuple
 
 from dateutil.relativedelta import relativedelta
@@ -62,7 +63,9 @@ def _iso(day: date) -> str:
     return day.isoformat()
 
 
-def _safe_date(year: int, month: int, day: int) -> Optional[date]:
+def _safe_date(year: Optional[int], month: Optional[int], day: Optional[int]) -> Optional[date]:
+    if year is None or month is None or day is None:
+        return None
     try:
         return date(year, month, day)
     except ValueError:
@@ -179,7 +182,7 @@ def _joined_ranges(text: str, today: date) -> List[Span]:
     """两个日期之间: 11月1号到11月10号 → one range."""
     dates = sorted(find_dates(text, today), key=lambda s: s.start)
     spans = []
-    for first, second in zip(dates, dates[1:]):
+    for first, second in pairwise(dates):
         if _RANGE_JOINER.fullmatch(text[first.end:second.start]) and first.value <= second.value:
             value = {"start": first.value, "end": second.value}
             spans.append(Span("date_range", value, first.start, second.end))

@@ -35,9 +35,8 @@ def digits_only(text: str) -> Optional[str]:
     return "".join(result)
 
 
-def _scaled_arabic(text: str) -> Decimal:
+def _scaled_arabic(number: str, units: str) -> Decimal:
     """1.5万 → 15000 without float rounding."""
-    number, units = _SCALED_ARABIC.fullmatch(text).groups()
     value = Decimal(number)
     for unit in units:
         value *= _UNIT_VALUES[unit]
@@ -66,8 +65,9 @@ def to_decimal(text: str) -> Optional[Decimal]:
         return None
     if _ARABIC.fullmatch(text):
         return Decimal(text)
-    if _SCALED_ARABIC.fullmatch(text):
-        return _scaled_arabic(text)
+    scaled = _SCALED_ARABIC.fullmatch(text)
+    if scaled:
+        return _scaled_arabic(*scaled.groups())
     return _spoken_number(text)
 
 

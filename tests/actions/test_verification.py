@@ -41,7 +41,7 @@ def test_right_code_verifies_the_session(bank, issued_code):
 def test_three_wrong_codes_lock_the_session(bank, issued_code):
     wrong = "000000" if issued_code != "000000" else "111111"
     failures = 0
-    for attempt in range(3):
+    for _attempt in range(3):
         tracker = make_tracker({"phone": ZHANG_WEI_PHONE, "otp_failures": failures})
         result, texts = validate(ValidateBalanceForm().validate_otp_code, wrong, tracker)
         assert result["otp_code"] is None
@@ -52,8 +52,10 @@ def test_three_wrong_codes_lock_the_session(bank, issued_code):
 def test_required_slots_follow_the_verification_state():
     validator = ValidateBalanceForm()
     domain_slots = ["phone", "otp_code"]
-    ask = lambda slots: asyncio.run(validator.required_slots(
-        domain_slots, CollectingDispatcher(), make_tracker(slots), {}))
+
+    def ask(slots):
+        return asyncio.run(validator.required_slots(domain_slots, CollectingDispatcher(), make_tracker(slots), {}))
+
     assert ask({}) == ["phone", "otp_code"]
     assert ask({"verified": True, "customer_id": "1"}) == []
     assert ask({"locked": True}) == []

@@ -123,7 +123,9 @@ def test_training_data_holds_no_line_of_the_measurement_set():
 
     from bot.evaluate_nlu import REPO_ROOT, load_labelled_examples
 
-    squash = lambda text: re.sub(r"[\s,.!?，。！？、啊呢吧]", "", text)
+    def squash(text):
+        return re.sub(r"[\s,.!?，。！？、啊呢吧]", "", text)
+
     measured = {squash(text) for text in read_oos_texts(smp_requests())}
     trained = [text for path in sorted((REPO_ROOT / "bot" / "data" / "nlu").glob("*.yml"))
                for text, _label in load_labelled_examples(path)]

@@ -1,15 +1,16 @@
 """The benchmark's arithmetic and verdicts (the benchmark itself runs with ``make bench-voice``)."""
 
 import math
+from itertools import pairwise
 
 import pytest
 
 from voice.bench import (
+    BREAKDOWN,
     CALLER_SPEEDS_WPM,
     PHONES,
     REQUESTS,
     SCRIPT,
-    BREAKDOWN,
     LevelResult,
     RealTimeLimits,
     ScriptedTextRecognizer,
@@ -161,7 +162,7 @@ def test_scripted_text_recognizer_decodes_the_audio_but_returns_the_lines_said()
 def test_the_first_call_says_the_script_and_later_callers_vary_every_part():
     assert caller(0) == (SCRIPT, 175)
     calls = [caller(number) for number in range(12)]
-    assert all(a != b for a, b in zip(calls, calls[1:])), "no call repeats the one before"
+    assert all(a != b for a, b in pairwise(calls)), "no call repeats the one before"
     assert {lines[0] for lines, _ in calls} == set(REQUESTS)
     assert {lines[1] for lines, _ in calls} == set(PHONES)
     assert {pace for _, pace in calls} == set(CALLER_SPEEDS_WPM)

@@ -4,6 +4,7 @@ times are call time."""
 
 import asyncio
 from dataclasses import replace
+from itertools import pairwise
 
 import pytest
 
@@ -122,7 +123,7 @@ def test_silence_gets_two_reprompts_then_the_offer_of_a_human():
     assert session.record.end_reason == "no_input"
     no_input_times = [e.t for e in session.record.entries if e.text.startswith("no input")]
     assert len(no_input_times) == 3
-    assert all(gap > 2.0 for gap in (b - a for a, b in zip(no_input_times, no_input_times[1:])))
+    assert all(gap > 2.0 for gap in (b - a for a, b in pairwise(no_input_times)))
 
 
 def test_speech_resets_the_no_input_count():

@@ -121,6 +121,7 @@ class AudioSocketCall(CallConnection):
 
     def handle(self, received) -> bool:
         """False when the call is over."""
+        assert self.session is not None  # serve() started it with the first frame
         kind, payload = received
         if kind == AUDIO:
             if len(payload) % 2:

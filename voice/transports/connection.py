@@ -30,7 +30,7 @@ class CallConnection:
             self.session.record.add(self.session.clock.now(), "event", text)
 
     async def end_session(self) -> None:
-        if self.session is None:
+        if self.session is None or self.run_task is None:
             return
         self.session.caller_hung_up()
         try:

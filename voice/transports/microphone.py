@@ -20,7 +20,7 @@ class SpeakerOutput:
     """A byte queue the duplex stream's callback plays from; silence when empty."""
 
     def __init__(self) -> None:
-        self.pending = collections.deque()
+        self.pending: collections.deque[bytes] = collections.deque()
 
     async def send_audio(self, pcm: bytes) -> None:
         self.pending.append(pcm)

@@ -16,7 +16,8 @@ import binascii
 import json
 import logging
 
-import websockets
+import websockets.exceptions
+import websockets.legacy.server
 
 from voice.audio import TELEPHONY_RATE, pcm_to_ulaw, ulaw_to_pcm
 from voice.calls import CallServices
@@ -120,9 +121,9 @@ class TwilioCall(CallConnection):
         except ProtocolError as exc:
             self.note(f"twilio call ended: {exc}", logging.WARNING)
             await self.ws.close(POLICY_VIOLATION, exc.args[0].encode()[:120].decode("utf-8", "ignore"))
-        except websockets.ConnectionClosedOK:
+        except websockets.exceptions.ConnectionClosedOK:
             self.note("twilio closed the websocket", logging.INFO)
-        except websockets.ConnectionClosed as exc:
+        except websockets.exceptions.ConnectionClosed as exc:
             self.note(f"twilio websocket failed: {exc}", logging.WARNING)
         finally:
             await self.finish()
@@ -178,8 +179,8 @@ def listen(services: CallServices, host: str, port: int, idle_timeout_s: float =
     async def handler(ws) -> None:
         await TwilioCall(ws, services, idle_timeout_s).serve()
 
-    return websockets.serve(handler, host, port, max_size=MAX_MESSAGE_BYTES, read_limit=READ_LIMIT_BYTES,
-                            close_timeout=CLOSE_TIMEOUT_S, compression=None)
+    return websockets.legacy.server.serve(handler, host, port, max_size=MAX_MESSAGE_BYTES,
+                                          read_limit=READ_LIMIT_BYTES, close_timeout=CLOSE_TIMEOUT_S, compression=None)
 
 
 async def serve(services: CallServices, host: str, port: int) -> None:

@@ -13,6 +13,7 @@ from typing import List, Optional, Tuple
 from voice.audio import FRAME_MS, SAMPLE_WIDTH, TELEPHONY_RATE, frame_bytes, frames, read_wav, silence, write_wav
 from voice.call_record import CallRecord
 from voice.calls import CallServices
+from voice.clock import Clock
 
 IDLE_HANG_UP_S = 1.0
 
@@ -23,7 +24,7 @@ class TimelineOutput:
     def __init__(self, rate: int) -> None:
         self.rate = rate
         self.audio = bytearray()
-        self.clock = None
+        self.clock: Clock  # the session's, set by run_file_call once the session exists
         self.clears: List[float] = []
         self.hung_up = False
 

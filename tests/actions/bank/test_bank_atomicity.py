@@ -47,9 +47,8 @@ def test_forced_failure_rolls_everything_back(db_url, zhang, monkeypatch, name):
         raise AuditDown("audit store unavailable")
 
     monkeypatch.setattr(audit, "record", broken_audit)
-    with pytest.raises(AuditDown):
-        with session_scope(db_url) as session:
-            OPERATIONS[name](session, zhang)
+    with pytest.raises(AuditDown), session_scope(db_url) as session:
+        OPERATIONS[name](session, zhang)
     assert _state(db_url) == before
 
 

@@ -57,10 +57,9 @@ def test_sums_and_comparisons_stay_decimal(empty_url):
 
 
 def test_foreign_keys_are_enforced(empty_url):
-    with pytest.raises(IntegrityError):
-        with session_scope(empty_url) as session:
-            session.add(Account(customer_id=999, card_number="1", balance=Decimal("1"),
-                                daily_transfer_limit=Decimal("1")))
+    with pytest.raises(IntegrityError), session_scope(empty_url) as session:
+        session.add(Account(customer_id=999, card_number="1", balance=Decimal("1"),
+                            daily_transfer_limit=Decimal("1")))
 
 
 def test_schema_and_money_type_work_on_postgresql():
