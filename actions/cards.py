@@ -20,8 +20,7 @@ class CardToFreezeValidator(ConfirmingFormValidator):
     def when_already_frozen(self, slot_value: str) -> dict[str, Any]:
         """Slots to set when the named card is frozen already."""
 
-    def validate_card_tail(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
-                           domain) -> dict[str, Any]:
+    def validate_card_tail(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         customer = customer_id(tracker)
         if customer is None:
             return {"card_tail": value}
@@ -32,8 +31,9 @@ class CardToFreezeValidator(ConfirmingFormValidator):
             dispatcher.utter_message(text=error.message)
             return {"card_tail": None}
         if card.status == "frozen":
-            dispatcher.utter_message(text=f"您尾号{value}的{PRODUCT_NAMES[card.kind]}已经冻结，"
-                                          "无需重复操作，卡内资金是安全的。")
+            dispatcher.utter_message(
+                text=f"您尾号{value}的{PRODUCT_NAMES[card.kind]}已经冻结，无需重复操作，卡内资金是安全的。"
+            )
             return self.when_already_frozen(value)
         return {"card_tail": value}
 
@@ -57,8 +57,10 @@ class ValidateFraudForm(CardToFreezeValidator):
 
 def freeze_summary(session, customer: int, tracker: Tracker) -> str:
     card = accounts.find_card(session, customer, tracker.get_slot("card_tail"))
-    return (f"请确认：立即冻结您尾号{card.card_tail}的{PRODUCT_NAMES[card.kind]}。"
-            "冻结后这张卡将无法消费和转账，补卡或解冻需要本人到网点或在App办理。确认冻结吗？")
+    return (
+        f"请确认：立即冻结您尾号{card.card_tail}的{PRODUCT_NAMES[card.kind]}。"
+        "冻结后这张卡将无法消费和转账，补卡或解冻需要本人到网点或在App办理。确认冻结吗？"
+    )
 
 
 class ActionSubmitCardLoss(SubmitAfterConfirmation):
@@ -68,10 +70,11 @@ class ActionSubmitCardLoss(SubmitAfterConfirmation):
         return "action_submit_card_loss"
 
     def execute(self, session, customer: int, tracker: Tracker) -> str:
-        result = cards.freeze_card(session, customer, tracker.get_slot("card_tail"), "客户挂失",
-                                   tracker.sender_id)
-        return (f"已为您冻结尾号{result.card_tail}的{PRODUCT_NAMES[result.kind]}，挂失立即生效。"
-                "如需补办新卡，请携带身份证到任意网点办理。")
+        result = cards.freeze_card(session, customer, tracker.get_slot("card_tail"), "客户挂失", tracker.sender_id)
+        return (
+            f"已为您冻结尾号{result.card_tail}的{PRODUCT_NAMES[result.kind]}，挂失立即生效。"
+            "如需补办新卡，请携带身份证到任意网点办理。"
+        )
 
 
 class ActionSubmitFraud(Action):
@@ -89,15 +92,20 @@ class ActionSubmitFraud(Action):
             with bank_session() as session:
                 frozen = freeze and _freeze_unless_frozen(session, customer, tail, tracker.sender_id)
                 number = tickets.create_ticket(
-                    session, tracker.sender_id, customer,
-                    conversation_summary(tracker, f"疑似欺诈/盗刷，卡片尾号{tail}"), "urgent")
+                    session,
+                    tracker.sender_id,
+                    customer,
+                    conversation_summary(tracker, f"疑似欺诈/盗刷，卡片尾号{tail}"),
+                    "urgent",
+                )
         except BankError as error:
             dispatcher.utter_message(text=error.message)
             return clear_request_slots()
         done = f"已冻结您尾号{tail}的卡片，" if frozen else ""
         dispatcher.utter_message(
             text=f"{done}已为您开通紧急工单{number}，反欺诈专员会尽快联系您。"
-                 "请不要向任何人透露验证码或密码；如已转账给骗子，请同时拨打110报警。")
+            "请不要向任何人透露验证码或密码；如已转账给骗子，请同时拨打110报警。"
+        )
         return clear_request_slots()
 
 

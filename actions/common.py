@@ -14,8 +14,18 @@ logger = logging.getLogger(__name__)
 # Slots that describe one request; they are cleared when the request ends so the
 # next request starts clean (verification slots stay for the session).
 REQUEST_SLOTS = (
-    "amount", "product", "card_tail", "recipient", "installment_count", "term_months",
-    "loan_purpose", "date", "date_range", "account_type", "confirm", "aborted",
+    "amount",
+    "product",
+    "card_tail",
+    "recipient",
+    "installment_count",
+    "term_months",
+    "loan_purpose",
+    "date",
+    "date_range",
+    "account_type",
+    "confirm",
+    "aborted",
 )
 
 _initialised: set[str] = set()

@@ -27,8 +27,9 @@ class ConfirmingFormValidator(VerifiedFormValidator):
             return []
         return await super().required_slots(domain_slots, dispatcher, tracker, domain)
 
-    def validate_confirm(self, value: Any, dispatcher: CollectingDispatcher,
-                         tracker: Tracker, domain) -> dict[str, Any]:
+    def validate_confirm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain
+    ) -> dict[str, Any]:
         corrected = set(tracker.slots_to_validate()) & (set(REQUEST_SLOTS) - {"confirm"})
         if value is False and corrected:
             return {"confirm": None}

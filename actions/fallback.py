@@ -7,15 +7,33 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import button
 
 INTENT_TITLES = {
-    "greet": "打招呼", "goodbye": "结束对话", "thank": "表示感谢", "affirm": "确认",
-    "deny": "否定", "cancel": "取消办理", "bot_challenge": "问我是不是机器人",
-    "request_human": "转人工客服", "complain": "投诉建议", "inform": "补充信息",
-    "check_balance": "查询余额", "query_transactions": "查询交易记录",
-    "report_card_loss": "银行卡挂失", "reset_password": "重置密码", "change_phone": "修改手机号",
-    "query_bill": "查询账单", "repay": "还款", "installment": "账单分期",
-    "query_credit_limit": "查询额度", "raise_credit_limit": "申请提额", "apply_loan": "申请借款",
-    "query_loan_status": "查询借款进度", "transfer_money": "转账", "buy_fund": "购买基金",
-    "redeem_fund": "赎回基金", "report_fraud": "举报诈骗/盗刷", "faq": "常见问题",
+    "greet": "打招呼",
+    "goodbye": "结束对话",
+    "thank": "表示感谢",
+    "affirm": "确认",
+    "deny": "否定",
+    "cancel": "取消办理",
+    "bot_challenge": "问我是不是机器人",
+    "request_human": "转人工客服",
+    "complain": "投诉建议",
+    "inform": "补充信息",
+    "check_balance": "查询余额",
+    "query_transactions": "查询交易记录",
+    "report_card_loss": "银行卡挂失",
+    "reset_password": "重置密码",
+    "change_phone": "修改手机号",
+    "query_bill": "查询账单",
+    "repay": "还款",
+    "installment": "账单分期",
+    "query_credit_limit": "查询额度",
+    "raise_credit_limit": "申请提额",
+    "apply_loan": "申请借款",
+    "query_loan_status": "查询借款进度",
+    "transfer_money": "转账",
+    "buy_fund": "购买基金",
+    "redeem_fund": "赎回基金",
+    "report_fraud": "举报诈骗/盗刷",
+    "faq": "常见问题",
 }
 NOT_SUGGESTED = {"nlu_fallback", "out_of_scope", "affirm", "deny", "inform", None}
 
@@ -48,12 +66,13 @@ class ActionClarify(Action):
         if previous_bot_action(tracker) == self.name() or not guesses:
             dispatcher.utter_message(
                 text="抱歉，我还是没能理解您的意思。需要为您转接人工客服吗？",
-                buttons=[button("转人工客服", "/request_human"), button("不用了", "/deny")])
+                buttons=[button("转人工客服", "/request_human"), button("不用了", "/deny")],
+            )
             return [SlotSet("handoff_offered", True)]
         titles = [f"“{INTENT_TITLES[g]}”" for g in guesses]
         question = "还是".join(titles)
         dispatcher.utter_message(
             text=f"抱歉，我不太确定您的意思。请问您是想{question}？",
-            buttons=[button(INTENT_TITLES[g], f"/{g}") for g in guesses]
-            + [button("都不是", "/nlu_fallback")])
+            buttons=[button(INTENT_TITLES[g], f"/{g}") for g in guesses] + [button("都不是", "/nlu_fallback")],
+        )
         return [SlotSet("handoff_offered", False)]

@@ -32,21 +32,25 @@ def conversation_summary(tracker: Tracker, reason: str) -> str:
     phone = tracker.get_slot("phone")
     if phone:
         identity += f"，手机号{mask_phone(phone)}"
-    filled = [f"{name}={tracker.get_slot(name)}" for name in REQUEST_SLOTS
-              if tracker.get_slot(name) not in (None, [], False)]
-    return "；".join([
-        f"原因：{reason}",
-        f"客户：{identity}",
-        "意图：" + ("、".join(intents_so_far(tracker)) or "无"),
-        "已填信息：" + ("，".join(filled) or "无"),
-        f"最后一句：{tracker.latest_message.get('text') or ''}",
-    ])
+    filled = [
+        f"{name}={tracker.get_slot(name)}" for name in REQUEST_SLOTS if tracker.get_slot(name) not in (None, [], False)
+    ]
+    return "；".join(
+        [
+            f"原因：{reason}",
+            f"客户：{identity}",
+            "意图：" + ("、".join(intents_so_far(tracker)) or "无"),
+            "已填信息：" + ("，".join(filled) or "无"),
+            f"最后一句：{tracker.latest_message.get('text') or ''}",
+        ]
+    )
 
 
 def open_ticket(tracker: Tracker, reason: str, priority: str = "normal") -> str:
     with bank_session() as session:
-        return tickets.create_ticket(session, tracker.sender_id, customer_id(tracker),
-                                     conversation_summary(tracker, reason), priority)
+        return tickets.create_ticket(
+            session, tracker.sender_id, customer_id(tracker), conversation_summary(tracker, reason), priority
+        )
 
 
 class ActionHandoff(Action):
@@ -62,7 +66,8 @@ class ActionHandoff(Action):
             dispatcher.utter_message(text="抱歉，人工服务暂时繁忙，请稍后再试。")
             return [SlotSet("handoff_offered", False)]
         dispatcher.utter_message(
-            text=f"已为您转接人工客服，工单号{number}。客服会根据我们刚才的对话继续为您服务，请稍候。")
+            text=f"已为您转接人工客服，工单号{number}。客服会根据我们刚才的对话继续为您服务，请稍候。"
+        )
         return [SlotSet("handoff_offered", False)] + clear_request_slots()
 
 

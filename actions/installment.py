@@ -18,8 +18,7 @@ class ValidateInstallmentForm(CreditProductMixin, ConfirmingFormValidator):
     def name(self) -> str:
         return "validate_installment_form"
 
-    def validate_product(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
-                         domain) -> dict[str, Any]:
+    def validate_product(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         customer = customer_id(tracker)
         if customer is None:
             return {"product": value}
@@ -32,8 +31,9 @@ class ValidateInstallmentForm(CreditProductMixin, ConfirmingFormValidator):
             return abort("product")
         return {"product": value}
 
-    def validate_installment_count(self, value, dispatcher: CollectingDispatcher,
-                                   tracker: Tracker, domain) -> dict[str, Any]:
+    def validate_installment_count(
+        self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain
+    ) -> dict[str, Any]:
         customer, product = customer_id(tracker), tracker.get_slot("product")
         if customer is None or product is None:
             return {"installment_count": value}
@@ -48,12 +48,13 @@ class ValidateInstallmentForm(CreditProductMixin, ConfirmingFormValidator):
 
 def installment_summary(session, customer: int, tracker: Tracker) -> str:
     product = tracker.get_slot("product")
-    quote = credit.quote_installment(session, customer, product,
-                                     int(tracker.get_slot("installment_count")))
-    return (f"{PRODUCT_NAMES[product]}本期待还{format_yuan(quote.principal)}，分{quote.count}期，"
-            f"每期应还{format_yuan(quote.per_period_amount)}（含手续费{format_yuan(quote.per_period_fee)}），"
-            f"总手续费{format_yuan(quote.total_fee)}，合计{format_yuan(quote.total_amount)}。"
-            "确认办理分期吗？")
+    quote = credit.quote_installment(session, customer, product, int(tracker.get_slot("installment_count")))
+    return (
+        f"{PRODUCT_NAMES[product]}本期待还{format_yuan(quote.principal)}，分{quote.count}期，"
+        f"每期应还{format_yuan(quote.per_period_amount)}（含手续费{format_yuan(quote.per_period_fee)}），"
+        f"总手续费{format_yuan(quote.total_fee)}，合计{format_yuan(quote.total_amount)}。"
+        "确认办理分期吗？"
+    )
 
 
 class ActionSubmitInstallment(SubmitAfterConfirmation):
@@ -64,9 +65,15 @@ class ActionSubmitInstallment(SubmitAfterConfirmation):
         return "action_submit_installment"
 
     def execute(self, session, customer: int, tracker: Tracker) -> str:
-        plan = credit.create_installment(session, customer, tracker.get_slot("product"),
-                                         int(tracker.get_slot("installment_count")),
-                                         tracker.sender_id)
+        plan = credit.create_installment(
+            session,
+            customer,
+            tracker.get_slot("product"),
+            int(tracker.get_slot("installment_count")),
+            tracker.sender_id,
+        )
         due = plan.first_due_date
-        return (f"分期办理成功！共{plan.quote.count}期，每期应还{format_yuan(plan.quote.per_period_amount)}，"
-                f"首期还款日{due.month}月{due.day}日。")
+        return (
+            f"分期办理成功！共{plan.quote.count}期，每期应还{format_yuan(plan.quote.per_period_amount)}，"
+            f"首期还款日{due.month}月{due.day}日。"
+        )

@@ -26,9 +26,12 @@ class ValidateLoanForm(ConfirmingFormValidator):
         except BankError as error:
             return _reject("amount", error.message, dispatcher)
         if not loans.MIN_LOAN <= amount <= loans.MAX_LOAN:
-            return _reject("amount", f"单笔借款金额需要在{format_yuan(loans.MIN_LOAN)}到"
-                                     f"{format_yuan(loans.MAX_LOAN)}之间，请重新告诉我金额。",
-                           dispatcher)
+            return _reject(
+                "amount",
+                f"单笔借款金额需要在{format_yuan(loans.MIN_LOAN)}到"
+                f"{format_yuan(loans.MAX_LOAN)}之间，请重新告诉我金额。",
+                dispatcher,
+            )
         return {"amount": value}
 
     def validate_term_months(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
@@ -39,15 +42,18 @@ class ValidateLoanForm(ConfirmingFormValidator):
 
     def validate_loan_purpose(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value not in loans.LOAN_PURPOSES:
-            return _reject("loan_purpose",
-                           f"借款用途可以是{'、'.join(loans.LOAN_PURPOSES)}，请问是哪一种？", dispatcher)
+            return _reject(
+                "loan_purpose", f"借款用途可以是{'、'.join(loans.LOAN_PURPOSES)}，请问是哪一种？", dispatcher
+            )
         return {"loan_purpose": value}
 
 
 def loan_summary(session, customer: int, tracker: Tracker) -> str:
-    return (f"请确认借款申请：金额{format_yuan(parse_amount(tracker.get_slot('amount')))}，"
-            f"期限{int(tracker.get_slot('term_months'))}个月，用途{tracker.get_slot('loan_purpose')}。"
-            "确认提交吗？")
+    return (
+        f"请确认借款申请：金额{format_yuan(parse_amount(tracker.get_slot('amount')))}，"
+        f"期限{int(tracker.get_slot('term_months'))}个月，用途{tracker.get_slot('loan_purpose')}。"
+        "确认提交吗？"
+    )
 
 
 class ActionSubmitLoan(SubmitAfterConfirmation):
@@ -57,8 +63,15 @@ class ActionSubmitLoan(SubmitAfterConfirmation):
         return "action_submit_loan"
 
     def execute(self, session, customer: int, tracker: Tracker) -> str:
-        application = loans.apply_loan(session, customer, tracker.get_slot("amount"),
-                                       int(tracker.get_slot("term_months")),
-                                       tracker.get_slot("loan_purpose"), tracker.sender_id)
-        return (f"借款申请已提交，申请编号{application.number}，当前状态：{application.status}。"
-                "审核结果会通过短信通知您，您也可以随时问我“借款进度”。")
+        application = loans.apply_loan(
+            session,
+            customer,
+            tracker.get_slot("amount"),
+            int(tracker.get_slot("term_months")),
+            tracker.get_slot("loan_purpose"),
+            tracker.sender_id,
+        )
+        return (
+            f"借款申请已提交，申请编号{application.number}，当前状态：{application.status}。"
+            "审核结果会通过短信通知您，您也可以随时问我“借款进度”。"
+        )

@@ -44,8 +44,7 @@ class ActionAskConfirm(Action):
                 text = summarise(session, customer_id(tracker), tracker)
         except BankError as error:
             text = f"{error.message}如仍要继续，请回复“确认”；不办了请回复“取消”。"
-        dispatcher.utter_message(text=text, buttons=[button("确认", "/affirm"),
-                                                    button("取消", "/cancel")])
+        dispatcher.utter_message(text=text, buttons=[button("确认", "/affirm"), button("取消", "/cancel")])
         return []
 
 
@@ -59,8 +58,8 @@ class ActionAskProduct(Action):
             lines = credit.credit_lines(session, customer_id(tracker))
         dispatcher.utter_message(
             text=f"请问您要{verb}的是哪个账单？",
-            buttons=[button(line.product_name, inform_payload("account_type", line.product))
-                     for line in lines])
+            buttons=[button(line.product_name, inform_payload("account_type", line.product)) for line in lines],
+        )
         return []
 
 
@@ -74,11 +73,9 @@ class ActionAskCardTail(Action):
             customer = customer_id(tracker)
             tails = [a.card_number[-4:] for a in lookup.savings_accounts(session, customer)]
             if not paying:
-                tails += [line.card_tail for line in credit.credit_lines(session, customer)
-                          if line.card_tail]
-        question = ("请问从哪张储蓄卡付款？请告诉我卡号后四位。" if paying
-                    else "请问是哪张卡？请告诉我卡号后四位。")
+                tails += [line.card_tail for line in credit.credit_lines(session, customer) if line.card_tail]
+        question = "请问从哪张储蓄卡付款？请告诉我卡号后四位。" if paying else "请问是哪张卡？请告诉我卡号后四位。"
         dispatcher.utter_message(
-            text=question,
-            buttons=[button(f"尾号{tail}", inform_payload("card_tail", tail)) for tail in tails])
+            text=question, buttons=[button(f"尾号{tail}", inform_payload("card_tail", tail)) for tail in tails]
+        )
         return []

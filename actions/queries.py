@@ -76,11 +76,12 @@ class ActionShowBalance(CustomerQuery):
 
     def answer(self, session, customer, tracker):
         summary = accounts.balance_summary(session, customer)
-        lines = [f"{PRODUCT_NAMES[a.kind]}尾号{a.card_tail}：可用余额{format_yuan(a.balance)}"
-                 + ("（已冻结）" if a.status == "frozen" else "")
-                 for a in summary.accounts]
-        lines += [f"{line.product_name}：可用额度{format_yuan(line.available)}"
-                  for line in summary.credit_lines]
+        lines = [
+            f"{PRODUCT_NAMES[a.kind]}尾号{a.card_tail}：可用余额{format_yuan(a.balance)}"
+            + ("（已冻结）" if a.status == "frozen" else "")
+            for a in summary.accounts
+        ]
+        lines += [f"{line.product_name}：可用额度{format_yuan(line.available)}" for line in summary.credit_lines]
         if not lines:
             return ["您名下目前没有储蓄账户或信用产品。"]
         return ["您的账户情况如下："] + lines
@@ -106,8 +107,10 @@ def describe_bill(bill) -> str:
     due = f"{bill.due_date.month}月{bill.due_date.day}日"
     if bill.remaining <= 0:
         return f"{bill.product_name}本期账单已还清。"
-    text = (f"{bill.product_name}本期应还{format_yuan(bill.remaining)}，"
-            f"最低还款{format_yuan(bill.remaining_minimum)}，到期日{due}。")
+    text = (
+        f"{bill.product_name}本期应还{format_yuan(bill.remaining)}，"
+        f"最低还款{format_yuan(bill.remaining_minimum)}，到期日{due}。"
+    )
     if bill.days_overdue > 0:
         text += f"目前已逾期{bill.days_overdue}天，请尽快还款以免影响征信。"
     return text
@@ -120,16 +123,20 @@ class ActionShowTransactions(CustomerQuery):
     def answer(self, session, customer, tracker):
         start, end = requested_period(tracker, bank_today())
         low, high = amount_filter(tracker)
-        statement = accounts.transactions(session, customer, start, end,
-                                          min_amount=low, max_amount=high,
-                                          card_tail=tracker.get_slot("card_tail"))
+        statement = accounts.transactions(
+            session, customer, start, end, min_amount=low, max_amount=high, card_tail=tracker.get_slot("card_tail")
+        )
         period = f"{cn_date(statement.start)}至{cn_date(statement.end)}"
         if not statement.items:
             return [f"{period}没有符合条件的交易记录。"]
-        lines = [f"{period}共{len(statement.items)}笔交易，收入{format_yuan(statement.total_in)}，"
-                 f"支出{format_yuan(statement.total_out)}。"]
-        lines += [f"{cn_date(item.posted_at.date())} {item.description} {format_yuan(item.amount)}"
-                  for item in statement.items[:MAX_LISTED_TRANSACTIONS]]
+        lines = [
+            f"{period}共{len(statement.items)}笔交易，收入{format_yuan(statement.total_in)}，"
+            f"支出{format_yuan(statement.total_out)}。"
+        ]
+        lines += [
+            f"{cn_date(item.posted_at.date())} {item.description} {format_yuan(item.amount)}"
+            for item in statement.items[:MAX_LISTED_TRANSACTIONS]
+        ]
         if len(statement.items) > MAX_LISTED_TRANSACTIONS:
             lines.append(f"以上为最近{MAX_LISTED_TRANSACTIONS}笔，完整明细请在App中查看。")
         return lines
@@ -170,9 +177,11 @@ class ActionShowCreditLimit(CustomerQuery):
         lines = credit.credit_lines(session, customer)
         if not lines:
             return ["您目前还没有开通信用卡或白条。"]
-        return [f"{line.product_name}：总额度{format_yuan(line.credit_limit)}，"
-                f"已用{format_yuan(line.used)}，可用{format_yuan(line.available)}。"
-                for line in lines]
+        return [
+            f"{line.product_name}：总额度{format_yuan(line.credit_limit)}，"
+            f"已用{format_yuan(line.used)}，可用{format_yuan(line.available)}。"
+            for line in lines
+        ]
 
 
 class ActionRaiseCreditLimit(CustomerQuery):
@@ -187,7 +196,8 @@ class ActionRaiseCreditLimit(CustomerQuery):
                 answers.append(
                     f"{line.product_name}目前额度{format_yuan(result.current_limit)}，"
                     f"您符合提额条件，可申请提升至{format_yuan(result.suggested_limit)}，"
-                    "请在App“额度管理”中提交申请，审核结果会短信通知您。")
+                    "请在App“额度管理”中提交申请，审核结果会短信通知您。"
+                )
             else:
                 reasons = "；".join(result.reasons)
                 answers.append(f"{line.product_name}暂不满足提额条件：{reasons}。")
@@ -200,16 +210,22 @@ class ActionShowLoanStatus(CustomerQuery):
 
     def answer(self, session, customer, tracker):
         lines = [describe_loan(loan) for loan in loans.loans(session, customer)]
-        lines += [f"借款申请{app.number}：{format_yuan(app.amount)}，{app.term_months}个月，"
-                  f"用途{app.purpose}，状态：{app.status}。"
-                  for app in loans.loan_applications(session, customer)]
+        lines += [
+            f"借款申请{app.number}：{format_yuan(app.amount)}，{app.term_months}个月，"
+            f"用途{app.purpose}，状态：{app.status}。"
+            for app in loans.loan_applications(session, customer)
+        ]
         return lines or ["您目前没有借款，也没有正在审核的借款申请。"]
 
 
 def describe_loan(loan) -> str:
-    text = (f"{PRODUCT_NAMES.get(loan.product, loan.product)}借款{format_yuan(loan.principal)}，"
-            f"剩余待还本金{format_yuan(loan.outstanding)}，状态：{loan.status}")
+    text = (
+        f"{PRODUCT_NAMES.get(loan.product, loan.product)}借款{format_yuan(loan.principal)}，"
+        f"剩余待还本金{format_yuan(loan.outstanding)}，状态：{loan.status}"
+    )
     if loan.next_due_date and loan.next_due_amount:
-        text += (f"，下次还款日{loan.next_due_date.month}月{loan.next_due_date.day}日，"
-                 f"应还{format_yuan(loan.next_due_amount)}")
+        text += (
+            f"，下次还款日{loan.next_due_date.month}月{loan.next_due_date.day}日，"
+            f"应还{format_yuan(loan.next_due_amount)}"
+        )
     return text + "。"

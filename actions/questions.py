@@ -82,8 +82,10 @@ class AskRepayAmount(Question):
     text = "请问您想还多少？可以说具体金额，也可以说“全部还清”或“还最低”。"
 
     def buttons(self):
-        return [button("全部还清", '/inform{"repay_mode": "full"}'),
-                button("还最低", '/inform{"repay_mode": "minimum"}')]
+        return [
+            button("全部还清", '/inform{"repay_mode": "full"}'),
+            button("还最低", '/inform{"repay_mode": "minimum"}'),
+        ]
 
 
 class AskTransferAmount(Question):

@@ -26,8 +26,9 @@ def resolve_amount(bill, value: str) -> Decimal:
         return bill.remaining_minimum
     amount = parse_amount(value)
     if amount > bill.remaining:
-        raise BankError(f"本期{bill.product_name}账单待还{format_yuan(bill.remaining)}，"
-                        "还款金额不能超过这个数，请重新告诉我金额。")
+        raise BankError(
+            f"本期{bill.product_name}账单待还{format_yuan(bill.remaining)}，还款金额不能超过这个数，请重新告诉我金额。"
+        )
     return amount
 
 
@@ -35,8 +36,7 @@ class ValidateRepayForm(CreditProductMixin, SourceCardMixin, ConfirmingFormValid
     def name(self) -> str:
         return "validate_repay_form"
 
-    def validate_product(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
-                         domain) -> dict[str, Any]:
+    def validate_product(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         customer = customer_id(tracker)
         if customer is None:
             return {"product": value}
@@ -58,8 +58,7 @@ class ValidateRepayForm(CreditProductMixin, SourceCardMixin, ConfirmingFormValid
                 result["amount"] = None
         return result
 
-    def validate_amount(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
-                        domain) -> dict[str, Any]:
+    def validate_amount(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         customer, product = customer_id(tracker), tracker.get_slot("product")
         try:
             if customer is None or product is None:
@@ -87,8 +86,10 @@ def repay_summary(session, customer: int, tracker: Tracker) -> str:
     amount = resolve_amount(bill, value)
     account = lookup.source_account(session, customer, tracker.get_slot("card_tail"))
     kind = {"full": "全额还款", "minimum": "最低还款"}.get(value, "还款")
-    return (f"请确认：从储蓄卡尾号{account.card_number[-4:]}扣款{format_yuan(amount)}，"
-            f"用于{PRODUCT_NAMES[product]}本期账单{kind}。确认办理吗？")
+    return (
+        f"请确认：从储蓄卡尾号{account.card_number[-4:]}扣款{format_yuan(amount)}，"
+        f"用于{PRODUCT_NAMES[product]}本期账单{kind}。确认办理吗？"
+    )
 
 
 class ActionSubmitRepay(SubmitAfterConfirmation):
@@ -101,11 +102,19 @@ class ActionSubmitRepay(SubmitAfterConfirmation):
     def execute(self, session, customer: int, tracker: Tracker) -> str:
         value = tracker.get_slot("amount")
         mode = value if value in REPAY_MODES else None
-        receipt = credit.repay(session, customer, tracker.get_slot("product"),
-                               amount=None if mode else value, mode=mode,
-                               source_card_tail=tracker.get_slot("card_tail"),
-                               sender_id=tracker.sender_id)
-        left = ("本期账单已全部还清。" if receipt.remaining <= 0
-                else f"本期账单还剩{format_yuan(receipt.remaining)}待还。")
-        return (f"还款成功！已从储蓄卡尾号{receipt.source_card_tail}扣款{format_yuan(receipt.amount)}，"
-                f"卡内余额{format_yuan(receipt.source_balance_after)}。{left}")
+        receipt = credit.repay(
+            session,
+            customer,
+            tracker.get_slot("product"),
+            amount=None if mode else value,
+            mode=mode,
+            source_card_tail=tracker.get_slot("card_tail"),
+            sender_id=tracker.sender_id,
+        )
+        left = (
+            "本期账单已全部还清。" if receipt.remaining <= 0 else f"本期账单还剩{format_yuan(receipt.remaining)}待还。"
+        )
+        return (
+            f"还款成功！已从储蓄卡尾号{receipt.source_card_tail}扣款{format_yuan(receipt.amount)}，"
+            f"卡内余额{format_yuan(receipt.source_balance_after)}。{left}"
+        )

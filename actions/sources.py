@@ -26,8 +26,7 @@ class SourceCardMixin:
             accounts = lookup.savings_accounts(session, customer)
         return {"card_tail": accounts[0].card_number[-4:]} if len(accounts) == 1 else {}
 
-    def validate_card_tail(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
-                           domain) -> dict[str, Any]:
+    def validate_card_tail(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         customer = customer_id(tracker)
         if customer is None:
             return {"card_tail": value}

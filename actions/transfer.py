@@ -24,15 +24,15 @@ def check_daily_limit(session, customer: int, tail: str | None, amount: Decimal)
     if amount > left:
         raise DailyLimitExceeded(
             f"抱歉，这张卡今日还可转账{format_yuan(max(left, Decimal('0')))}"
-            f"（每日限额{format_yuan(account.daily_transfer_limit)}），请调整金额。")
+            f"（每日限额{format_yuan(account.daily_transfer_limit)}），请调整金额。"
+        )
 
 
 class ValidateTransferForm(SourceCardMixin, ConfirmingFormValidator):
     def name(self) -> str:
         return "validate_transfer_form"
 
-    def validate_recipient(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
-                           domain) -> dict[str, Any]:
+    def validate_recipient(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         customer = customer_id(tracker)
         if customer is None:
             return {"recipient": value}
@@ -43,11 +43,11 @@ class ValidateTransferForm(SourceCardMixin, ConfirmingFormValidator):
         known = "、".join(names) if names else "（暂无）"
         dispatcher.utter_message(
             text=f"抱歉，您的常用收款人里没有“{value}”。为了资金安全，只能向已保存的收款人转账，"
-                 f"您的常用收款人有：{known}。请问要转给哪一位？")
+            f"您的常用收款人有：{known}。请问要转给哪一位？"
+        )
         return {"recipient": None}
 
-    def validate_amount(self, value, dispatcher: CollectingDispatcher, tracker: Tracker,
-                        domain) -> dict[str, Any]:
+    def validate_amount(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         try:
             amount = parse_amount(value)
             customer = customer_id(tracker)
@@ -71,8 +71,10 @@ def transfer_summary(session, customer: int, tracker: Tracker) -> str:
     payee = next(p for p in transfers.payees(session, customer) if p.name == name)
     account = lookup.source_account(session, customer, tracker.get_slot("card_tail"))
     amount = parse_amount(tracker.get_slot("amount"))
-    return (f"请确认：从储蓄卡尾号{account.card_number[-4:]}向{payee.name}"
-            f"（{payee.bank}尾号{payee.account_tail}）转账{format_yuan(amount)}。确认转账吗？")
+    return (
+        f"请确认：从储蓄卡尾号{account.card_number[-4:]}向{payee.name}"
+        f"（{payee.bank}尾号{payee.account_tail}）转账{format_yuan(amount)}。确认转账吗？"
+    )
 
 
 class ActionSubmitTransfer(SubmitAfterConfirmation):
@@ -83,10 +85,17 @@ class ActionSubmitTransfer(SubmitAfterConfirmation):
         return "action_submit_transfer"
 
     def execute(self, session, customer: int, tracker: Tracker) -> str:
-        receipt = transfers.transfer(session, customer, tracker.get_slot("recipient"),
-                                     tracker.get_slot("amount"), tracker.get_slot("card_tail"),
-                                     tracker.sender_id)
-        return (f"转账成功！已向{receipt.recipient}转账{format_yuan(receipt.amount)}，"
-                f"交易编号{receipt.number}。储蓄卡尾号{receipt.source_card_tail}"
-                f"余额{format_yuan(receipt.balance_after)}，"
-                f"今日还可转账{format_yuan(receipt.remaining_daily_limit)}。")
+        receipt = transfers.transfer(
+            session,
+            customer,
+            tracker.get_slot("recipient"),
+            tracker.get_slot("amount"),
+            tracker.get_slot("card_tail"),
+            tracker.sender_id,
+        )
+        return (
+            f"转账成功！已向{receipt.recipient}转账{format_yuan(receipt.amount)}，"
+            f"交易编号{receipt.number}。储蓄卡尾号{receipt.source_card_tail}"
+            f"余额{format_yuan(receipt.balance_after)}，"
+            f"今日还可转账{format_yuan(receipt.remaining_daily_limit)}。"
+        )

@@ -39,8 +39,7 @@ class VerifiedFormValidator(FormValidationAction, ABC):
             return [s for s in domain_slots if s not in VERIFICATION_SLOTS]
         return list(domain_slots)
 
-    def validate_phone(self, value: Any, dispatcher: CollectingDispatcher,
-                       tracker: Tracker, domain) -> dict[str, Any]:
+    def validate_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         try:
             with bank_session() as session:
                 customer = identity.find_customer_by_phone(session, value)
@@ -52,8 +51,9 @@ class VerifiedFormValidator(FormValidationAction, ABC):
         dispatcher.utter_message(text=f"验证码已发送到{customer.masked_phone}，5分钟内有效。{demo_note}")
         return {"phone": value}
 
-    def validate_otp_code(self, value: Any, dispatcher: CollectingDispatcher,
-                          tracker: Tracker, domain) -> dict[str, Any]:
+    def validate_otp_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain
+    ) -> dict[str, Any]:
         phone = tracker.get_slot("phone")
         if not phone:
             return {"otp_code": None}
@@ -61,13 +61,13 @@ class VerifiedFormValidator(FormValidationAction, ABC):
             if identity.check_otp(session, phone, tracker.sender_id, value):
                 customer = identity.find_customer_by_phone(session, phone)
                 dispatcher.utter_message(text=f"身份验证成功，{customer.name}您好。")
-                return {"otp_code": value, "verified": True, "customer_id": str(customer.id),
-                        "otp_failures": 0}
+                return {"otp_code": value, "verified": True, "customer_id": str(customer.id), "otp_failures": 0}
         failures = int(tracker.get_slot("otp_failures") or 0) + 1
         if failures >= MAX_OTP_FAILURES:
             dispatcher.utter_message(
                 text="验证码已连续输错3次，为保护您的账户安全，本次会话的身份验证已锁定。"
-                     "如需继续办理，请稍后重新联系我们或转人工客服。")
+                "如需继续办理，请稍后重新联系我们或转人工客服。"
+            )
             return {"otp_code": None, "otp_failures": failures, "locked": True}
         left = MAX_OTP_FAILURES - failures
         dispatcher.utter_message(text=f"验证码不正确，您还可以再试{left}次。")
@@ -80,7 +80,8 @@ def require_customer(dispatcher: CollectingDispatcher, tracker: Tracker) -> int 
     if found is None:
         if tracker.get_slot("locked"):
             dispatcher.utter_message(
-                text="抱歉，本次会话的身份验证已锁定，暂时无法查询或办理账户业务。需要的话我可以为您转人工客服。")
+                text="抱歉，本次会话的身份验证已锁定，暂时无法查询或办理账户业务。需要的话我可以为您转人工客服。"
+            )
         else:
             dispatcher.utter_message(text="为了保障您的账户安全，请先完成身份验证再办理这项业务。")
     return found

@@ -58,8 +58,19 @@ def bare_model(root: Path = manage.REPO_ROOT) -> Path:
         config = Path(tmp) / "config.yml"
         config.write_text(yaml.safe_dump(bare_config()), encoding="utf-8")
         cmd = manage.python_module(
-            "rasa", "train", "--config", str(config), "--domain", "bot/domain", "--data", "bot/data",
-            "--out", str(target.parent), "--fixed-model-name", target.name[: -len(".tar.gz")])
+            "rasa",
+            "train",
+            "--config",
+            str(config),
+            "--domain",
+            "bot/domain",
+            "--data",
+            "bot/data",
+            "--out",
+            str(target.parent),
+            "--fixed-model-name",
+            target.name[: -len(".tar.gz")],
+        )
         manage.run_checked(cmd, root, "training the bare Rasa model")
     return target
 
@@ -85,8 +96,9 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 
 def run_load(send, sentences: list[str], parallel: int) -> dict[str, float]:
     """``parallel`` conversations at once, each sending TURNS_PER_CONVERSATION sentences in turn."""
-    conversations = [sentences[i:i + TURNS_PER_CONVERSATION]
-                     for i in range(0, REQUESTS_PER_LEVEL, TURNS_PER_CONVERSATION)]
+    conversations = [
+        sentences[i : i + TURNS_PER_CONVERSATION] for i in range(0, REQUESTS_PER_LEVEL, TURNS_PER_CONVERSATION)
+    ]
 
     def converse(turns: list[str]) -> list[float]:
         sender = f"bench-{secrets.token_hex(4)}"
@@ -128,10 +140,14 @@ def holdout_accuracy(model: Path) -> float:
 
 
 def report(ours: dict, bare: dict, accuracy: dict[str, float]) -> None:
-    print(f"\nMachine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}, "
-          f"Python {platform.python_version()}")
-    print(f"{'measure':<22}{'parallel':>9}{'ours median/p95/p99 ms':>28}"
-          f"{'bare median/p95/p99 ms':>28}{'ratio (median)':>16}")
+    print(
+        f"\nMachine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        f"{'measure':<22}{'parallel':>9}{'ours median/p95/p99 ms':>28}"
+        f"{'bare median/p95/p99 ms':>28}{'ratio (median)':>16}"
+    )
 
     def fmt(r: dict[str, float]) -> str:
         return f"{r['median']:.0f} / {r['p95']:.0f} / {r['p99']:.0f}"
@@ -139,8 +155,7 @@ def report(ours: dict, bare: dict, accuracy: dict[str, float]) -> None:
     for (kind, parallel), mine in ours.items():
         theirs = bare[(kind, parallel)]
         label = "NLU parse" if kind == "parse" else "full turn (REST)"
-        print(f"{label:<22}{parallel:>9}{fmt(mine):>28}{fmt(theirs):>28}"
-              f"{mine['median'] / theirs['median']:>16.2f}")
+        print(f"{label:<22}{parallel:>9}{fmt(mine):>28}{fmt(theirs):>28}{mine['median'] / theirs['median']:>16.2f}")
     print(f"\nHeld-out intent accuracy: ours {accuracy['ours']:.1%}, bare Rasa {accuracy['bare']:.1%}")
 
 
@@ -155,8 +170,10 @@ def main() -> int:
         action_port = manage.free_port()
         manage.start_action_server(group, action_port)
         action_url = manage.action_url_for(action_port)
-        results = {"ours": measure(ours_model, sentences, action_url, Path(tmp)),
-                   "bare": measure(bare, sentences, action_url, Path(tmp))}
+        results = {
+            "ours": measure(ours_model, sentences, action_url, Path(tmp)),
+            "bare": measure(bare, sentences, action_url, Path(tmp)),
+        }
     accuracy = {"ours": holdout_accuracy(ours_model), "bare": holdout_accuracy(bare)}
     report(results["ours"], results["bare"], accuracy)
     return 0

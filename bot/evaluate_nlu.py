@@ -146,8 +146,7 @@ def is_false_acceptance(prediction: Prediction, threshold: float) -> bool:
     return prediction.intent.split("/")[0] not in ACCEPTED_AS_OUT_OF_SCOPE and prediction.confidence >= threshold
 
 
-CONVERSATIONAL_INTENTS = frozenset(
-    {"greet", "goodbye", "thank", "affirm", "deny", "cancel", "bot_challenge", "inform"})
+CONVERSATIONAL_INTENTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "cancel", "bot_challenge", "inform"})
 
 
 def banking_acceptances(accepted: Iterable[Prediction]) -> List[Prediction]:

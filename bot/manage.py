@@ -50,11 +50,7 @@ class ManageError(RuntimeError):
 
 
 def _is_ignored(path: Path) -> bool:
-    return (
-        "__pycache__" in path.parts
-        or path.suffix in {".pyc", ".pyo"}
-        or path.name.startswith(".")
-    )
+    return "__pycache__" in path.parts or path.suffix in {".pyc", ".pyo"} or path.name.startswith(".")
 
 
 def input_files(root: Path, inputs: Iterable[str]) -> List[Path]:

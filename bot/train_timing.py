@@ -35,8 +35,9 @@ def _before(self: LoggingHook, node_name: str, execution_context: Any, config: A
     return _rasa_before(self, node_name, execution_context, config, received_inputs)
 
 
-def _after(self: LoggingHook, node_name: str, execution_context: Any, config: Any, output: Any,
-           input_hook_data: Dict) -> None:
+def _after(
+    self: LoggingHook, node_name: str, execution_context: Any, config: Any, output: Any, input_hook_data: Dict
+) -> None:
     name, cached = _component_name(self, node_name, execution_context)
     if name not in _elapsed:
         _order.append(name)

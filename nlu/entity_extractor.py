@@ -3,6 +3,7 @@
 The value logic lives in `nlu.values` (pure functions, `today` injectable); this module
 only adapts it to Rasa messages. Entity names and value formats: docs/architecture.md.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -40,14 +41,12 @@ def _as_entity(span: Span, text: str) -> Dict[Text, Any]:
         "value": value,
         "start": span.start,
         "end": span.end,
-        "text": text[span.start:span.end],
+        "text": text[span.start : span.end],
         "confidence_entity": 1.0,
     }
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class FinanceEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Amounts, dates, card tails, phones, codes, counts and keywords (see architecture)."""
 

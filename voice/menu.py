@@ -17,15 +17,15 @@ INTRO = "您可以直接说出选项，或者按键选择："
 CHINESE_NUMERAL = "零一二两三四五六七八九十幺"
 NUMBER_CHOICE = re.compile(
     rf"^(?:我)?(?:要|想)?(?P<verb>选择?|按)?(?P<ordinal>第)?(?P<number>\d+|[{CHINESE_NUMERAL}]+)"
-    r"(?P<measure>个|项|号|条|种|张|笔|位)?(?:吧|啊|呀)?$")
+    r"(?P<measure>个|项|号|条|种|张|笔|位)?(?:吧|啊|呀)?$"
+)
 NEGATION = re.compile(r"(?:不|别|不要|没有?)$")
 IGNORED = re.compile(r"[\s，。！？、；：,.!?;:“”\"']")
 
 
 def spoken_options(buttons: list[dict]) -> str:
-    """"您可以直接说出选项，或者按键选择：确认，请按一；取消，请按二。" ("" without buttons)."""
-    options = [f"{_spoken_title(b)}，请按{speakable(str(key))}"
-               for key, b in enumerate(buttons[:MAX_KEYS], start=1)]
+    """ "您可以直接说出选项，或者按键选择：确认，请按一；取消，请按二。" ("" without buttons)."""
+    options = [f"{_spoken_title(b)}，请按{speakable(str(key))}" for key, b in enumerate(buttons[:MAX_KEYS], start=1)]
     return f"{INTRO}{'；'.join(options)}。" if options else ""
 
 
@@ -83,7 +83,7 @@ def _by_title(buttons: list[dict], text: str) -> str | None:
 
 def _mentions(text: str, title: str) -> bool:
     """``title`` occurs in ``text`` not right after a negation ("不确认" does not mention 确认)."""
-    return any(not NEGATION.search(text[:m.start()]) for m in _occurrences(title, text))
+    return any(not NEGATION.search(text[: m.start()]) for m in _occurrences(title, text))
 
 
 def _by_number(buttons: list[dict], text: str) -> str | None:

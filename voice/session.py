@@ -57,9 +57,19 @@ class _Discard:
 
 
 class CallSession:
-    def __init__(self, call_id: str, output: CallOutput, assistant: Assistant, recognizer, synthesizer,
-                 settings: CallSettings, clock: Clock, transport: str = "test",
-                 store: Optional[CallRecordStore] = None, conversation_id: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        call_id: str,
+        output: CallOutput,
+        assistant: Assistant,
+        recognizer,
+        synthesizer,
+        settings: CallSettings,
+        clock: Clock,
+        transport: str = "test",
+        store: Optional[CallRecordStore] = None,
+        conversation_id: Optional[str] = None,
+    ) -> None:
         self.call_id, self.settings, self.clock, self.store = call_id, settings, clock, store
         self.output, self.assistant, self.recognizer = output, assistant, recognizer
         self.conversation_id = conversation_id or call_id
@@ -121,8 +131,14 @@ class CallSession:
     @property
     def waiting_for_caller(self) -> bool:
         """The bot has said everything and nothing the caller did is still being processed."""
-        return (not self._busy and not self._speaking and not self._recognizing and not self.endpointer.in_speech
-                and self._turns.empty() and self._speech.empty())
+        return (
+            not self._busy
+            and not self._speaking
+            and not self._recognizing
+            and not self.endpointer.in_speech
+            and self._turns.empty()
+            and self._speech.empty()
+        )
 
     # ------------------------------------------------------------------ the call
     async def run(self) -> CallRecord:
@@ -327,8 +343,7 @@ class CallSession:
             await self._say_text(prompts.NOT_HEARD)
         else:
             self._silent_turns = 0
-            self.record.add(self.clock.now(), "caller" if turn.kind == "speech" else "dtmf", turn.text,
-                            turn.confidence)
+            self.record.add(self.clock.now(), "caller" if turn.kind == "speech" else "dtmf", turn.text, turn.confidence)
             await self._ask(self._message_for(turn), via=turn.kind, turn=turn)
 
     async def _no_input(self) -> None:

@@ -35,19 +35,27 @@ ID_PREFIXES = "尾号|卡号|账号|编号|单号|验证码|密码|号码|手机
 # Units after which a long digit run is still an amount, not an identifier.
 AMOUNT_UNITS = "元块份个笔次人天年月日期万亿千百位名"
 
-FULL_WIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},
-                            **{chr(0xFF21 + i): chr(0x41 + i) for i in range(26)},
-                            **{chr(0xFF41 + i): chr(0x61 + i) for i in range(26)},
-                            "＊": "*", "％": "%", "＋": "+", "￥": "¥", "～": "~"})
+FULL_WIDTH = str.maketrans(
+    {
+        **{chr(0xFF10 + i): str(i) for i in range(10)},
+        **{chr(0xFF21 + i): chr(0x41 + i) for i in range(26)},
+        **{chr(0xFF41 + i): chr(0x61 + i) for i in range(26)},
+        "＊": "*",
+        "％": "%",
+        "＋": "+",
+        "￥": "¥",
+        "～": "~",
+    }
+)
 
 
 def digits_one_by_one(s: str, one: str = "幺") -> str:
-    """"1234" → "幺二三四"; anything but ASCII digits is kept. ``one="一"`` for years."""
+    """ "1234" → "幺二三四"; anything but ASCII digits is kept. ``one="一"`` for years."""
     return "".join((one if c == "1" else DIGITS[int(c)]) if "0" <= c <= "9" else c for c in s)
 
 
 def cardinal(number: str, liang: bool = False) -> str:
-    """"12" → "十二", "0.60" → "零点六", "2000" → "两千"; ``liang``: a lone 2 → "两"."""
+    """ "12" → "十二", "0.60" → "零点六", "2000" → "两千"; ``liang``: a lone 2 → "两"."""
     number = number.replace(",", "")
     if "." in number:
         number = number.rstrip("0").rstrip(".") or "0"
@@ -60,7 +68,7 @@ def cardinal(number: str, liang: bool = False) -> str:
 
 
 def money(amount: str, negative: bool = False) -> str:
-    """"1,200.05" → "一千二百元零五分"; jiao and fen are read, a zero amount is 零元."""
+    """ "1,200.05" → "一千二百元零五分"; jiao and fen are read, a zero amount is 零元."""
     fen_total = int(Decimal(amount.replace(",", "")).quantize(Decimal("0.01"), ROUND_HALF_UP) * 100)
     yuan, jiao, fen = fen_total // 100, fen_total // 10 % 10, fen_total % 10
     text = f"{cardinal(str(yuan), liang=True)}元" if yuan or not (jiao or fen) else ""
@@ -100,21 +108,31 @@ NUMBER_RULES = [
     (re.compile(r"(?P<prefix>手机号码?|号码|手机)?(?:为|是)?1\d{2}\*{4}(?P<tail>\d{4})"), _masked_phone),
     (re.compile(r"\d*\*{2,}[\s*]*(\d{3,4})(?!\d)"), lambda m: f"尾号{digits_one_by_one(m.group(1))}"),
     (re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)"), _date),
-    (re.compile(r"(?<![\d-])(?:\d{3,4}-\d{3,4}-\d{4}|0\d{2,3}-\d{7,8})(?![\d-])"),
-     lambda m: digits_one_by_one(m.group(0).replace("-", ""))),
+    (
+        re.compile(r"(?<![\d-])(?:\d{3,4}-\d{3,4}-\d{4}|0\d{2,3}-\d{7,8})(?![\d-])"),
+        lambda m: digits_one_by_one(m.group(0).replace("-", "")),
+    ),
     (re.compile(r"(?<=[\d%])\s*[-–—~]\s*(?=[-¥]?\d)"), lambda m: "到"),
     (re.compile(r"(?<!\d)(\d{4})(?=年)"), lambda m: digits_one_by_one(m.group(1), one="一")),
     (re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?!\d)"), _time),
     (re.compile(r"(尾号)(为|是)?(\d+)"), lambda m: m.group(1) + (m.group(2) or "") + digits_one_by_one(m.group(3))),
-    (re.compile(rf"({ID_PREFIXES})(为|是|：|:)?\s*([A-Za-z]*)(\d{{3,}})"),
-     lambda m: "".join(g or "" for g in m.groups()[:3]) + digits_one_by_one(m.group(4))),
+    (
+        re.compile(rf"({ID_PREFIXES})(为|是|：|:)?\s*([A-Za-z]*)(\d{{3,}})"),
+        lambda m: "".join(g or "" for g in m.groups()[:3]) + digits_one_by_one(m.group(4)),
+    ),
     (re.compile(r"([A-Za-z]+)(\d{3,})"), lambda m: m.group(1) + digits_one_by_one(m.group(2))),
-    (re.compile(rf"(-)?¥\s*({NUMBER})元?(?!\d|[.,]\d|[万亿千百])"), lambda m: money(m.group(2), negative=bool(m.group(1)))),
+    (
+        re.compile(rf"(-)?¥\s*({NUMBER})元?(?!\d|[.,]\d|[万亿千百])"),
+        lambda m: money(m.group(2), negative=bool(m.group(1))),
+    ),
     (re.compile(rf"(?<!\d)(?<!\d[.,])({NUMBER})元"), lambda m: money(m.group(1))),
     (re.compile(rf"({NUMBER})%"), lambda m: f"百分之{cardinal(m.group(1))}"),
     (re.compile(rf"({NUMBER})‰"), lambda m: f"千分之{cardinal(m.group(1))}"),
     (re.compile(r"第(\d+)"), lambda m: f"第{cardinal(m.group(1))}"),
-    (re.compile(rf"(?<!\d)(?<!\d[.,])(0\d+|\d{{5,}})(?![\d.,]|[{AMOUNT_UNITS}])"), lambda m: digits_one_by_one(m.group(1))),
+    (
+        re.compile(rf"(?<!\d)(?<!\d[.,])(0\d+|\d{{5,}})(?![\d.,]|[{AMOUNT_UNITS}])"),
+        lambda m: digits_one_by_one(m.group(1)),
+    ),
     (re.compile(rf"(?<!\d)({NUMBER})(?=[{LIANG_BEFORE}])"), lambda m: cardinal(m.group(1), liang=True)),
     (re.compile(rf"(?<!\d)({NUMBER})"), lambda m: cardinal(m.group(1))),
 ]
@@ -147,7 +165,11 @@ def speakable(text: str) -> str:
 def _drop_links_and_markup(text: str) -> str:
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [text](url) → text
     text = re.sub(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", URL_READING, text)
-    text = re.sub(r"(?<![*\d])\*\*([^*\n]+)\*\*(?![*\d])|__([^_\n]+)__|`([^`\n]+)`", lambda m: next(g for g in m.groups() if g), text)
+    text = re.sub(
+        r"(?<![*\d])\*\*([^*\n]+)\*\*(?![*\d])|__([^_\n]+)__|`([^`\n]+)`",
+        lambda m: next(g for g in m.groups() if g),
+        text,
+    )
     text = re.sub(r"(?m)^\s*(?:#{1,6}|>+)\s*", "", text)
     text = re.sub(r"(?m)^\s*[-*•·●▪]\s+", "", text)
     return re.sub(r"(?m)^\s*(\d{1,2})[.、)）]\s*(?!\d)", _line_list_marker, text)
@@ -155,14 +177,14 @@ def _drop_links_and_markup(text: str) -> str:
 
 def _join_lines(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return "".join(line if line[-1] in PUNCTUATION or i == len(lines) - 1 else line + STOP
-                   for i, line in enumerate(lines))
+    return "".join(
+        line if line[-1] in PUNCTUATION or i == len(lines) - 1 else line + STOP for i, line in enumerate(lines)
+    )
 
 
 def _drop_pictographs(text: str) -> str:
     """Emoji and other pictographs (So), joiners and variation selectors."""
-    return "".join(c for c in text
-                   if unicodedata.category(c) not in ("So", "Sk", "Cf", "Co", "Cs") and c != "\ufe0f")
+    return "".join(c for c in text if unicodedata.category(c) not in ("So", "Sk", "Cf", "Co", "Cs") and c != "\ufe0f")
 
 
 def _tidy_punctuation(text: str) -> str:

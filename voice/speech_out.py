@@ -46,4 +46,3 @@ class SpeechOut:
         except StopAsyncIteration:
             return None
         return await asyncio.to_thread(self.synthesizer.synthesize, text, self.rate)
-

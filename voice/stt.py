@@ -3,6 +3,7 @@
 Vosk calls block (they run the acoustic model): callers in asyncio code run ``accept`` and
 ``finish`` in a thread executor. A ``Recognizer`` is fed from one thread at a time.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -23,8 +24,28 @@ MODELS_URL = "https://alphacephei.com/vosk/models"
 # Phrases for the Chinese models; the caller decides when an answer is expected to be one
 # of them (a confirmation, digits read out) and switches back to free recognition after.
 YES_NO_GRAMMAR = (
-    "是", "是的", "对", "对的", "对呀", "好", "好的", "可以", "行", "没问题", "确认", "确定", "嗯",
-    "不是", "不对", "不用", "不要", "不行", "不可以", "不需要", "取消", "算了",
+    "是",
+    "是的",
+    "对",
+    "对的",
+    "对呀",
+    "好",
+    "好的",
+    "可以",
+    "行",
+    "没问题",
+    "确认",
+    "确定",
+    "嗯",
+    "不是",
+    "不对",
+    "不用",
+    "不要",
+    "不行",
+    "不可以",
+    "不需要",
+    "取消",
+    "算了",
 )
 DIGITS_GRAMMAR = ("零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "幺", "两")
 

@@ -41,19 +41,58 @@ CACHE_SIZE = 256
 HANZI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 TOKENS = re.compile(rf"[{HANZI}]+|[A-Za-z]+|\S")
 # Chinese punctuation → what espeak takes as a pause (comma) or a sentence end.
-PAUSES = {**{c: "," for c in "，、：；,:;（）()—–-…～~"}, **{c: "." for c in "。."}, "！": "!", "!": "!",
-          "？": "?", "?": "?"}
+PAUSES = {
+    **{c: "," for c in "，、：；,:;（）()—–-…～~"},
+    **{c: "." for c in "。."},
+    "！": "!",
+    "!": "!",
+    "？": "?",
+    "?": "?",
+}
 # Letter names as Chinese speakers say them, in pinyin espeak can read.
-LETTER_NAMES = dict(zip(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    ["ei1", "bi4", "xi1", "di4", "yi4", "ai2 fu5", "ji4", "ei2 qi1", "ai4", "zhei4", "kai4", "ai2 le5",
-     "ai2 mu5", "en1", "ou1", "pi4", "kiu1", "a4 er5", "ai2 si5", "ti4", "you1", "wei1", "da2 bu5 liu5",
-     "ai2 ke5 si5", "wai4", "zei4"], strict=True))
+LETTER_NAMES = dict(
+    zip(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        [
+            "ei1",
+            "bi4",
+            "xi1",
+            "di4",
+            "yi4",
+            "ai2 fu5",
+            "ji4",
+            "ei2 qi1",
+            "ai4",
+            "zhei4",
+            "kai4",
+            "ai2 le5",
+            "ai2 mu5",
+            "en1",
+            "ou1",
+            "pi4",
+            "kiu1",
+            "a4 er5",
+            "ai2 si5",
+            "ti4",
+            "you1",
+            "wei1",
+            "da2 bu5 liu5",
+            "ai2 ke5 si5",
+            "wai4",
+            "zei4",
+        ],
+        strict=True,
+    )
+)
 # (a pattern matching one character in its context, its reading); pypinyin gets these wrong.
 POLYPHONE_FIXES = [
-    (re.compile(r"还(?=款|清|钱|贷|完|掉|够|最低|不够最低|一部分|多少|上|了)"
-                r"|(?:(?<=[待应已未要想先只归退偿])|(?<=按时|自行|提前|主动|单独|全额|按期|全部|帮我|分期|逐月|按月|每期|每月|已经))还"),
-     "huan2"),
+    (
+        re.compile(
+            r"还(?=款|清|钱|贷|完|掉|够|最低|不够最低|一部分|多少|上|了)"
+            r"|(?:(?<=[待应已未要想先只归退偿])|(?<=按时|自行|提前|主动|单独|全额|按期|全部|帮我|分期|逐月|按月|每期|每月|已经))还"
+        ),
+        "huan2",
+    ),
     (re.compile(r"重(?=置|试|新|复|启|办|设)"), "chong2"),
     (re.compile(r"发(?=卡)"), "fa1"),
     (re.compile(r"调(?=低|高|整|额)"), "tiao2"),
@@ -85,8 +124,10 @@ class TtsUnavailable(TtsError):
     @classmethod
     def missing(cls, programs: Sequence[str]) -> "TtsUnavailable":
         verb = "is" if len(programs) == 1 else "are"
-        return cls(f"speech output needs {' and '.join(programs)}, which {verb} not installed",
-                   [APT_PACKAGES[p] for p in programs])
+        return cls(
+            f"speech output needs {' and '.join(programs)}, which {verb} not installed",
+            [APT_PACKAGES[p] for p in programs],
+        )
 
 
 def to_pinyin(text: str) -> str:
@@ -122,8 +163,13 @@ def _hanzi_pinyin(run: str) -> list[str]:
 class EspeakSynthesizer:
     """Mandarin TTS with espeak-ng, cached per (text, rate): prompts repeat a lot on calls."""
 
-    def __init__(self, speed_wpm: int = DEFAULT_SPEED_WPM, voice: str = DEFAULT_VOICE,
-                 timeout_s: float = DEFAULT_TIMEOUT_S, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        speed_wpm: int = DEFAULT_SPEED_WPM,
+        voice: str = DEFAULT_VOICE,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        cache_size: int = CACHE_SIZE,
+    ) -> None:
         self.speed_wpm, self.voice, self.timeout_s = speed_wpm, voice, timeout_s
         self._cached = lru_cache(maxsize=cache_size)(self._synthesize)
 
@@ -135,8 +181,9 @@ class EspeakSynthesizer:
         try:
             spoken = self._synthesize("你好", 8000)
         except TtsError as exc:
-            raise TtsUnavailable(f"espeak-ng cannot speak with the voice {self.voice}: {exc}",
-                                 list(APT_PACKAGES.values())) from exc
+            raise TtsUnavailable(
+                f"espeak-ng cannot speak with the voice {self.voice}: {exc}", list(APT_PACKAGES.values())
+            ) from exc
         if not spoken:
             raise TtsUnavailable(f"espeak-ng voice {self.voice} produced no audio", list(APT_PACKAGES.values()))
 
@@ -148,14 +195,33 @@ class EspeakSynthesizer:
         if not re.search(r"[a-z]", pinyin):
             return b""
         wav = self._run(["espeak-ng", "-v", self.voice, "-s", str(self.speed_wpm), "--stdout"], pinyin)
-        return self._run(["sox", "-q", "-t", "wav", "-", "-t", "raw", "-r", str(sample_rate),
-                          "-e", "signed-integer", "-b", "16", "-c", "1", "-L", "-"], wav)
+        return self._run(
+            [
+                "sox",
+                "-q",
+                "-t",
+                "wav",
+                "-",
+                "-t",
+                "raw",
+                "-r",
+                str(sample_rate),
+                "-e",
+                "signed-integer",
+                "-b",
+                "16",
+                "-c",
+                "1",
+                "-L",
+                "-",
+            ],
+            wav,
+        )
 
     def _run(self, command: list[str], data) -> bytes:
         stdin = data.encode("utf-8") if isinstance(data, str) else data
         try:
-            done = subprocess.run(command, input=stdin, capture_output=True,
-                                  timeout=self.timeout_s, check=False)
+            done = subprocess.run(command, input=stdin, capture_output=True, timeout=self.timeout_s, check=False)
         except FileNotFoundError as exc:
             raise TtsUnavailable.missing([command[0]]) from exc
         except subprocess.TimeoutExpired as exc:

@@ -27,8 +27,7 @@ def cmd_outbox(args) -> None:
         print("短信发件箱为空。")
     for m in messages:
         state = "已使用" if m.consumed else "未使用"
-        print(f"{m.created_at:%Y-%m-%d %H:%M:%S}  {m.masked_phone}  验证码 {m.code}"
-              f"  ({state}，会话 {m.sender_id})")
+        print(f"{m.created_at:%Y-%m-%d %H:%M:%S}  {m.masked_phone}  验证码 {m.code}  ({state}，会话 {m.sender_id})")
 
 
 def cmd_tickets(args) -> None:
@@ -38,8 +37,10 @@ def cmd_tickets(args) -> None:
     if not tickets:
         print("目前没有人工服务工单。")
     for t in tickets:
-        print(f"{t.number}  {t.created_at:%Y-%m-%d %H:%M}  [{PRIORITY_NAMES[t.priority]}] "
-              f"{STATUS_NAMES.get(t.status, t.status)}  客户 {t.customer_id or '-'}  会话 {t.sender_id}\n    {t.summary}")
+        print(
+            f"{t.number}  {t.created_at:%Y-%m-%d %H:%M}  [{PRIORITY_NAMES[t.priority]}] "
+            f"{STATUS_NAMES.get(t.status, t.status)}  客户 {t.customer_id or '-'}  会话 {t.sender_id}\n    {t.summary}"
+        )
 
 
 def main(argv=None) -> int:

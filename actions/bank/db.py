@@ -39,9 +39,7 @@ def _engine_for(url: str) -> Engine:
         return create_engine(url, future=True, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-    )
+    engine = create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _configure_sqlite)
     return engine
 

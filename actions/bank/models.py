@@ -162,11 +162,7 @@ class Transaction(Base):
 
     account = relationship("Account")
     credit_line = relationship("CreditLine")
-    __table_args__ = (
-        CheckConstraint(
-            "(account_id IS NULL) <> (credit_line_id IS NULL)", name="ck_transaction_owner"
-        ),
-    )
+    __table_args__ = (CheckConstraint("(account_id IS NULL) <> (credit_line_id IS NULL)", name="ck_transaction_owner"),)
 
 
 class Payee(Base):
@@ -208,9 +204,7 @@ class HandoffTicket(Base):
     summary = Column(Text, nullable=False)
     status = Column(String(10), nullable=False, default="open")
     created_at = Column(DateTime, nullable=False, default=now)
-    __table_args__ = (
-        CheckConstraint("priority in ('normal', 'urgent')", name="ck_ticket_priority"),
-    )
+    __table_args__ = (CheckConstraint("priority in ('normal', 'urgent')", name="ck_ticket_priority"),)
 
 
 class OtpMessage(Base):

@@ -1,11 +1,11 @@
 """Staff commands for the FAQ (the Makefile's faq-* targets call these).
 
-    python -m bot.faq validate [FILE]        check the source (or any .yml/.csv/.xlsx)
-    python -m bot.faq import FILE            validate a sheet, then make it the source
-    python -m bot.faq export FILE            write the source as .csv or .xlsx
-    python -m bot.faq snapshot               refresh DIET's `faq` examples (engineers; retrains all)
-    python -m bot.faq reload                 load the newest model into the running server
-    python -m bot.faq eval FAQ QUERIES       accuracy on a bq_faq_dev-style benchmark
+python -m bot.faq validate [FILE]        check the source (or any .yml/.csv/.xlsx)
+python -m bot.faq import FILE            validate a sheet, then make it the source
+python -m bot.faq export FILE            write the source as .csv or .xlsx
+python -m bot.faq snapshot               refresh DIET's `faq` examples (engineers; retrains all)
+python -m bot.faq reload                 load the newest model into the running server
+python -m bot.faq eval FAQ QUERIES       accuracy on a bq_faq_dev-style benchmark
 """
 
 import argparse
@@ -33,8 +33,10 @@ def report(path: Path, faqs: list[entries.Faq]) -> bool:
         print(f"{entries.shown(path)}: {len(found)} problem(s); nothing was changed", file=sys.stderr)
         return False
     enabled = [f for f in faqs if f.enabled]
-    print(f"{entries.shown(path)}: {len(faqs)} FAQs ({len(enabled)} enabled), "
-          f"{sum(len(f.questions) for f in faqs)} phrasings: OK")
+    print(
+        f"{entries.shown(path)}: {len(faqs)} FAQs ({len(enabled)} enabled), "
+        f"{sum(len(f.questions) for f in faqs)} phrasings: OK"
+    )
     return True
 
 
@@ -77,8 +79,10 @@ def cmd_reload(_args) -> int:
     reload.api_token()  # fail before a long training, not after it
     model = manage.train()  # no-op when the model for the current sources exists
     reload.load_model(model)
-    print(f"the running server now uses {model.name} (FAQ source {entries.shown(entries.SOURCE)}); "
-          f"{time.monotonic() - started:.0f} s")
+    print(
+        f"the running server now uses {model.name} (FAQ source {entries.shown(entries.SOURCE)}); "
+        f"{time.monotonic() - started:.0f} s"
+    )
     return 0
 
 
@@ -90,8 +94,9 @@ def cmd_eval(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.faq", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.faq", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("validate").add_argument("file", nargs="?")
     commands.add_parser("import").add_argument("file")
@@ -101,11 +106,20 @@ def main(argv=None) -> int:
     evaluation = commands.add_parser("eval")
     evaluation.add_argument("faq")
     evaluation.add_argument("queries")
-    evaluation.add_argument("--config", default=str(entries.REPO_ROOT / "config.yml"),
-                            help="Rasa config whose NLU pipeline is evaluated (default: config.yml)")
+    evaluation.add_argument(
+        "--config",
+        default=str(entries.REPO_ROOT / "config.yml"),
+        help="Rasa config whose NLU pipeline is evaluated (default: config.yml)",
+    )
     args = parser.parse_args(argv)
-    handler = {"validate": cmd_validate, "import": cmd_import, "export": cmd_export,
-               "snapshot": cmd_snapshot, "reload": cmd_reload, "eval": cmd_eval}[args.command]
+    handler = {
+        "validate": cmd_validate,
+        "import": cmd_import,
+        "export": cmd_export,
+        "snapshot": cmd_snapshot,
+        "reload": cmd_reload,
+        "eval": cmd_eval,
+    }[args.command]
     try:
         return handler(args)
     except (entries.FaqFormatError, ManageError) as error:

@@ -33,8 +33,7 @@ class Problem:
 
 def question_key(text: str) -> str:
     """What makes two phrasings "the same": equal after normalizing, ignoring punctuation and spaces."""
-    return "".join(c for c in normalize_text(text)
-                   if not c.isspace() and not unicodedata.category(c).startswith("P"))
+    return "".join(c for c in normalize_text(text) if not c.isspace() and not unicodedata.category(c).startswith("P"))
 
 
 def task_examples(nlu_dir: Path = NLU_DIR) -> dict[str, str]:
@@ -73,11 +72,12 @@ def entry_problems(faq: Faq) -> list[str]:
     if not faq.answer:
         reasons.append("answer is empty")
     if len(faq.answer_voice) > MAX_VOICE_CHARS:
-        reasons.append(f"voice answer is too long ({len(faq.answer_voice)} characters, "
-                       f"at most {MAX_VOICE_CHARS})")
+        reasons.append(f"voice answer is too long ({len(faq.answer_voice)} characters, at most {MAX_VOICE_CHARS})")
     if VOICE_UNREADABLE.search(faq.answer_voice):
-        reasons.append(f"voice answer contains something that can't be spoken "
-                       f"({VOICE_UNREADABLE.search(faq.answer_voice).group()!r}): no links or symbols")
+        reasons.append(
+            f"voice answer contains something that can't be spoken "
+            f"({VOICE_UNREADABLE.search(faq.answer_voice).group()!r}): no links or symbols"
+        )
     return reasons
 
 
@@ -92,8 +92,13 @@ def problems(faqs: list[Faq], tasks: dict[str, str] | None = None) -> list[Probl
             key = question_key(question)
             owners[key].append((faq, question))
             if key in tasks:
-                found.append(Problem(faq.origin, faq.id, f"phrasing {question!r} is a training example "
-                                     f"of the task intent {tasks[key]}"))
+                found.append(
+                    Problem(
+                        faq.origin,
+                        faq.id,
+                        f"phrasing {question!r} is a training example of the task intent {tasks[key]}",
+                    )
+                )
     for faq_id, same in by_id.items():
         for faq in same[1:]:
             found.append(Problem(faq.origin, faq_id, f"duplicate id (first at {same[0].origin})"))
@@ -103,6 +108,7 @@ def problems(faqs: list[Faq], tasks: dict[str, str] | None = None) -> list[Probl
             first, question = entries[0]
             for faq, _ in entries[1:]:
                 if faq.id != first.id:
-                    found.append(Problem(faq.origin, faq.id, f"phrasing {question!r} is also in "
-                                         f"FAQ {first.id} ({first.origin})"))
+                    found.append(
+                        Problem(faq.origin, faq.id, f"phrasing {question!r} is also in FAQ {first.id} ({first.origin})")
+                    )
     return found

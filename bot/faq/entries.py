@@ -41,8 +41,12 @@ class Faq:
     origin: str = field(default="", compare=False)  # "file:line" or "file row N", for messages
 
     def as_dict(self) -> dict:
-        entry: dict[str, object] = {"id": self.id, "category": self.category, "questions": list(self.questions),
-                                     "answer": self.answer}
+        entry: dict[str, object] = {
+            "id": self.id,
+            "category": self.category,
+            "questions": list(self.questions),
+            "answer": self.answer,
+        }
         if self.answer_voice:
             entry["answer_voice"] = self.answer_voice
         entry["enabled"] = self.enabled
@@ -95,7 +99,6 @@ def load(path: Path | None = None) -> list[Faq]:
 
 def dump(faqs: list[Faq], path: Path | None = None) -> None:
     path = path or SOURCE
-    body = yaml.safe_dump([faq.as_dict() for faq in faqs], allow_unicode=True,
-                          sort_keys=False, width=1000)
+    body = yaml.safe_dump([faq.as_dict() for faq in faqs], allow_unicode=True, sort_keys=False, width=1000)
     entries = body.replace("\n- id:", "\n\n- id:")
     path.write_text(HEADER + "\n" + entries, encoding="utf-8")

@@ -33,8 +33,10 @@ class Benchmark:
 
 def load_benchmark(faq_path: Path, queries_path: Path) -> Benchmark:
     try:
-        faqs = {str(item["id"]): [str(q) for q in item["questions"]]
-                for item in json.loads(faq_path.read_text(encoding="utf-8"))}
+        faqs = {
+            str(item["id"]): [str(q) for q in item["questions"]]
+            for item in json.loads(faq_path.read_text(encoding="utf-8"))
+        }
         queries = []
         for line in queries_path.read_text(encoding="utf-8").splitlines():
             if line.strip():
@@ -50,28 +52,44 @@ def load_benchmark(faq_path: Path, queries_path: Path) -> Benchmark:
 
 def faq_pipeline_config(faq_source: Path, config_path: Path = REPO_ROOT / "config.yml") -> dict:
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    pipeline = [{**c, "faq_source": str(faq_source)} if c["name"] == FAQ_CLASSIFIER else c
-                for c in config["pipeline"] if c["name"] not in NOT_FOR_FAQ_ONLY_DATA]
-    return {"recipe": config["recipe"], "language": config["language"], "pipeline": pipeline,
-            "policies": []}
+    pipeline = [
+        {**c, "faq_source": str(faq_source)} if c["name"] == FAQ_CLASSIFIER else c
+        for c in config["pipeline"]
+        if c["name"] not in NOT_FOR_FAQ_ONLY_DATA
+    ]
+    return {"recipe": config["recipe"], "language": config["language"], "pipeline": pipeline, "policies": []}
 
 
 def write_project(benchmark: Benchmark, directory: Path, config_path: Path) -> None:
     """A Rasa project as the bot's: FAQ source file, DIET's `faq` examples, a config reading them."""
-    faqs = [Faq(faq_id, "benchmark", tuple(questions), answer=faq_id)
-            for faq_id, questions in benchmark.faqs.items()]
+    faqs = [Faq(faq_id, "benchmark", tuple(questions), answer=faq_id) for faq_id, questions in benchmark.faqs.items()]
     entries.dump(faqs, directory / "faqs.yml")
     (directory / "nlu.yml").write_text(rasa_data.nlu_yaml(faqs, directory), encoding="utf-8")
-    (directory / "domain.yml").write_text(rasa_data.dump_yaml({"version": "3.1", "intents": [rasa_data.INTENT]}),
-                                          encoding="utf-8")
+    (directory / "domain.yml").write_text(
+        rasa_data.dump_yaml({"version": "3.1", "intents": [rasa_data.INTENT]}), encoding="utf-8"
+    )
     config = faq_pipeline_config(directory / "faqs.yml", config_path)
     (directory / "config.yml").write_text(rasa_data.dump_yaml(config), encoding="utf-8")
 
 
 def train(directory: Path) -> Path:
-    cmd = [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(directory / "config.yml"),
-           "--domain", str(directory / "domain.yml"), "--nlu", str(directory / "nlu.yml"),
-           "--out", str(directory / "models"), "--fixed-model-name", "faq"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rasa",
+        "train",
+        "nlu",
+        "--config",
+        str(directory / "config.yml"),
+        "--domain",
+        str(directory / "domain.yml"),
+        "--nlu",
+        str(directory / "nlu.yml"),
+        "--out",
+        str(directory / "models"),
+        "--fixed-model-name",
+        "faq",
+    ]
     subprocess.run(cmd, cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
     return directory / "models" / "faq.tar.gz"
 
@@ -116,24 +134,31 @@ def top_k(ranked: list[list[str]], gold: list[str], k: int) -> float:
     return sum(g in r[:k] for r, g in zip(ranked, gold, strict=True)) / len(gold)
 
 
-def run(faq_path: Path, queries_path: Path, config_path: Path = REPO_ROOT / "config.yml",
-        out=sys.stdout) -> tuple[float, float, float]:
+def run(
+    faq_path: Path, queries_path: Path, config_path: Path = REPO_ROOT / "config.yml", out=sys.stdout
+) -> tuple[float, float, float]:
     benchmark = load_benchmark(faq_path, queries_path)
     texts = [text for text, _ in benchmark.queries]
     gold = [faq for _, faq in benchmark.queries]
-    print(f"{len(benchmark.faqs)} FAQs, {sum(map(len, benchmark.faqs.values()))} staff phrasings, "
-          f"{len(texts)} queries; training the FAQ pipeline of {config_path.name} ...", file=out, flush=True)
+    print(
+        f"{len(benchmark.faqs)} FAQs, {sum(map(len, benchmark.faqs.values()))} staff phrasings, "
+        f"{len(texts)} queries; training the FAQ pipeline of {config_path.name} ...",
+        file=out,
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="faq-eval-") as directory:
         write_project(benchmark, Path(directory), config_path)
         ranked = ranked_ids(train(Path(directory)), texts)
     peer = peer_ranked_ids(benchmark, texts)
     top1, top3, peer_top1 = top_k(ranked, gold, 1), top_k(ranked, gold, 3), top_k(peer, gold, 1)
-    print(f"ours: top-1 {top1:.3f}, top-3 {top3:.3f}; peer (TF-IDF char 1-3, nearest phrasing): "
-          f"top-1 {peer_top1:.3f}, top-3 {top_k(peer, gold, 3):.3f}", file=out)
+    print(
+        f"ours: top-1 {top1:.3f}, top-3 {top3:.3f}; peer (TF-IDF char 1-3, nearest phrasing): "
+        f"top-1 {peer_top1:.3f}, top-3 {top_k(peer, gold, 3):.3f}",
+        file=out,
+    )
     confusions = Counter((g, r[0]) for r, g in zip(ranked, gold, strict=True) if r and r[0] != g)
     print("worst confusions (expected -> answered: count):", file=out)
     for (expected, answered), count in confusions.most_common(10):
         print(f"  {expected} -> {answered}: {count}", file=out)
     print(f"top1={top1:.3f} top3={top3:.3f} peer_top1={peer_top1:.3f}", file=out)
     return top1, top3, peer_top1
-

@@ -20,9 +20,11 @@ INTENT = "faq"
 
 
 def banner(source: Path | None) -> str:
-    return (f"# GENERATED from {entries.shown(source or entries.SOURCE)} by `make faq-snapshot`. Do not edit.\n"
-            "# DIET's examples of asking a common question; staff edits to the FAQ don't change this file\n"
-            "# (bot/faq/rasa_data.py says why).\n")
+    return (
+        f"# GENERATED from {entries.shown(source or entries.SOURCE)} by `make faq-snapshot`. Do not edit.\n"
+        "# DIET's examples of asking a common question; staff edits to the FAQ don't change this file\n"
+        "# (bot/faq/rasa_data.py says why).\n"
+    )
 
 
 class _LiteralDumper(yaml.SafeDumper):

@@ -23,9 +23,11 @@ def server_url() -> str:
 def api_token() -> str:
     token = os.environ.get("RASA_TOKEN")
     if not token:
-        raise ManageError("RASA_TOKEN is not set: the running server must have been started with "
-                          "RASA_TOKEN=… make serve (its HTTP API is off otherwise), and this command "
-                          "needs the same token")
+        raise ManageError(
+            "RASA_TOKEN is not set: the running server must have been started with "
+            "RASA_TOKEN=… make serve (its HTTP API is off otherwise), and this command "
+            "needs the same token"
+        )
     return token
 
 
@@ -34,8 +36,9 @@ def load_model(model: Path, base_url: str | None = None, token: str | None = Non
     base_url = base_url or server_url()
     query = urllib.parse.urlencode({"token": token})
     body = json.dumps({"model_file": str(model.resolve())}).encode()
-    request = urllib.request.Request(f"{base_url}/model?{query}", body, method="PUT",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base_url}/model?{query}", body, method="PUT", headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=LOAD_TIMEOUT_S):
             return
@@ -45,8 +48,9 @@ def load_model(model: Path, base_url: str | None = None, token: str | None = Non
             raise ManageError("the server refused RASA_TOKEN (it was started with another token)") from error
         raise ManageError(f"the server could not load {model.name}: HTTP {error.code} {detail}") from error
     except urllib.error.URLError as error:
-        raise ManageError(f"no Rasa server at {base_url} ({error.reason}); start it with "
-                          "RASA_TOKEN=… make serve, or set RASA_PORT") from error
+        raise ManageError(
+            f"no Rasa server at {base_url} ({error.reason}); start it with RASA_TOKEN=… make serve, or set RASA_PORT"
+        ) from error
 
 
 def loaded_model(base_url: str | None = None, token: str | None = None) -> str:

@@ -37,8 +37,7 @@ def _rows_to_faqs(path: Path, header: list, rows: list) -> list[Faq]:
     names = [str(h or "").strip().lower() for h in header]
     missing = [f for f in FIELDS if f not in names and f != "answer_voice"]
     if missing:
-        raise FaqFormatError(f"{path} row 1: missing column(s) {', '.join(missing)}; "
-                             f"expected {', '.join(FIELDS)}")
+        raise FaqFormatError(f"{path} row 1: missing column(s) {', '.join(missing)}; expected {', '.join(FIELDS)}")
     faqs = []
     for number, row in enumerate(rows, start=2):
         raw = dict(zip(names, row, strict=False))
@@ -64,8 +63,7 @@ def read(path: Path) -> list[Faq]:
 
 
 def _row(faq: Faq) -> list[str]:
-    return [faq.id, faq.category, "\n".join(faq.questions), faq.answer, faq.answer_voice,
-            "是" if faq.enabled else "否"]
+    return [faq.id, faq.category, "\n".join(faq.questions), faq.answer, faq.answer_voice, "是" if faq.enabled else "否"]
 
 
 def write(faqs: list[Faq], path: Path) -> None:

@@ -1,4 +1,5 @@
 """Money amounts → string Decimal yuan with two decimals ("15000.00")."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,9 @@ ENTITY = "amount"
 _CURRENCY = r"(?:块钱|元钱|元|块|圆|人民币|rmb)"
 _JIAO_DIGIT = r"[一二两三四五六七八九\d]"
 # Words after a number that make it something other than money.
-_NOT_MONEY_AFTER = rf"(?![\d.%{CN_DIGITS}{CN_UNITS}]|期|个|月|年|号|日|天|周|次|人|分|份|积分|条|张|笔|位|岁|倍|秒|小时|点)"
+_NOT_MONEY_AFTER = (
+    rf"(?![\d.%{CN_DIGITS}{CN_UNITS}]|期|个|月|年|号|日|天|周|次|人|分|份|积分|条|张|笔|位|岁|倍|秒|小时|点)"
+)
 _MONEY_VERBS = (
     r"(?:转账?|汇款?|打款?|还款?|借款?|借|贷款?|存款?|取款?|取|提现|买入?|申购|赎回|"
     r"付款?|支付|充值|消费|刷了?|额度|金额|提额)"
@@ -98,8 +101,9 @@ def find_in_money_context(text: str) -> List[Span]:
         return []
     fund_talk = bool(_FUND_VERB.search(text))
     matches = [
-        m for m in _BARE_ARABIC.finditer(text)
-        if not _INDEX_NAME.search(text[:m.start()]) and not (fund_talk and len(m.group()) == 6)
+        m
+        for m in _BARE_ARABIC.finditer(text)
+        if not _INDEX_NAME.search(text[: m.start()]) and not (fund_talk and len(m.group()) == 6)
     ]
     return [s for s in (_span_of_group(m) for m in matches) if s]
 
@@ -109,4 +113,3 @@ def _span_of_group(match: re.Match) -> Optional[Span]:
     if value is None or value <= 0:
         return None
     return Span(ENTITY, format_amount(value), match.start("number"), match.end("number"))
-

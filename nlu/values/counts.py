@@ -1,4 +1,5 @@
 """Installment counts (分12期) and loan terms in months (借12个月, 一年, 半年)."""
+
 from __future__ import annotations
 
 import re

@@ -7,6 +7,7 @@ Rules worth knowing:
 * Calendar periods (上周, 这个月, 今年) cover the whole period, Monday–Sunday for
   weeks; "最近/近/过去 N 天|周|个月|年" ends today: 最近一周 → today-6 … today.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -27,8 +28,18 @@ _NOT_NUM_BEFORE = rf"(?<![\d{_CN[1:-1]}])"
 _NOT_NUM_AFTER = rf"(?![\d{_CN[1:-1]}])"
 _YEAR_WORD = r"(?P<year>今年|去年|前年|明年|\d{4}年)"
 
-_RELATIVE_DAYS = {"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0,
-                  "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
+_RELATIVE_DAYS = {
+    "大前天": -3,
+    "前天": -2,
+    "昨天": -1,
+    "昨日": -1,
+    "今天": 0,
+    "今日": 0,
+    "明天": 1,
+    "明日": 1,
+    "后天": 2,
+    "大后天": 3,
+}
 _DAY_WORD = re.compile("|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True)))
 _MONTH_DAY = re.compile(
     rf"(?:{_YEAR_WORD})?{_NOT_NUM_BEFORE}(?P<month>{_MONTH})月(?P<day>{_DAY})(?:号|日)?{_NOT_NUM_AFTER}"
@@ -43,9 +54,7 @@ _WEEKDAY = re.compile(rf"{_WEEK_REL}?(?:周|星期|礼拜)(?P<weekday>[一二三
 
 _WEEK = re.compile(rf"{_WEEK_REL}(?:周|星期|礼拜)(?![一二三四五六日天1-7])")
 _WHOLE_MONTH = re.compile(rf"{_REL_MONTH}(?![\d{_CN[1:-1]}号日底末初])")
-_NAMED_MONTH = re.compile(
-    rf"(?:{_YEAR_WORD})?{_NOT_NUM_BEFORE}(?P<month>{_MONTH})月份?(?![\d{_CN[1:-1]}号日底末初])"
-)
+_NAMED_MONTH = re.compile(rf"(?:{_YEAR_WORD})?{_NOT_NUM_BEFORE}(?P<month>{_MONTH})月份?(?![\d{_CN[1:-1]}号日底末初])")
 _WHOLE_YEAR = re.compile(rf"(?:{_YEAR_WORD}|(?P<rel>本年))(?![\d{_CN[1:-1]}月底末初])")
 _RECENT = re.compile(
     rf"(?:最近|近|过去|这)(?P<n>\d{{1,3}}|{_CN}{{1,3}}|半)(?P<unit>天|日|周|个星期|星期|个礼拜|个月|月|年)"
@@ -53,8 +62,17 @@ _RECENT = re.compile(
 _RANGE_JOINER = re.compile(r"\s?(?:到|至|-|~|一直到)\s?")
 
 _WEEK_SHIFT = {"上上": -2, "上": -1, "这": 0, "本": 0, "下": 1, "下下": 2}
-_MONTH_SHIFT = {"上上个月": -2, "上个月": -1, "上月": -1, "这个月": 0, "本月": 0, "这月": 0,
-                "当月": 0, "下个月": 1, "下月": 1}
+_MONTH_SHIFT = {
+    "上上个月": -2,
+    "上个月": -1,
+    "上月": -1,
+    "这个月": 0,
+    "本月": 0,
+    "这月": 0,
+    "当月": 0,
+    "下个月": 1,
+    "下月": 1,
+}
 _WEEKDAYS = {c: i for i, c in enumerate("一二三四五六日")}
 _WEEKDAYS.update({"天": 6, **{str(i + 1): i for i in range(7)}})
 
@@ -103,8 +121,7 @@ def _range_span(match: re.Match, start: date, end: date) -> Span:
 
 
 def _single_dates(text: str, today: date) -> List[Optional[Span]]:
-    spans = [_date_span(m, today + timedelta(days=_RELATIVE_DAYS[m.group()]))
-             for m in _DAY_WORD.finditer(text)]
+    spans = [_date_span(m, today + timedelta(days=_RELATIVE_DAYS[m.group()])) for m in _DAY_WORD.finditer(text)]
     for m in _MONTH_DAY.finditer(text):
         day = _safe_date(_year(m.group("year"), today), to_int(m.group("month")), to_int(m.group("day")))
         spans.append(_date_span(m, day))
@@ -183,7 +200,7 @@ def _joined_ranges(text: str, today: date) -> List[Span]:
     dates = sorted(find_dates(text, today), key=lambda s: s.start)
     spans = []
     for first, second in pairwise(dates):
-        if _RANGE_JOINER.fullmatch(text[first.end:second.start]) and first.value <= second.value:
+        if _RANGE_JOINER.fullmatch(text[first.end : second.start]) and first.value <= second.value:
             value = {"start": first.value, "end": second.value}
             spans.append(Span("date_range", value, first.start, second.end))
     return spans

@@ -4,6 +4,7 @@ Finders run in tiers. Within a tier the longest match wins (下个月15号 beats
 最近三个月 beats 三个月); text claimed by a tier is masked for the later tiers, so a
 phone number never also yields an amount and 尾号1234 never an amount or a code.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,18 +20,24 @@ _MASK = "\x00"
 
 def _tiers(today: date) -> Sequence[Sequence[Finder]]:
     return (
-        (identifiers.find_phone, identifiers.find_card_tail, identifiers.find_otp_cued,
-         recipient.find_recipient),
+        (identifiers.find_phone, identifiers.find_card_tail, identifiers.find_otp_cued, recipient.find_recipient),
         (amount.find_explicit,),
-        (partial(dates.find_dates, today=today), partial(dates.find_date_ranges, today=today),
-         counts.find_installment_count, counts.find_term_months, amount.find_implicit),
+        (
+            partial(dates.find_dates, today=today),
+            partial(dates.find_date_ranges, today=today),
+            counts.find_installment_count,
+            counts.find_term_months,
+            amount.find_implicit,
+        ),
         (identifiers.find_otp_standalone,),
         (amount.find_in_money_context,),
     )
 
 
 _KEYWORD_FINDERS: Sequence[Finder] = (
-    keywords.find_account_type, keywords.find_repay_mode, keywords.find_loan_purpose,
+    keywords.find_account_type,
+    keywords.find_repay_mode,
+    keywords.find_loan_purpose,
 )
 
 
@@ -45,7 +52,7 @@ def _resolve(candidates: List[Span], accepted: List[Span]) -> List[Span]:
 def _mask(text: str, spans: List[Span]) -> str:
     chars = list(text)
     for span in spans:
-        chars[span.start:span.end] = _MASK * (span.end - span.start)
+        chars[span.start : span.end] = _MASK * (span.end - span.start)
     return "".join(chars)
 
 

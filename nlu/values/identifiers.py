@@ -1,4 +1,5 @@
 """Card tails, mobile numbers and one-time codes, spoken digit by digit or typed."""
+
 from __future__ import annotations
 
 import re
@@ -16,9 +17,7 @@ _CARD_TAIL = re.compile(
     rf"(?:尾号|尾数|尾巴|卡号?的?(?:最)?后(?:四|4)位(?:数字)?|(?:最)?后(?:四|4)位(?:数字)?|末(?:四|4)位|尾(?:四|4)位)"
     rf"(?:号码)?(?:是|为|:)?\s?(?P<digits>{_D}{{4}})(?!{_D})"
 )
-_OTP_CUED = re.compile(
-    rf"(?:验证码|校验码|动态码|短信码|动态密码|code)(?:是|为|:)?\s?(?P<digits>{_D}{{6}})(?!{_D})"
-)
+_OTP_CUED = re.compile(rf"(?:验证码|校验码|动态码|短信码|动态密码|code)(?:是|为|:)?\s?(?P<digits>{_D}{{6}})(?!{_D})")
 _OTP_STANDALONE = re.compile(rf"(?<!{_D})(?P<digits>{_D}{{6}})(?!{_D})")
 # Six-digit fund codes (申购110011) look exactly like one-time codes.
 _FUND_CONTEXT = re.compile(r"基金|申购|赎回|定投|买入|卖出")

@@ -1,4 +1,5 @@
 """Keyword entities: account type, repayment mode, loan purpose."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,21 @@ ACCOUNT_TYPES: Dict[str, Tuple[str, ...]] = {
 }
 
 REPAY_MODES: Dict[str, Tuple[str, ...]] = {
-    "full": ("全额还款", "全部还清", "一次性还清", "一次还清", "全部还", "还全部", "还全款", "全额",
-             "全部还款", "还清", "结清", "都还了", "全还"),
+    "full": (
+        "全额还款",
+        "全部还清",
+        "一次性还清",
+        "一次还清",
+        "全部还",
+        "还全部",
+        "还全款",
+        "全额",
+        "全部还款",
+        "还清",
+        "结清",
+        "都还了",
+        "全还",
+    ),
     "minimum": ("最低还款", "还最低", "最低额", "按最低", "最低的", "最低"),
 }
 
@@ -37,8 +51,7 @@ _NEGATION = ("没", "未", "不")
 
 
 def _keyword_spans(entity: str, table: Dict[str, Tuple[str, ...]], text: str) -> List[Span]:
-    pairs = sorted(((word, value) for value, words in table.items() for word in words),
-                   key=lambda pair: -len(pair[0]))
+    pairs = sorted(((word, value) for value, words in table.items() for word in words), key=lambda pair: -len(pair[0]))
     pattern = re.compile("|".join(re.escape(word) for word, _ in pairs))
     lookup = dict(pairs)
     return [Span(entity, lookup[m.group()], m.start(), m.end()) for m in pattern.finditer(text)]
@@ -51,13 +64,13 @@ def find_account_type(text: str) -> List[Span]:
 def find_repay_mode(text: str) -> List[Span]:
     """全部/全额/还清 → full, 最低/最低还款 → minimum; 没还清 is no choice at all."""
     spans = _keyword_spans("repay_mode", REPAY_MODES, text)
-    return [s for s in spans if not text[:s.start].endswith(_NEGATION)]
+    return [s for s in spans if not text[: s.start].endswith(_NEGATION)]
 
 
 def find_loan_purpose(text: str) -> List[Span]:
     spans = []
     for span in _keyword_spans("loan_purpose", LOAN_PURPOSES, text):
-        if text[span.start:span.end] in _NEEDS_PURPOSE_CUE and not _PURPOSE_CUE.search(text[:span.start]):
+        if text[span.start : span.end] in _NEEDS_PURPOSE_CUE and not _PURPOSE_CUE.search(text[: span.start]):
             continue
         spans.append(span)
     return spans

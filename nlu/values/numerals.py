@@ -1,4 +1,5 @@
 """Chinese, Arabic and mixed numerals → numbers."""
+
 from __future__ import annotations
 
 import re

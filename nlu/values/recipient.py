@@ -1,4 +1,5 @@
 """Transfer recipients: a person's name after 转给/转账给/收款人是 or in 给…转."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,9 @@ _NICKNAME_PREFIXES = ("小", "老", "阿")
 _STOP = set("转账打汇付钱块元的了吧呢啊吗呀哦嘛给和跟与还借在说我你他她它们是要把从到用过去来这那就再请帮先卡号")
 _NOT_NAMES = ("白条", "金条", "小金库", "对方", "自己", "别人", "家人", "朋友", "老婆", "老公", "老板", "老师", "阿姨")
 
-_CUE_BEFORE = re.compile(r"(?:转账给|转钱给|转给|汇给|打给|付给|汇款给|转款给|付款给|打款给|收款人(?:是|为|叫|:)?|收款方(?:是|为|:)?)")
+_CUE_BEFORE = re.compile(
+    r"(?:转账给|转钱给|转给|汇给|打给|付给|汇款给|转款给|付款给|打款给|收款人(?:是|为|叫|:)?|收款方(?:是|为|:)?)"
+)
 _CUE_AROUND = re.compile(r"(?:给|向)(?=\S{2,4}?(?:转|汇|打))")
 _CUE_AFTER_TRANSFER = re.compile(r"(?:转|汇|打)[^,.!?;:]{0,12}?给")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -75,8 +78,8 @@ def _name_at(text: str, start: int) -> Optional[str]:
 
 def find_recipient(text: str) -> List[Span]:
     spans = []
-    for cue in list(_CUE_BEFORE.finditer(text)) + list(_CUE_AROUND.finditer(text)) + list(
-        _CUE_AFTER_TRANSFER.finditer(text)
+    for cue in (
+        list(_CUE_BEFORE.finditer(text)) + list(_CUE_AROUND.finditer(text)) + list(_CUE_AFTER_TRANSFER.finditer(text))
     ):
         name = _name_at(text, cue.end())
         if name and 2 <= len(name) <= 4:

@@ -1,4 +1,5 @@
 """The result type shared by all value finders."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

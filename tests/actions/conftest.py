@@ -22,12 +22,32 @@ DOMAIN_FORMS = {
 }
 
 
-def make_tracker(slots=None, text="", intent="inform", entities=(), active_loop=None,
-                 events=None, sender_id="test-user", ranking=None) -> Tracker:
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-              "entities": list(entities), "intent_ranking": ranking or []}
-    return Tracker(sender_id, dict(slots or {}), latest, list(events or []), False, None,
-                   {"name": active_loop} if active_loop else {}, "action_listen")
+def make_tracker(
+    slots=None,
+    text="",
+    intent="inform",
+    entities=(),
+    active_loop=None,
+    events=None,
+    sender_id="test-user",
+    ranking=None,
+) -> Tracker:
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": list(entities),
+        "intent_ranking": ranking or [],
+    }
+    return Tracker(
+        sender_id,
+        dict(slots or {}),
+        latest,
+        list(events or []),
+        False,
+        None,
+        {"name": active_loop} if active_loop else {},
+        "action_listen",
+    )
 
 
 def verified(customer_id: int = 1, **slots) -> dict:

@@ -50,19 +50,19 @@ def test_unknown_or_already_frozen_card(bank):
 
 
 def test_fraud_freezes_and_opens_an_urgent_ticket(bank):
-    texts, _, _ = run(ActionSubmitFraud(), make_tracker(verified(card_tail="5678", confirm=True),
-                                                        text="卡被盗刷了"))
+    texts, _, _ = run(ActionSubmitFraud(), make_tracker(verified(card_tail="5678", confirm=True), text="卡被盗刷了"))
     assert card_status(bank, "5678") == "frozen"
     [ticket] = tickets(bank)
     assert ticket.priority == "urgent" and ticket.number in texts[0]
 
 
 def test_handoff_ticket_summarises_the_conversation(bank):
-    events = [{"event": "user", "text": "查账单", "parse_data": {"intent": {"name": "query_bill"}}},
-              {"event": "user", "text": "转人工", "parse_data": {"intent": {"name": "request_human"}}}]
+    events = [
+        {"event": "user", "text": "查账单", "parse_data": {"intent": {"name": "query_bill"}}},
+        {"event": "user", "text": "转人工", "parse_data": {"intent": {"name": "request_human"}}},
+    ]
     slots = verified(phone="13800138000", amount="500.00")
-    texts, _, result = run(ActionHandoff(), make_tracker(slots, text="转人工",
-                                                         intent="request_human", events=events))
+    texts, _, result = run(ActionHandoff(), make_tracker(slots, text="转人工", intent="request_human", events=events))
     [ticket] = tickets(bank)
     assert ticket.number in texts[0]
     assert "query_bill、request_human" in ticket.summary
@@ -71,13 +71,16 @@ def test_handoff_ticket_summarises_the_conversation(bank):
     assert slot_events(result)["amount"] is None
 
 
-RANKING = [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "query_bill", "confidence": 0.3},
-           {"name": "repay", "confidence": 0.2}, {"name": "out_of_scope", "confidence": 0.1}]
+RANKING = [
+    {"name": "nlu_fallback", "confidence": 0.6},
+    {"name": "query_bill", "confidence": 0.3},
+    {"name": "repay", "confidence": 0.2},
+    {"name": "out_of_scope", "confidence": 0.1},
+]
 
 
 def test_first_miss_offers_the_two_likeliest_meanings():
-    tracker = make_tracker(intent="nlu_fallback", ranking=RANKING,
-                           events=[{"event": "user"}])
+    tracker = make_tracker(intent="nlu_fallback", ranking=RANKING, events=[{"event": "user"}])
     texts, buttons, events = run(ActionClarify(), tracker)
     assert "“查询账单”还是“还款”" in texts[0]
     assert [b["payload"] for b in buttons] == ["/query_bill", "/repay", "/nlu_fallback"]
@@ -85,8 +88,12 @@ def test_first_miss_offers_the_two_likeliest_meanings():
 
 
 def test_second_miss_offers_a_human():
-    events = [{"event": "user"}, {"event": "action", "name": "action_clarify"},
-              {"event": "action", "name": "action_listen"}, {"event": "user"}]
+    events = [
+        {"event": "user"},
+        {"event": "action", "name": "action_clarify"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user"},
+    ]
     tracker = make_tracker(intent="nlu_fallback", ranking=RANKING, events=events)
     texts, buttons, result = run(ActionClarify(), tracker)
     assert "人工客服" in texts[0]

@@ -5,14 +5,19 @@ from rasa_sdk import Tracker
 from actions.faq import NO_ANSWER, ActionAnswerFaq
 from tests.actions.conftest import run
 
-ANSWERS = [{"text": "转账一般实时到账，跨行最晚下一个工作日到账。"},
-           {"text": "转账一般实时到账，跨行最晚下个工作日到。", "channel": "voice"}]
+ANSWERS = [
+    {"text": "转账一般实时到账，跨行最晚下一个工作日到账。"},
+    {"text": "转账一般实时到账，跨行最晚下个工作日到。", "channel": "voice"},
+]
 
 
 def tracker(answers, channel="rest") -> Tracker:
-    latest = {"text": "转账多久到", "intent": {"name": "faq", "confidence": 0.9}, "entities": [],
-              "response_selector": {"faq": {"response": {"responses": answers,
-                                                         "intent_response_key": "faq/transfer_time"}}}}
+    latest = {
+        "text": "转账多久到",
+        "intent": {"name": "faq", "confidence": 0.9},
+        "entities": [],
+        "response_selector": {"faq": {"response": {"responses": answers, "intent_response_key": "faq/transfer_time"}}},
+    }
     events = [{"event": "user", "text": "转账多久到", "input_channel": channel, "parse_data": latest}]
     return Tracker("someone", {}, latest, events, False, None, {}, "action_listen")
 

@@ -22,8 +22,7 @@ def validate(method, value, slots, **tracker_args):
 
 def balance_of(url, tail="1234") -> Decimal:
     with session_scope(url) as session:
-        return next(a.balance for a in session.scalars(select(Account))
-                    if a.card_number.endswith(tail))
+        return next(a.balance for a in session.scalars(select(Account)) if a.card_number.endswith(tail))
 
 
 def audit_actions(url) -> list[str]:
@@ -33,9 +32,9 @@ def audit_actions(url) -> list[str]:
 
 # repay ---------------------------------------------------------------------
 
+
 def test_repay_amount_over_the_bill_is_asked_again(bank):
-    result, texts = validate(ValidateRepayForm().validate_amount, "9000.00",
-                             verified(product="credit_card"))
+    result, texts = validate(ValidateRepayForm().validate_amount, "9000.00", verified(product="credit_card"))
     assert result == {"amount": None}
     assert "¥8,650.00" in texts[0]
 
@@ -73,6 +72,7 @@ def test_declined_repay_changes_nothing(bank):
 
 def test_repay_product_is_chosen_when_only_one_bill_is_open(bank):
     import asyncio
+
     tracker = make_tracker(verified(2))
     found = asyncio.run(ValidateRepayForm().extract_product(CollectingDispatcher(), tracker, {}))
     assert found == {"product": "credit_card"}
@@ -80,23 +80,30 @@ def test_repay_product_is_chosen_when_only_one_bill_is_open(bank):
 
 # correction and refusal at the confirmation step ---------------------------
 
+
 def test_no_with_a_new_value_is_a_correction():
-    events = [{"event": "user", "text": "不对，是五千"},
-              {"event": "slot", "name": "amount", "value": "5000.00"},
-              {"event": "slot", "name": "confirm", "value": False}]
-    result, _ = validate(ConfirmingFormValidator.validate_confirm.__get__(ValidateRepayForm()),
-                         False, {"amount": "5000.00", "confirm": False}, events=events)
+    events = [
+        {"event": "user", "text": "不对，是五千"},
+        {"event": "slot", "name": "amount", "value": "5000.00"},
+        {"event": "slot", "name": "confirm", "value": False},
+    ]
+    result, _ = validate(
+        ConfirmingFormValidator.validate_confirm.__get__(ValidateRepayForm()),
+        False,
+        {"amount": "5000.00", "confirm": False},
+        events=events,
+    )
     assert result == {"confirm": None}
 
 
 def test_plain_no_keeps_the_refusal():
     events = [{"event": "user", "text": "不"}, {"event": "slot", "name": "confirm", "value": False}]
-    result, _ = validate(ValidateRepayForm().validate_confirm, False, {"confirm": False},
-                         events=events)
+    result, _ = validate(ValidateRepayForm().validate_confirm, False, {"confirm": False}, events=events)
     assert result == {"confirm": False}
 
 
 # transfer -------------------------------------------------------------------
+
 
 def test_transfer_to_unknown_payee_lists_the_known_ones(bank):
     result, texts = validate(ValidateTransferForm().validate_recipient, "赵六", verified())
@@ -105,8 +112,7 @@ def test_transfer_to_unknown_payee_lists_the_known_ones(bank):
 
 
 def test_transfer_over_the_balance_is_asked_again(bank):
-    result, texts = validate(ValidateTransferForm().validate_amount, "100000.00",
-                             verified(card_tail="1234"))
+    result, texts = validate(ValidateTransferForm().validate_amount, "100000.00", verified(card_tail="1234"))
     assert result == {"amount": None}
     assert "余额" in texts[0]
 
@@ -128,6 +134,7 @@ def test_confirmed_transfer(bank):
 
 # installment ----------------------------------------------------------------
 
+
 def test_installment_quote_and_plan(bank):
     slots = verified(product="credit_card", installment_count=12.0)
     texts, _, _ = run(ActionAskConfirm(), make_tracker(slots, active_loop="installment_form"))
@@ -140,13 +147,13 @@ def test_installment_quote_and_plan(bank):
 
 
 def test_installment_count_not_offered_is_asked_again(bank):
-    result, texts = validate(ValidateInstallmentForm().validate_installment_count, 5.0,
-                             verified(product="credit_card"))
+    result, texts = validate(ValidateInstallmentForm().validate_installment_count, 5.0, verified(product="credit_card"))
     assert result == {"installment_count": None}
     assert "3、6、12、24" in texts[0]
 
 
 # loan -----------------------------------------------------------------------
+
 
 def test_loan_limits_are_checked(bank):
     validator = ValidateLoanForm()

@@ -43,8 +43,9 @@ def test_transactions_default_to_the_last_30_days(bank):
 
 def test_transactions_filter_by_minimum_amount(bank):
     end = today()
-    slots = verified(date_range={"start": (end - timedelta(days=89)).isoformat(),
-                                 "end": end.isoformat()}, amount="5000.00")
+    slots = verified(
+        date_range={"start": (end - timedelta(days=89)).isoformat(), "end": end.isoformat()}, amount="5000.00"
+    )
     texts, _, _ = run(ActionShowTransactions(), make_tracker(slots, text="5000以上的交易"))
     listed = texts[0].split("\n")[1:]
     assert listed, texts[0]

@@ -11,8 +11,14 @@ from bot import manage
 
 
 def rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rasa", *args], cwd=manage.REPO_ROOT,
-                          env=manage.child_env(), capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "rasa", *args],
+        cwd=manage.REPO_ROOT,
+        env=manage.child_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_rasa_data_validate_passes_with_warnings_as_errors(monkeypatch):
@@ -21,7 +27,8 @@ def test_rasa_data_validate_passes_with_warnings_as_errors(monkeypatch):
     monkeypatch.setenv("RASA_TELEMETRY_ENABLED", "false")
     monkeypatch.chdir(manage.REPO_ROOT)
     importer = TrainingDataImporter.load_from_config(
-        domain_path="bot/domain", training_data_paths=["bot/data"], config_path="config.yml")
+        domain_path="bot/domain", training_data_paths=["bot/data"], config_path="config.yml"
+    )
     try:
         validate_files(fail_on_warnings=True, max_history=None, importer=importer)
     except SystemExit:
@@ -30,8 +37,17 @@ def test_rasa_data_validate_passes_with_warnings_as_errors(monkeypatch):
 
 @pytest.mark.e2e
 def test_conversation_stories_are_predicted_exactly(trained_model, tmp_path):
-    result = rasa("test", "core", "--model", str(trained_model), "--stories", "tests/stories",
-                  "--fail-on-prediction-errors", "--out", str(tmp_path))
-    report = (tmp_path / "failed_test_stories.yml")
+    result = rasa(
+        "test",
+        "core",
+        "--model",
+        str(trained_model),
+        "--stories",
+        "tests/stories",
+        "--fail-on-prediction-errors",
+        "--out",
+        str(tmp_path),
+    )
+    report = tmp_path / "failed_test_stories.yml"
     failed = report.read_text(encoding="utf-8") if report.exists() else ""
     assert result.returncode == 0, failed or (result.stdout[-3000:] + result.stderr[-3000:])

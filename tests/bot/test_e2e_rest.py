@@ -49,12 +49,18 @@ def say(url: str, text: str, sender: str = "e2e-customer") -> str:
 def snapshot(url: str) -> dict:
     with session_scope(url) as session:
         savings = session.scalars(select(Account).where(Account.card_number.like("%1234"))).one()
-        card = session.scalars(select(CreditLine).where(CreditLine.product == "credit_card")
-                               .where(CreditLine.customer_id == savings.customer_id)).one()
-        bill = session.scalars(select(Bill).where(Bill.credit_line_id == card.id)
-                               .order_by(Bill.statement_date.desc())).first()
+        card = session.scalars(
+            select(CreditLine)
+            .where(CreditLine.product == "credit_card")
+            .where(CreditLine.customer_id == savings.customer_id)
+        ).one()
+        bill = session.scalars(
+            select(Bill).where(Bill.credit_line_id == card.id).order_by(Bill.statement_date.desc())
+        ).first()
         return {
-            "balance": savings.balance, "paid": bill.paid_amount, "available": card.available,
+            "balance": savings.balance,
+            "paid": bill.paid_amount,
+            "available": card.available,
             "transactions": len(session.scalars(select(Transaction)).all()),
             "audit": [a.action for a in session.scalars(select(AuditLog))],
         }
@@ -69,8 +75,7 @@ def stored_events(tracker_url: str, sender: str) -> int:
     engine = create_engine(tracker_url, future=True)
     try:
         with engine.connect() as connection:
-            return connection.scalar(
-                text("SELECT count(*) FROM events WHERE sender_id = :sender"), {"sender": sender})
+            return connection.scalar(text("SELECT count(*) FROM events WHERE sender_id = :sender"), {"sender": sender})
     finally:
         engine.dispose()
 

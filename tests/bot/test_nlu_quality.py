@@ -60,15 +60,18 @@ def test_out_of_scope_false_acceptance(agent, summary_line):
     rate, count, accepted = out_of_scope_false_acceptance(agent, smp_requests(), threshold)
     banking = banking_acceptances(accepted)
     banking_rate = len(banking) / count
-    summary_line(f"Out-of-scope false acceptance (SMP2019, fallback threshold {threshold}): "
-                 f"banking intent {banking_rate:.1%} ({len(banking)}/{count}), "
-                 f"any intent {rate:.1%} ({len(accepted)}/{count})")
+    summary_line(
+        f"Out-of-scope false acceptance (SMP2019, fallback threshold {threshold}): "
+        f"banking intent {banking_rate:.1%} ({len(banking)}/{count}), "
+        f"any intent {rate:.1%} ({len(accepted)}/{count})"
+    )
     sample = "\n".join(f"{p.intent:<24} {p.confidence:.2f} {p.text}" for p in accepted[:40])
     assert banking_rate <= MAX_OOS_BANKING_ACCEPTANCE, f"banking false acceptance {banking_rate:.3f}:\n{sample}"
     assert rate <= MAX_OOS_ANY_ACCEPTANCE, f"false acceptance {rate:.3f}:\n{sample}"
 
 
 # The measuring code and data themselves (no model needed).
+
 
 @pytest.mark.parametrize("holdout", HOLDOUTS, ids=lambda path: path.stem)
 def test_held_out_sentences_are_not_training_examples(holdout):
@@ -127,12 +130,19 @@ def test_training_data_holds_no_line_of_the_measurement_set():
         return re.sub(r"[\s,.!?，。！？、啊呢吧]", "", text)
 
     measured = {squash(text) for text in read_oos_texts(smp_requests())}
-    trained = [text for path in sorted((REPO_ROOT / "bot" / "data" / "nlu").glob("*.yml"))
-               for text, _label in load_labelled_examples(path)]
+    trained = [
+        text
+        for path in sorted((REPO_ROOT / "bot" / "data" / "nlu").glob("*.yml"))
+        for text, _label in load_labelled_examples(path)
+    ]
     assert [text for text in trained if squash(text) in measured] == []
 
 
 def test_banking_acceptances_leave_out_small_talk():
-    predictions = [Prediction("a", "inform", 0.9), Prediction("b", "query_bill", 0.9),
-                   Prediction("c", "faq/service_hours", 0.9), Prediction("d", "greet", 0.9)]
+    predictions = [
+        Prediction("a", "inform", 0.9),
+        Prediction("b", "query_bill", 0.9),
+        Prediction("c", "faq/service_hours", 0.9),
+        Prediction("d", "greet", 0.9),
+    ]
     assert [p.text for p in banking_acceptances(predictions)] == ["b", "c"]

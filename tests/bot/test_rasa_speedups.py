@@ -48,7 +48,13 @@ def test_the_rasa_server_and_shell_start_through_the_wrapper(tmp_path):
 
 @pytest.mark.e2e
 def test_the_wrapper_runs_rasas_command_line():
-    result = subprocess.run([sys.executable, "-m", "bot.rasa_cli", "--version"], cwd=manage.REPO_ROOT,
-                            capture_output=True, text=True, timeout=300, env=manage.child_env())
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.rasa_cli", "--version"],
+        cwd=manage.REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=manage.child_env(),
+    )
     assert result.returncode == 0, result.stderr
     assert "Rasa Version      :         3.6.21" in result.stdout

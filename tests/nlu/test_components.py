@@ -1,4 +1,5 @@
 """The Rasa components run through `process` on real Rasa messages."""
+
 from datetime import date
 
 from rasa.nlu.constants import TOKENS_NAMES
@@ -27,7 +28,7 @@ def test_normalizer_moves_annotated_entities_in_training_data():
     entity = {"entity": "account_type", "value": "savings", "start": 6, "end": 9}
     example = Message(data={TEXT: "我 想 查 储蓄卡 余额", "intent": "check_balance", ENTITIES: [entity]})
     create(ChineseTextNormalizer).process_training_data(TrainingData([example]))
-    assert example.get(TEXT)[entity["start"]:entity["end"]] == "储蓄卡"
+    assert example.get(TEXT)[entity["start"] : entity["end"]] == "储蓄卡"
 
 
 def test_extractor_adds_rasa_entities():

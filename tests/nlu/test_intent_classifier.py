@@ -33,8 +33,7 @@ def classifier(tmp_path, data: TrainingData, faqs=FAQS, voice=False, **config) -
     (tmp_path / "model").mkdir()
     storage, resource = LocalModelStorage(tmp_path / "model"), Resource("intent_classifier")
     source = write_faq_source(tmp_path / "faqs.yml", faqs, voice=voice)
-    config = {**IntentClassifier.get_default_config(), "dense": False, "min_df": 1, "faq_source": str(source),
-              **config}
+    config = {**IntentClassifier.get_default_config(), "dense": False, "min_df": 1, "faq_source": str(source), **config}
     IntentClassifier.create(config, storage, resource, None).train(data)
     return IntentClassifier.load(config, storage, resource, None)
 
@@ -75,7 +74,9 @@ def test_faq_shares_add_up_and_the_best_faq_is_selected_with_its_answer(tmp_path
 def test_the_voice_answer_travels_with_the_model(tmp_path):
     message = parsed(classifier(tmp_path, training_data(), voice=True), "周末有没有人工客服")
     assert message.get("response_selector")["faq"]["response"]["responses"] == [
-        {"text": "答案：faq/service_hours"}, {"text": "语音：faq/service_hours", "channel": "voice"}]
+        {"text": "答案：faq/service_hours"},
+        {"text": "语音：faq/service_hours", "channel": "voice"},
+    ]
 
 
 def test_faqs_alone_are_enough_to_train_an_faq_ranking(tmp_path):

@@ -1,4 +1,5 @@
 """Entity values as the architecture table defines them, with a fixed today."""
+
 from datetime import date
 
 import pytest
@@ -119,10 +120,8 @@ COMBINED = [
     ("转账给李四2000", [("recipient", "李四"), ("amount", "2000.00")]),
     ("五千块分12期", [("amount", "5000.00"), ("installment_count", 12)]),
     ("下个月15号还三千", [("date", "2026-12-15"), ("amount", "3000.00")]),
-    ("借5万用于资金周转,借12个月",
-     [("amount", "50000.00"), ("loan_purpose", "经营周转"), ("term_months", 12)]),
-    ("我的手机号13812345678验证码246810",
-     [("phone", "13812345678"), ("otp_code", "246810")]),
+    ("借5万用于资金周转,借12个月", [("amount", "50000.00"), ("loan_purpose", "经营周转"), ("term_months", 12)]),
+    ("我的手机号13812345678验证码246810", [("phone", "13812345678"), ("otp_code", "246810")]),
     ("把尾号1234的信用卡挂失", [("card_tail", "1234"), ("account_type", "credit_card")]),
     ("我想给王小明打一万块", [("recipient", "王小明"), ("amount", "10000.00")]),
     ("帮我把这期白条分成六个月", [("account_type", "baitiao"), ("installment_count", 6)]),
@@ -186,5 +185,5 @@ def test_spoken_numbers_are_read_as_quantities():
 
 def test_entity_offsets_cover_the_matched_text():
     text = normalize_text("请帮我转给张三五百块")
-    spans = {s.entity: text[s.start:s.end] for s in extract_values(text, TODAY)}
+    spans = {s.entity: text[s.start : s.end] for s in extract_values(text, TODAY)}
     assert spans == {"recipient": "张三", "amount": "五百块"}

@@ -41,8 +41,9 @@ class CannedAssistant:
     anything else is echoed. Keeps every message with its metadata. Streams the replies
     ``delay_s`` after the message, then one every ``gap_s``."""
 
-    def __init__(self, replies: Optional[Dict[str, List[Reply]]] = None, delay_s: float = 0.0,
-                 gap_s: float = 0.0) -> None:
+    def __init__(
+        self, replies: Optional[Dict[str, List[Reply]]] = None, delay_s: float = 0.0, gap_s: float = 0.0
+    ) -> None:
         self.replies = replies or {}
         self.delay_s, self.gap_s = delay_s, gap_s
         self.received: List[Tuple[str, str, dict]] = []
@@ -110,6 +111,9 @@ def regraphed_decoders(monkeypatch) -> list:
 
     regraphed = []
     original = vosk.KaldiRecognizer.SetGrammar
-    monkeypatch.setattr(vosk.KaldiRecognizer, "SetGrammar",
-                        lambda decoder, grammar: regraphed.append(decoder) or original(decoder, grammar))
+    monkeypatch.setattr(
+        vosk.KaldiRecognizer,
+        "SetGrammar",
+        lambda decoder, grammar: regraphed.append(decoder) or original(decoder, grammar),
+    )
     return regraphed

@@ -9,8 +9,11 @@ from voice.assistant import AssistantUnavailable, RasaAssistant, Reply, replies_
 
 
 def test_rasa_messages_become_replies():
-    messages = [{"recipient_id": "x", "text": "您好"}, {"image": "http://x/y.png"},
-                {"text": "确认吗？", "buttons": [{"title": "确认", "payload": "/affirm"}]}]
+    messages = [
+        {"recipient_id": "x", "text": "您好"},
+        {"image": "http://x/y.png"},
+        {"text": "确认吗？", "buttons": [{"title": "确认", "payload": "/affirm"}]},
+    ]
     assert replies_from(messages) == [Reply("您好"), Reply("确认吗？", [{"title": "确认", "payload": "/affirm"}])]
     assert replies_from({"error": "x"}) == []
 
@@ -70,8 +73,11 @@ def test_replies_stream_in_as_rasa_utters_them():
             await runner.cleanup()
 
     arrivals, sent = virtual_time.run(go())
-    assert [reply for _, reply in arrivals] == sent == [Reply("身份验证成功。", response="utter_verified"),
-                                                        Reply("本期应还八千元。")]
+    assert (
+        [reply for _, reply in arrivals]
+        == sent
+        == [Reply("身份验证成功。", response="utter_verified"), Reply("本期应还八千元。")]
+    )
     assert arrivals[0][0] < 0.4 and arrivals[1][0] >= 0.8, "the first reply did not wait for the last"
 
 

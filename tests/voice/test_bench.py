@@ -49,8 +49,9 @@ def test_summary_counts_and_ranks():
     assert 1.1 < summary.p95 < 3.0
 
 
-def turn(speech_end=10.0, finish=(10.75, 10.8), request=(10.81, 11.0), tts=(11.0, 11.05), first_frame=11.06,
-         end_silence=0.7):
+def turn(
+    speech_end=10.0, finish=(10.75, 10.8), request=(10.81, 11.0), tts=(11.0, 11.05), first_frame=11.06, end_silence=0.7
+):
     return TurnTimes(speech_end, end_silence, Span(*finish), Span(*request), Span(*tts), first_frame)
 
 
@@ -72,8 +73,9 @@ def test_asr_lag_counts_from_the_end_of_the_turn_silence():
 
 
 def test_a_turn_ended_early_shows_its_shorter_silence():
-    parts = breakdown(turn(finish=(10.35, 10.4), request=(10.41, 10.6), tts=(10.6, 10.65), first_frame=10.66,
-                           end_silence=0.3))
+    parts = breakdown(
+        turn(finish=(10.35, 10.4), request=(10.41, 10.6), tts=(10.6, 10.65), first_frame=10.66, end_silence=0.3)
+    )
     assert parts["end-of-turn silence"] == 0.3 and parts["wait for ASR (backlog)"] == pytest.approx(0.05)
 
 
@@ -92,26 +94,36 @@ def test_turn_times_takes_the_first_frame_and_synthesis_after_each_request():
 
 
 def test_turn_times_stops_at_a_turn_that_was_never_answered():
-    turns = turn_times([1.0, 0.9], [0.7, 0.7], [Span(4.9, 4.95), Span(9.0, 9.05)], [Span(5.0, 5.2), Span(9.1, 9.3)],
-                       [Span(5.25, 5.29)], [5.3, 5.32])
+    turns = turn_times(
+        [1.0, 0.9],
+        [0.7, 0.7],
+        [Span(4.9, 4.95), Span(9.0, 9.05)],
+        [Span(5.0, 5.2), Span(9.1, 9.3)],
+        [Span(5.25, 5.29)],
+        [5.3, 5.32],
+    )
     assert len(turns) == 1
 
 
 def level(calls=4, unfinished=0, latency=1.0, asr=0.2, late=0.005):
-    return LevelResult(calls, unfinished, Summary(latency, latency * 1.3, 12), Summary(asr / 2, asr, 12),
-                       Summary(late / 2, late, 900))
+    return LevelResult(
+        calls, unfinished, Summary(latency, latency * 1.3, 12), Summary(asr / 2, asr, 12), Summary(late / 2, late, 900)
+    )
 
 
 def test_a_level_within_every_limit_runs_in_real_time():
     assert real_time_problems(level(), single_call_median=0.9, limits=RealTimeLimits()) == []
 
 
-@pytest.mark.parametrize("changed, named", [
-    ({"asr": 0.5}, "ASR lag"),
-    ({"late": 0.040}, "frame lateness"),
-    ({"latency": 1.81}, "median latency"),
-    ({"unfinished": 1}, "did not finish"),
-])
+@pytest.mark.parametrize(
+    "changed, named",
+    [
+        ({"asr": 0.5}, "ASR lag"),
+        ({"late": 0.040}, "frame lateness"),
+        ({"latency": 1.81}, "median latency"),
+        ({"unfinished": 1}, "did not finish"),
+    ],
+)
 def test_each_limit_breaks_real_time(changed, named):
     problems = real_time_problems(level(**changed), single_call_median=0.9, limits=RealTimeLimits())
     assert len(problems) == 1 and named in problems[0]

@@ -65,9 +65,11 @@ class Bot:
 def bot(trained_model, database_backend, bank_template, tmp_path_factory) -> Iterator[Bot]:
     """Rasa + action server on a private copy of the demo bank, with their own tracker store."""
     directory = tmp_path_factory.mktemp("call_flow")
-    with fresh_copy(database_backend, bank_template, directory) as bank_url, \
-            empty_database(database_backend, directory, "tracker") as tracker_url, \
-            pytest.MonkeyPatch.context() as env:
+    with (
+        fresh_copy(database_backend, bank_template, directory) as bank_url,
+        empty_database(database_backend, directory, "tracker") as tracker_url,
+        pytest.MonkeyPatch.context() as env,
+    ):
         env.setenv("BANK_DATABASE_URL", bank_url)
         env.setenv("TRACKER_STORE_URL", tracker_url)
         action_port, rasa_port = manage.free_port(), manage.free_port()
@@ -265,9 +267,14 @@ def tracker_events(bot: Bot, conversation_id: str, kind: str) -> list[dict]:
     engine = create_engine(bot.tracker_url, future=True)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(text(
-                "SELECT data FROM events WHERE sender_id = :sender AND type_name = :kind ORDER BY id"),
-                {"sender": conversation_id, "kind": kind}).scalars().all()
+            rows = (
+                connection.execute(
+                    text("SELECT data FROM events WHERE sender_id = :sender AND type_name = :kind ORDER BY id"),
+                    {"sender": conversation_id, "kind": kind},
+                )
+                .scalars()
+                .all()
+            )
     finally:
         engine.dispose()
     return [json.loads(row) for row in rows]
@@ -284,8 +291,9 @@ def texts_rasa_heard(bot: Bot, conversation_id: str) -> list[str]:
 def code_sent(bot: Bot, conversation_id: str) -> str:
     """The one-time code the demo SMS outbox holds for this call."""
     with session_scope(bot.bank_url) as db:
-        return db.scalars(select(OtpMessage.code).where(OtpMessage.sender_id == conversation_id)
-                          .order_by(OtpMessage.id.desc())).first()
+        return db.scalars(
+            select(OtpMessage.code).where(OtpMessage.sender_id == conversation_id).order_by(OtpMessage.id.desc())
+        ).first()
 
 
 def read_out(digits: str) -> str:
@@ -299,16 +307,15 @@ def as_vosk_writes(digits: str) -> str:
 
 
 def open_bill(db, phone: str, product: str) -> Bill:
-    line = db.scalars(select(CreditLine).join(Customer).where(Customer.phone == phone)
-                      .where(CreditLine.product == product)).one()
-    return db.scalars(select(Bill).where(Bill.credit_line_id == line.id)
-                      .order_by(Bill.statement_date.desc())).first()
+    line = db.scalars(
+        select(CreditLine).join(Customer).where(Customer.phone == phone).where(CreditLine.product == product)
+    ).one()
+    return db.scalars(select(Bill).where(Bill.credit_line_id == line.id).order_by(Bill.statement_date.desc())).first()
 
 
 def savings_of(bot: Bot, phone: str) -> list[Account]:
     with session_scope(bot.bank_url) as db:
-        accounts = db.scalars(select(Account).join(Customer).where(Customer.phone == phone)
-                              .order_by(Account.id)).all()
+        accounts = db.scalars(select(Account).join(Customer).where(Customer.phone == phone).order_by(Account.id)).all()
         db.expunge_all()
         return accounts
 
@@ -364,9 +371,11 @@ def test_greeting_voice_verification_and_bill_with_a_masked_record(bot):
     # the bill with the figures in the bank's books
     with session_scope(bot.bank_url) as db:
         card, baitiao = open_bill(db, ZHANG_WEI, "credit_card"), open_bill(db, ZHANG_WEI, "baitiao")
-        expected = [f"信用卡本期应还{format_yuan(card.amount_due - card.paid_amount)}",
-                    f"最低还款{format_yuan(card.minimum_due - card.paid_amount)}",
-                    f"白条本期应还{format_yuan(baitiao.amount_due - baitiao.paid_amount)}"]
+        expected = [
+            f"信用卡本期应还{format_yuan(card.amount_due - card.paid_amount)}",
+            f"最低还款{format_yuan(card.minimum_due - card.paid_amount)}",
+            f"白条本期应还{format_yuan(baitiao.amount_due - baitiao.paid_amount)}",
+        ]
     answer = call.first("bot", "本期应还").text
     assert all(figure in answer for figure in expected), answer
     spoken_text = "".join(call.synthesizer.texts)  # and said as words: ¥8,650.00 → 八千六百五十元
@@ -474,13 +483,17 @@ def test_barge_in_stops_a_long_answer(bot):
     # (whose first frame goes out the instant it is recorded, at a time rounded to the millisecond)
     next_at = call.first("bot", next_answer).t
     assert call.output.frames_between(barge_in.t + 0.1, next_at - 0.001) == 0
-    full_answer_s = sum(len(call.synthesizer.synthesize(s, TELEPHONY_RATE)) for s in sentences([Reply(long_answer)])) \
-        / frame_bytes(TELEPHONY_RATE, 1000)
+    full_answer_s = sum(
+        len(call.synthesizer.synthesize(s, TELEPHONY_RATE)) for s in sentences([Reply(long_answer)])
+    ) / frame_bytes(TELEPHONY_RATE, 1000)
     played_s = call.output.frames_between(answer_at, barge_in.t + 0.1) * FRAME_MS / 1000
     assert played_s < min(full_answer_s - 3.0, talk_over_s + 1.5)
-    assert texts_rasa_heard(bot, call.session.conversation_id) == \
-        ["/greet", "账单日跟还款日有啥区别", "白条的免息期怎么算"]
-    after_answer = call.record.entries[call.record.entries.index(answer):]
+    assert texts_rasa_heard(bot, call.session.conversation_id) == [
+        "/greet",
+        "账单日跟还款日有啥区别",
+        "白条的免息期怎么算",
+    ]
+    after_answer = call.record.entries[call.record.entries.index(answer) :]
     assert [e.who for e in after_answer][:3] == ["bot", "event", "caller"]
 
 
@@ -493,8 +506,11 @@ def test_silence_gets_two_reprompts_then_a_human(bot):
 
     said = call.bot_said()
     assert said[:3] == [utter_greet(), prompts.REPROMPT, prompts.REPROMPT]
-    assert [e.text for e in call.entries("event") if e.text.startswith("no input")] == \
-        ["no input (1)", "no input (2)", "no input (3)"]
+    assert [e.text for e in call.entries("event") if e.text.startswith("no input")] == [
+        "no input (1)",
+        "no input (2)",
+        "no input (3)",
+    ]
     # each reprompt comes no_input_s after the bot fell silent (after the greeting's last frame)
     greeting_end = next(frame for frame, after in pairwise(call.output.sent_at) if after - frame > 1.0)
     first_reprompt = call.first("event", "no input (1)")
@@ -502,8 +518,7 @@ def test_silence_gets_two_reprompts_then_a_human(bot):
     # the offer of a human is the real handoff with a ticket for this conversation
     assert texts_rasa_heard(bot, call.session.conversation_id) == ["/greet", prompts.OFFER_HUMAN_INTENT]
     with session_scope(bot.bank_url) as db:
-        ticket = db.scalars(select(HandoffTicket)
-                            .where(HandoffTicket.sender_id == call.session.conversation_id)).one()
+        ticket = db.scalars(select(HandoffTicket).where(HandoffTicket.sender_id == call.session.conversation_id)).one()
     handoff = tracker_events(bot, call.session.conversation_id, "bot")[-1]["text"]
     assert f"工单号{ticket.number}" in handoff
     assert said[-1].startswith("已为您转接人工客服") and len(said) == 4
@@ -529,4 +544,3 @@ def test_caller_hangs_up_mid_sentence(bot):
     assert call.entries("event")[-2].text == "caller hung up while speaking; utterance dropped"
     assert call.stored["end_reason"] == "caller_hung_up"
     assert not call.output.hung_up  # the line is already gone
-

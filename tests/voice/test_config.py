@@ -14,12 +14,15 @@ def test_end_of_turn_silences_are_overridden():
     assert (endpoint.end_silence_ms, endpoint.early_end_silence_ms) == (900, 0)
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"CALL_EARLY_END_SILENCE_MS": "-1"}, "CALL_EARLY_END_SILENCE_MS must be 0"),
-    ({"CALL_EARLY_END_SILENCE_MS": "soon"}, "CALL_EARLY_END_SILENCE_MS='soon' is not a number"),
-    ({"CALL_END_SILENCE_MS": "0"}, "CALL_END_SILENCE_MS must be positive"),
-    ({"CALL_MAX_S": "long"}, "CALL_MAX_S='long' is not a number"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"CALL_EARLY_END_SILENCE_MS": "-1"}, "CALL_EARLY_END_SILENCE_MS must be 0"),
+        ({"CALL_EARLY_END_SILENCE_MS": "soon"}, "CALL_EARLY_END_SILENCE_MS='soon' is not a number"),
+        ({"CALL_END_SILENCE_MS": "0"}, "CALL_END_SILENCE_MS must be positive"),
+        ({"CALL_MAX_S": "long"}, "CALL_MAX_S='long' is not a number"),
+    ],
+)
 def test_bad_values_are_named(env, message):
     with pytest.raises(ValueError, match=message):
         settings_from_env(env)

@@ -191,8 +191,12 @@ def test_a_pause_shorter_than_the_short_pause_never_asks(rate, phrase):
 @pytest.mark.parametrize("early_ms", [0, 700, 900])
 def test_the_short_pause_is_off_at_zero_or_at_the_end_silence(early_ms, phrase):
     asked = Asked(True)
-    result = run(silence(8000, 500) + phrase(8000) + silence(8000, 1500), 8000,
-                 EndpointConfig(early_end_silence_ms=early_ms), turn_is_complete=asked)
+    result = run(
+        silence(8000, 500) + phrase(8000) + silence(8000, 1500),
+        8000,
+        EndpointConfig(early_end_silence_ms=early_ms),
+        turn_is_complete=asked,
+    )
     assert not result.turns[0].ended.early
     assert result.turns[0].ended_after_ms - result.turns[0].ended.at_ms == CONFIG.end_silence_ms
 
@@ -279,8 +283,13 @@ def test_unsupported_rates_and_mismatched_vads_are_rejected():
 
 @pytest.mark.parametrize(
     "settings",
-    [{"end_silence_ms": 0}, {"start_ms": -20}, {"pre_roll_ms": -1}, {"early_end_silence_ms": -20},
-     {"start_ms": 200, "start_window_ms": 100}],
+    [
+        {"end_silence_ms": 0},
+        {"start_ms": -20},
+        {"pre_roll_ms": -1},
+        {"early_end_silence_ms": -20},
+        {"start_ms": 200, "start_window_ms": 100},
+    ],
 )
 def test_nonsense_settings_are_rejected(settings):
     with pytest.raises(ValueError, match="EndpointConfig"):

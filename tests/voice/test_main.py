@@ -21,6 +21,7 @@ class Done:
 @pytest.fixture
 def run_cli(monkeypatch, capsys, tmp_path):
     """``python -m voice ARGS`` with no VOSK_MODEL unless given, in a fresh HOME."""
+
     def run(*args: str, vosk_model: str | None = None) -> Done:
         monkeypatch.setenv("HOME", str(tmp_path))
         if vosk_model:
@@ -29,6 +30,7 @@ def run_cli(monkeypatch, capsys, tmp_path):
             monkeypatch.delenv("VOSK_MODEL", raising=False)
         code = main(list(args))
         return Done(code, *capsys.readouterr())
+
     return run
 
 

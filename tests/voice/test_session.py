@@ -24,8 +24,12 @@ from voice.tts import ToneSynthesizer
 RATE = 8000
 GREETING = [Reply("您好，请问有什么可以帮您？")]
 LONG_ANSWER = [Reply("这是一段很长的回答。" * 8)]
-CONFIRM = [Reply("确认挂失尾号1234的卡吗？", buttons=[{"title": "确认", "payload": "/affirm"},
-                                                 {"title": "取消", "payload": "/deny"}])]
+CONFIRM = [
+    Reply(
+        "确认挂失尾号1234的卡吗？",
+        buttons=[{"title": "确认", "payload": "/affirm"}, {"title": "取消", "payload": "/deny"}],
+    )
+]
 
 
 class TimedOutput(RecordingOutput):
@@ -46,15 +50,26 @@ class TimedOutput(RecordingOutput):
         self.cleared_at.append(self.clock.now())
 
 
-async def call(script, texts, replies=None, settings=None, keys=(), hang_up_at=None, until_s=30.0,
-               assistant=None, store=None, recognizer=None):
+async def call(
+    script,
+    texts,
+    replies=None,
+    settings=None,
+    keys=(),
+    hang_up_at=None,
+    until_s=30.0,
+    assistant=None,
+    store=None,
+    recognizer=None,
+):
     """Plays caller speech (``script`` as for caller_audio) into a session; returns it when it ends."""
     audio = caller_audio(script, RATE)  # before the call starts: synthesis blocks the event loop
     output = TimedOutput()
     assistant = assistant or CannedAssistant({"/greet": GREETING, **(replies or {})})
     recognizer = recognizer or ScriptedRecognizer(texts)
-    session = CallSession("c1", output, assistant, recognizer, ToneSynthesizer(),
-                          settings or CallSettings(), Clock(), store=store)
+    session = CallSession(
+        "c1", output, assistant, recognizer, ToneSynthesizer(), settings or CallSettings(), Clock(), store=store
+    )
     output.clock = session.clock
     running = asyncio.create_task(session.run())
     keys = sorted(keys)
@@ -81,8 +96,14 @@ def run(coro):
 
 def test_greets_then_answers_each_utterance_the_endpointer_finds():
     patient = replace(CallSettings(), no_input_s=12.0)  # no reprompt even if the caller audio lags
-    session, output, assistant, recognizer = run(call(
-        [(4.0, "我想查一下这个月的账单"), (4.0, "谢谢")], ["查一下这个月的账单", "谢谢"], settings=patient, until_s=14))
+    session, output, assistant, recognizer = run(
+        call(
+            [(4.0, "我想查一下这个月的账单"), (4.0, "谢谢")],
+            ["查一下这个月的账单", "谢谢"],
+            settings=patient,
+            until_s=14,
+        )
+    )
     assert texts_sent(assistant) == ["/greet", "查一下这个月的账单", "谢谢"]
     assert len(recognizer.utterances) == 2 and all(size > 0 for size in recognizer.utterances)
     _, _, metadata = assistant.received[1]
@@ -91,7 +112,10 @@ def test_greets_then_answers_each_utterance_the_endpointer_finds():
     assert len(session.latencies) == 2
     who = [(e.who, e.text) for e in session.record.entries if e.who in ("caller", "bot")]
     assert who[:3] == [
-        ("bot", GREETING[0].text), ("caller", "查一下这个月的账单"), ("bot", "您说的是：查一下这个月的账单")]
+        ("bot", GREETING[0].text),
+        ("caller", "查一下这个月的账单"),
+        ("bot", "您说的是：查一下这个月的账单"),
+    ]
 
 
 def test_playback_is_paced_a_frame_every_20_ms():
@@ -101,9 +125,11 @@ def test_playback_is_paced_a_frame_every_20_ms():
 
 
 def test_caller_speech_stops_a_long_answer_within_200_ms_and_clears_the_line():
-    session, output, assistant, _ = run(call(
-        [(4.0, "查账单"), (1.0, "好了不用说了")], ["查账单", "不用了"],
-        replies={"查账单": LONG_ANSWER}, until_s=12))
+    session, output, assistant, _ = run(
+        call(
+            [(4.0, "查账单"), (1.0, "好了不用说了")], ["查账单", "不用了"], replies={"查账单": LONG_ANSWER}, until_s=12
+        )
+    )
     speech_onset = 4.0 + len(caller_audio([(0, "查账单")], RATE)) / (2 * RATE) + 1.0
     assert session.barge_ins == 1 and output.clears == 1
     cleared = output.cleared_at[0]
@@ -134,8 +160,9 @@ def test_speech_resets_the_no_input_count():
 
 
 def test_keypad_digits_end_with_hash_and_stop_playback():
-    session, output, assistant, _ = run(call(
-        [], [], replies={"/greet": LONG_ANSWER}, keys=[(1.0, "1"), (1.2, "3"), (1.4, "8"), (1.6, "#")], until_s=4))
+    session, output, assistant, _ = run(
+        call([], [], replies={"/greet": LONG_ANSWER}, keys=[(1.0, "1"), (1.2, "3"), (1.4, "8"), (1.6, "#")], until_s=4)
+    )
     assert texts_sent(assistant)[1:] == ["138"]
     assert assistant.received[1][2]["via"] == "dtmf"
     assert output.clears == 1
@@ -158,15 +185,17 @@ def test_buttons_are_read_as_options_and_chosen_by_key_or_by_voice():
 
 def test_a_question_for_digits_restricts_recognition_to_digits():
     asks_code = [Reply("请告诉我短信里收到的6位验证码。")]
-    _, _, _, recognizer = run(call([(5.0, "幺二三四五六")], ["一 二 三 四 五 六"],
-                                   replies={"/greet": asks_code}, until_s=11))
+    _, _, _, recognizer = run(
+        call([(5.0, "幺二三四五六")], ["一 二 三 四 五 六"], replies={"/greet": asks_code}, until_s=11)
+    )
     assert recognizer.grammars and list(recognizer.grammars[0]) == list(DIGITS_GRAMMAR)
 
 
 def test_a_grammar_miss_is_decoded_again_without_the_grammar():
     asks_code = [Reply("请告诉我短信里收到的6位验证码。")]
-    _, _, assistant, recognizer = run(call([(5.0, "我没收到验证码")], ["", "我没收到验证码"],
-                                           replies={"/greet": asks_code}, until_s=11))
+    _, _, assistant, recognizer = run(
+        call([(5.0, "我没收到验证码")], ["", "我没收到验证码"], replies={"/greet": asks_code}, until_s=11)
+    )
     assert texts_sent(assistant)[1:] == ["我没收到验证码"]
     assert recognizer.grammars[:2] == [list(DIGITS_GRAMMAR), None]
 
@@ -213,8 +242,7 @@ async def _call_with_cough(cough: bytes, assistant=None):
     output = TimedOutput()
     one_reply = [Reply("第一句话。第二句话比较长一些。第三句话也很长很长很长。")]
     assistant = assistant or CannedAssistant({"/greet": one_reply})
-    session = CallSession("c1", output, assistant, ScriptedRecognizer([]), ToneSynthesizer(), CallSettings(),
-                          Clock())
+    session = CallSession("c1", output, assistant, ScriptedRecognizer([]), ToneSynthesizer(), CallSettings(), Clock())
     output.clock = session.clock
     running = asyncio.create_task(session.run())
     stream = silence(RATE, 1000) + cough + silence(RATE, 6000)
@@ -228,9 +256,15 @@ async def _call_with_cough(cough: bytes, assistant=None):
 
 def test_the_call_record_is_stored_with_numbers_masked(tmp_path):
     store = CallRecordStore(f"sqlite:///{tmp_path / 'calls.db'}")
-    session, _, _, _ = run(call([(4.0, "我的手机号是13812345678")], ["我的手机号是13812345678"],
-                                keys=[(9.0, "6"), (9.1, "6"), (9.2, "6"), (9.3, "6"), (9.4, "6"), (9.5, "6"),
-                                      (9.6, "#")], store=store, until_s=12))
+    session, _, _, _ = run(
+        call(
+            [(4.0, "我的手机号是13812345678")],
+            ["我的手机号是13812345678"],
+            keys=[(9.0, "6"), (9.1, "6"), (9.2, "6"), (9.3, "6"), (9.4, "6"), (9.5, "6"), (9.6, "#")],
+            store=store,
+            until_s=12,
+        )
+    )
     row = store.load("c1")
     assert row["conversation_id"] == "c1" and row["end_reason"] == "caller_hung_up"
     texts = " ".join(e["text"] for e in row["entries"])
@@ -242,16 +276,24 @@ def test_the_call_record_is_stored_with_numbers_masked(tmp_path):
 
 def test_the_call_ends_after_the_goodbye_response():
     goodbye = [Reply("感谢您的来电，再见！", response="utter_goodbye")]
-    session, output, assistant, _ = run(call([(4.0, "没事了再见")], ["没事了，再见"], replies={"没事了，再见": goodbye},
-                                             until_s=20))
+    session, output, assistant, _ = run(
+        call([(4.0, "没事了再见")], ["没事了，再见"], replies={"没事了，再见": goodbye}, until_s=20)
+    )
     assert session.record.end_reason == "goodbye" and output.hung_up
     assert session.record.duration_s < 12, "no reprompts after the goodbye"
 
 
 def test_hanging_up_during_playback_ends_the_call_at_once():
     async def hang_up_while_greeting(extra_ms: int):
-        session = CallSession("c1", RecordingOutput(), CannedAssistant({"/greet": LONG_ANSWER}), ScriptedRecognizer([]),
-                              ToneSynthesizer(), CallSettings(), Clock())
+        session = CallSession(
+            "c1",
+            RecordingOutput(),
+            CannedAssistant({"/greet": LONG_ANSWER}),
+            ScriptedRecognizer([]),
+            ToneSynthesizer(),
+            CallSettings(),
+            Clock(),
+        )
         running = asyncio.create_task(session.run())
         for _ in range(25):
             session.feed_audio(silence(RATE, FRAME_MS))
@@ -283,8 +325,9 @@ def test_phrases_the_recognizer_ended_on_its_own_are_not_lost():
     async def one_turn():
         output = RecordingOutput()
         assistant = CannedAssistant({"/greet": GREETING})
-        session = CallSession("c1", output, assistant, PhraseEndingRecognizer(), ToneSynthesizer(), CallSettings(),
-                              Clock())
+        session = CallSession(
+            "c1", output, assistant, PhraseEndingRecognizer(), ToneSynthesizer(), CallSettings(), Clock()
+        )
         running = asyncio.create_task(session.run())
         audio = silence(RATE, 3000) + spoken("我想转账给张三五千块钱", RATE) + silence(RATE, 3000)
         for index, frame in enumerate(frames(audio, RATE)):
@@ -306,14 +349,16 @@ class PartialRecognizer(ScriptedRecognizer):
 
 
 def answer_latency(line: str, recognized: str, recognizer_class) -> float:
-    session, _, assistant, _ = run(call([(3.0, line)], [recognized], until_s=8,
-                                        recognizer=recognizer_class([recognized])))
+    session, _, assistant, _ = run(
+        call([(3.0, line)], [recognized], until_s=8, recognizer=recognizer_class([recognized]))
+    )
     assert texts_sent(assistant)[1:] == [recognized]
     return session.latencies[0]
 
 
-@pytest.mark.parametrize("line, recognized", [("五七六零四四", "576044"), ("是的", "是的"),
-                                              ("白条的还款日是几号", "白条的还款日是几号")])
+@pytest.mark.parametrize(
+    "line, recognized", [("五七六零四四", "576044"), ("是的", "是的"), ("白条的还款日是几号", "白条的还款日是几号")]
+)
 def test_whole_words_are_answered_after_a_short_pause(line, recognized):
     waited = answer_latency(line, recognized, ScriptedRecognizer)  # no partial text: the full wait
     early = answer_latency(line, recognized, PartialRecognizer)
@@ -329,8 +374,15 @@ def test_unfinished_words_get_the_full_wait():
 
 def test_the_partial_text_of_an_utterance_still_being_finished_never_ends_the_next_one():
     async def answers() -> list:
-        session = CallSession("c1", RecordingOutput(), CannedAssistant(), PartialRecognizer(["是的"]),
-                              ToneSynthesizer(), CallSettings(), Clock())
+        session = CallSession(
+            "c1",
+            RecordingOutput(),
+            CannedAssistant(),
+            PartialRecognizer(["是的"]),
+            ToneSynthesizer(),
+            CallSettings(),
+            Clock(),
+        )
         session._partial = "是的"  # the earlier utterance's words; its end is not handled yet
         session._on_speech_event(SpeechEnded(at_ms=1000, audio=b"", duration_ms=500))
         while_queued = session._words_are_a_turn()

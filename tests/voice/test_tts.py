@@ -25,22 +25,27 @@ def espeak_and_sox() -> None:
 def no_subprocess(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError(f"unexpected subprocess: {args[0]}")
+
     monkeypatch.setattr(subprocess, "run", refuse)
 
 
 # ----------------------------------------------------------------- text sent to espeak
 
-@pytest.mark.parametrize("text,pinyin", [
-    ("尾号1234", "wei3 hao4 yao1 er4 san1 si4"),
-    ("你好，再见。", "ni2 hao3, zai4 jian4."),
-    ("还款成功！", "huan2 kuan3 cheng2 gong1!"),
-    ("请问还有什么可以帮您？", "qing3 wen4 hai2 you3 shen2 me5 ke2 yi3 bang1 nin2?"),
-    ("请在App中重置密码", "qing3 zai4 ei1 pi4 pi4 zhong1 chong2 zhi4 mi4 ma3"),
-    ("以页面为准", "yi3 ye4 mian4 wei2 zhun3"),
-    ("期限越长", "qi1 xian4 yue4 chang2"),
-    ("（含手续费）“确认”", "han2 shou3 xu4 fei4, que4 ren4"),
-    ("１２", "yao1 er4"),
-])
+
+@pytest.mark.parametrize(
+    "text,pinyin",
+    [
+        ("尾号1234", "wei3 hao4 yao1 er4 san1 si4"),
+        ("你好，再见。", "ni2 hao3, zai4 jian4."),
+        ("还款成功！", "huan2 kuan3 cheng2 gong1!"),
+        ("请问还有什么可以帮您？", "qing3 wen4 hai2 you3 shen2 me5 ke2 yi3 bang1 nin2?"),
+        ("请在App中重置密码", "qing3 zai4 ei1 pi4 pi4 zhong1 chong2 zhi4 mi4 ma3"),
+        ("以页面为准", "yi3 ye4 mian4 wei2 zhun3"),
+        ("期限越长", "qi1 xian4 yue4 chang2"),
+        ("（含手续费）“确认”", "han2 shou3 xu4 fei4, que4 ren4"),
+        ("１２", "yao1 er4"),
+    ],
+)
 def test_pinyin_sent_to_espeak(text, pinyin):
     assert to_pinyin(text) == pinyin
 
@@ -57,6 +62,7 @@ def test_nothing_but_tone_numbered_pinyin_reaches_espeak_even_from_raw_bot_texts
 
 
 # ----------------------------------------------------------------- espeak-ng for real
+
 
 @needs_espeak
 @pytest.mark.parametrize("rate", [8000, 16000])
@@ -113,6 +119,7 @@ def test_check_reports_a_voice_espeak_does_not_have():
 
 # ----------------------------------------------------------------- failures without espeak
 
+
 @pytest.mark.parametrize("text", ["", "   ", "。", "👍"])
 def test_nothing_to_say_is_silence_without_a_subprocess(monkeypatch, text):
     no_subprocess(monkeypatch)
@@ -136,12 +143,14 @@ def test_synthesis_without_espeak_on_path_is_unavailable(monkeypatch, tmp_path):
 def test_a_hanging_espeak_times_out(monkeypatch):
     def hang(command, **kwargs):
         raise subprocess.TimeoutExpired(command, kwargs["timeout"])
+
     monkeypatch.setattr(subprocess, "run", hang)
     with pytest.raises(TtsError, match="espeak-ng took longer than 0.5 s"):
         EspeakSynthesizer(timeout_s=0.5).synthesize("你好", 8000)
 
 
 # ----------------------------------------------------------------- test double
+
 
 def test_tone_synthesizer_lasts_60_ms_a_character(monkeypatch):
     no_subprocess(monkeypatch)

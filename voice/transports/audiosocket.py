@@ -52,8 +52,10 @@ async def read_frame(reader: asyncio.StreamReader):
     try:
         return kind, await reader.readexactly(length)
     except asyncio.IncompleteReadError as exc:
-        raise ProtocolError(f"truncated frame: kind 0x{kind:02x} announced {length} bytes, "
-                            f"the connection closed after {len(exc.partial)}") from None
+        raise ProtocolError(
+            f"truncated frame: kind 0x{kind:02x} announced {length} bytes, "
+            f"the connection closed after {len(exc.partial)}"
+        ) from None
 
 
 def describe_error(payload: bytes) -> str:
@@ -82,8 +84,9 @@ class AudioSocketOutput:
 class AudioSocketCall(CallConnection):
     log = log  # records and logs under this module's name
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, services: CallServices,
-                 idle_timeout_s: float) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, services: CallServices, idle_timeout_s: float
+    ) -> None:
         self.reader, self.writer, self.services = reader, writer, services
         self.idle_timeout_s = idle_timeout_s
         self.output = AudioSocketOutput(writer)
@@ -114,8 +117,10 @@ class AudioSocketCall(CallConnection):
     def start(self, first) -> None:
         kind, payload = first
         if kind != UUID or len(payload) != 16:
-            raise ProtocolError(f"first frame must be the call UUID (kind 0x01, 16 bytes), "
-                                f"got kind 0x{kind:02x} with {len(payload)} bytes")
+            raise ProtocolError(
+                f"first frame must be the call UUID (kind 0x01, 16 bytes), "
+                f"got kind 0x{kind:02x} with {len(payload)} bytes"
+            )
         call_id = str(uuid.UUID(bytes=payload))
         self.start_session(self.services.session(self.output, TELEPHONY_RATE, "audiosocket", call_id=call_id))
 
@@ -137,8 +142,10 @@ class AudioSocketCall(CallConnection):
         elif kind == ERROR:
             raise ProtocolError(describe_error(payload))
         elif kind in OTHER_RATES:
-            raise ProtocolError(f"audio at {OTHER_RATES[kind] / 1000:g} kHz (kind 0x{kind:02x}); this server takes "
-                                "8 kHz (kind 0x10): use the AudioSocket() dialplan application or an slin channel")
+            raise ProtocolError(
+                f"audio at {OTHER_RATES[kind] / 1000:g} kHz (kind 0x{kind:02x}); this server takes "
+                "8 kHz (kind 0x10): use the AudioSocket() dialplan application or an slin channel"
+            )
         else:
             raise ProtocolError(f"unknown frame kind 0x{kind:02x}")
         return not self.session.ended

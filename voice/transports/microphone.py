@@ -45,8 +45,9 @@ def open_stream(callback, rate: int):
     try:
         if not any(d["max_input_channels"] > 0 for d in sounddevice.query_devices()):
             raise NoAudioDevice("no microphone found; `make call-file WAV=…` simulates a call from a WAV file")
-        return sounddevice.RawStream(samplerate=rate, channels=1, dtype="int16",
-                                     blocksize=frame_bytes(rate) // 2, callback=callback)
+        return sounddevice.RawStream(
+            samplerate=rate, channels=1, dtype="int16", blocksize=frame_bytes(rate) // 2, callback=callback
+        )
     except sounddevice.PortAudioError as exc:
         raise NoAudioDevice(f"cannot open the sound device: {exc}") from None
 

@@ -179,8 +179,15 @@ def listen(services: CallServices, host: str, port: int, idle_timeout_s: float =
     async def handler(ws) -> None:
         await TwilioCall(ws, services, idle_timeout_s).serve()
 
-    return websockets.legacy.server.serve(handler, host, port, max_size=MAX_MESSAGE_BYTES,
-                                          read_limit=READ_LIMIT_BYTES, close_timeout=CLOSE_TIMEOUT_S, compression=None)
+    return websockets.legacy.server.serve(
+        handler,
+        host,
+        port,
+        max_size=MAX_MESSAGE_BYTES,
+        read_limit=READ_LIMIT_BYTES,
+        close_timeout=CLOSE_TIMEOUT_S,
+        compression=None,
+    )
 
 
 async def serve(services: CallServices, host: str, port: int) -> None:

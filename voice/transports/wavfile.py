@@ -95,9 +95,9 @@ def write_outputs(out_dir: Path, record: CallRecord, caller: bytes, bot: bytes, 
     length = max(len(caller), len(bot))
     caller, bot = caller.ljust(length, b"\x00"), bot.ljust(length, b"\x00")
     write_wav(out_dir / "bot.wav", bot, rate)
-    stereo = audioop.add(audioop.tostereo(caller, SAMPLE_WIDTH, 1, 0), audioop.tostereo(bot, SAMPLE_WIDTH, 0, 1),
-                         SAMPLE_WIDTH)
+    stereo = audioop.add(
+        audioop.tostereo(caller, SAMPLE_WIDTH, 1, 0), audioop.tostereo(bot, SAMPLE_WIDTH, 0, 1), SAMPLE_WIDTH
+    )
     write_wav(out_dir / "call.wav", stereo, rate, channels=2)
     (out_dir / "transcript.txt").write_text(record.transcript(), encoding="utf-8")
     (out_dir / "call.json").write_text(record.to_json(), encoding="utf-8")
-

@@ -34,8 +34,7 @@ def list_accounts(session: Session, customer_id: int) -> tuple[AccountView, ...]
 
 def balance_summary(session: Session, customer_id: int) -> BalanceSummary:
     accounts = list_accounts(session, customer_id)
-    lines = session.scalars(
-        select(CreditLine).where(CreditLine.customer_id == customer_id).order_by(CreditLine.id))
+    lines = session.scalars(select(CreditLine).where(CreditLine.customer_id == customer_id).order_by(CreditLine.id))
     return BalanceSummary(
         accounts=accounts,
         credit_lines=tuple(lookup.credit_line_view(line) for line in lines),
@@ -48,13 +47,11 @@ def find_card(session: Session, customer_id: int, tail: str) -> CardView:
     tail = normalize_card_tail(tail)
     lookup.customer(session, customer_id)
     cards = [
-        CardView(kind="savings", card_tail=tail, status=a.status, balance=a.balance,
-                 available_credit=None)
+        CardView(kind="savings", card_tail=tail, status=a.status, balance=a.balance, available_credit=None)
         for a in lookup.savings_accounts(session, customer_id)
         if card_tail(a.card_number) == tail
     ] + [
-        CardView(kind="credit_card", card_tail=tail, status=line.status, balance=None,
-                 available_credit=line.available)
+        CardView(kind="credit_card", card_tail=tail, status=line.status, balance=None, available_credit=line.available)
         for line in lookup.credit_cards_with_tail(session, customer_id, tail)
     ]
     if not cards:
@@ -103,14 +100,21 @@ def _check_range(session, customer_id, start: date, end: date, today: date) -> d
     if earliest is None or end < earliest:
         since = f"{earliest.year}年{earliest.month}月{earliest.day}日" if earliest else "近期"
         raise InvalidDateRange(
-            f"抱歉，目前可以查询的交易记录从{since}开始，您要查的时间段早于这个日期。",
-            code="date_range_outside_data")
+            f"抱歉，目前可以查询的交易记录从{since}开始，您要查的时间段早于这个日期。", code="date_range_outside_data"
+        )
     return min(end, today)
 
 
-def transactions(session: Session, customer_id: int, start, end, min_amount=None,
-                 max_amount=None, card_tail: str | None = None,
-                 today: date | None = None) -> TransactionStatement:
+def transactions(
+    session: Session,
+    customer_id: int,
+    start,
+    end,
+    min_amount=None,
+    max_amount=None,
+    card_tail: str | None = None,
+    today: date | None = None,
+) -> TransactionStatement:
     """Transactions from ``start`` to ``end`` inclusive (dates or ISO strings), newest first.
 
     Amount bounds compare the absolute amount; ``card_tail`` limits to one card.
@@ -123,11 +127,14 @@ def transactions(session: Session, customer_id: int, start, end, min_amount=None
     if low is not None and high is not None and low > high:
         raise InvalidAmount("最低金额不能高于最高金额，请重新设置筛选条件。")
     rows = [
-        row for row in _rows_in_range(session, customer_id, start, end, card_tail)
+        row
+        for row in _rows_in_range(session, customer_id, start, end, card_tail)
         if (low is None or abs(row.amount) >= low) and (high is None or abs(row.amount) <= high)
     ]
     return TransactionStatement(
-        start=start, end=end, items=tuple(rows),
+        start=start,
+        end=end,
+        items=tuple(rows),
         total_in=sum((r.amount for r in rows if r.amount > 0), ZERO),
         total_out=sum((-r.amount for r in rows if r.amount < 0), ZERO),
     )
@@ -151,8 +158,14 @@ def _rows_in_range(session, customer_id, start, end, tail) -> list[TransactionVi
         tail_of_row = card_tail(number) if number else None
         if tail is not None and tail_of_row != normalize_card_tail(tail):
             continue
-        views.append(TransactionView(
-            posted_at=txn.posted_at, amount=txn.amount, description=txn.description,
-            counterparty=txn.counterparty, product=account.kind if account else line.product,
-            card_tail=tail_of_row))
+        views.append(
+            TransactionView(
+                posted_at=txn.posted_at,
+                amount=txn.amount,
+                description=txn.description,
+                counterparty=txn.counterparty,
+                product=account.kind if account else line.product,
+                card_tail=tail_of_row,
+            )
+        )
     return views

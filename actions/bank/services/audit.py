@@ -19,11 +19,15 @@ def _jsonable(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def record(session: Session, action: str, sender_id: str | None, customer_id: int | None,
-           at: datetime | None = None, **detail) -> AuditLog:
+def record(
+    session: Session, action: str, sender_id: str | None, customer_id: int | None, at: datetime | None = None, **detail
+) -> AuditLog:
     """Add an audit row. Pass card tails, never full numbers, in ``detail``."""
     entry = AuditLog(
-        at=at or now(), action=action, sender_id=sender_id, customer_id=customer_id,
+        at=at or now(),
+        action=action,
+        sender_id=sender_id,
+        customer_id=customer_id,
         detail=json.dumps(detail, ensure_ascii=False, default=_jsonable, sort_keys=True),
     )
     session.add(entry)
@@ -38,6 +42,5 @@ def entries(session: Session, customer_id: int | None = None, action: str | None
     if action is not None:
         query = query.where(AuditLog.action == action)
     return [
-        (row.at, row.action, row.sender_id, row.customer_id, json.loads(row.detail))
-        for row in session.scalars(query)
+        (row.at, row.action, row.sender_id, row.customer_id, json.loads(row.detail)) for row in session.scalars(query)
     ]

@@ -11,14 +11,14 @@ from actions.bank.services import audit, lookup
 from actions.bank.views import PRODUCT_NAMES, FreezeResult
 
 
-def freeze_card(session: Session, customer_id: int, tail: str, reason: str, sender_id: str,
-                now: datetime | None = None) -> FreezeResult:
+def freeze_card(
+    session: Session, customer_id: int, tail: str, reason: str, sender_id: str, now: datetime | None = None
+) -> FreezeResult:
     """Freeze the card with these last four digits; CardAlreadyFrozen if it already is."""
     moment = now or bank_now()
     tail = normalize_card_tail(tail)
     lookup.customer(session, customer_id)
-    cards = [a for a in lookup.savings_accounts(session, customer_id)
-             if card_tail(a.card_number) == tail]
+    cards = [a for a in lookup.savings_accounts(session, customer_id) if card_tail(a.card_number) == tail]
     cards += lookup.credit_cards_with_tail(session, customer_id, tail)
     if not cards:
         raise CardNotFound()
@@ -27,10 +27,12 @@ def freeze_card(session: Session, customer_id: int, tail: str, reason: str, send
     card = cards[0]
     kind = getattr(card, "kind", None) or card.product
     if card.status == "frozen":
-        raise CardAlreadyFrozen(f"您尾号{tail}的{PRODUCT_NAMES[kind]}已经处于冻结状态，"
-                                "无需重复操作，卡内资金是安全的。")
+        raise CardAlreadyFrozen(
+            f"您尾号{tail}的{PRODUCT_NAMES[kind]}已经处于冻结状态，无需重复操作，卡内资金是安全的。"
+        )
     card.status, card.frozen_reason, card.frozen_at = "frozen", (reason or "客户申请")[:200], moment
-    audit.record(session, "freeze_card", sender_id, customer_id, at=moment, kind=kind,
-                 card_tail=tail, reason=card.frozen_reason)
+    audit.record(
+        session, "freeze_card", sender_id, customer_id, at=moment, kind=kind, card_tail=tail, reason=card.frozen_reason
+    )
     session.flush()
     return FreezeResult(kind=kind, card_tail=tail, frozen_at=moment)

@@ -30,10 +30,8 @@ from actions.bank.views import (
 ZERO = Decimal("0.00")
 # Fee per period as a fraction of the principal, by product and number of periods.
 INSTALLMENT_FEE_RATES = {
-    "credit_card": {3: Decimal("0.0075"), 6: Decimal("0.0070"), 12: Decimal("0.0066"),
-                    24: Decimal("0.0065")},
-    "baitiao": {3: Decimal("0.0060"), 6: Decimal("0.0055"), 12: Decimal("0.0050"),
-                24: Decimal("0.0050")},
+    "credit_card": {3: Decimal("0.0075"), 6: Decimal("0.0070"), 12: Decimal("0.0066"), 24: Decimal("0.0065")},
+    "baitiao": {3: Decimal("0.0060"), 6: Decimal("0.0055"), 12: Decimal("0.0050"), 24: Decimal("0.0050")},
 }
 MIN_INSTALLMENT_PRINCIPAL = Decimal("500.00")
 REPAY_MODES = ("full", "minimum")
@@ -41,15 +39,14 @@ REPAY_MODES = ("full", "minimum")
 
 def credit_lines(session: Session, customer_id: int) -> tuple[CreditLineView, ...]:
     lookup.customer(session, customer_id)
-    lines = session.scalars(
-        select(CreditLine).where(CreditLine.customer_id == customer_id).order_by(CreditLine.id))
+    lines = session.scalars(select(CreditLine).where(CreditLine.customer_id == customer_id).order_by(CreditLine.id))
     return tuple(lookup.credit_line_view(line) for line in lines)
 
 
 def _latest_bill(session: Session, line: CreditLine) -> Bill:
     bill = session.scalar(
-        select(Bill).where(Bill.credit_line_id == line.id)
-        .order_by(Bill.statement_date.desc(), Bill.id.desc()).limit(1))
+        select(Bill).where(Bill.credit_line_id == line.id).order_by(Bill.statement_date.desc(), Bill.id.desc()).limit(1)
+    )
     if bill is None:
         raise BillNotFound(f"您的{PRODUCT_NAMES[line.product]}目前还没有出账单。")
     return bill
@@ -60,17 +57,23 @@ def _bill_view(bill: Bill, line: CreditLine, today: date) -> BillView:
     overdue_days = (today - bill.due_date).days if remaining > 0 and today > bill.due_date else 0
     status = "overdue" if overdue_days else bill.status
     return BillView(
-        id=bill.id, product=line.product, product_name=PRODUCT_NAMES[line.product],
+        id=bill.id,
+        product=line.product,
+        product_name=PRODUCT_NAMES[line.product],
         card_tail=card_tail(line.card_number) if line.card_number else None,
-        statement_date=bill.statement_date, due_date=bill.due_date, amount_due=bill.amount_due,
-        minimum_due=bill.minimum_due, paid_amount=bill.paid_amount, remaining=remaining,
-        remaining_minimum=max(bill.minimum_due - bill.paid_amount, ZERO), status=status,
+        statement_date=bill.statement_date,
+        due_date=bill.due_date,
+        amount_due=bill.amount_due,
+        minimum_due=bill.minimum_due,
+        paid_amount=bill.paid_amount,
+        remaining=remaining,
+        remaining_minimum=max(bill.minimum_due - bill.paid_amount, ZERO),
+        status=status,
         days_overdue=overdue_days,
     )
 
 
-def current_bill(session: Session, customer_id: int, product: str,
-                 today: date | None = None) -> BillView:
+def current_bill(session: Session, customer_id: int, product: str, today: date | None = None) -> BillView:
     """The latest statement of ``credit_card`` or ``baitiao``."""
     line = lookup.credit_line(session, customer_id, product)
     return _bill_view(_latest_bill(session, line), line, today or bank_now().date())
@@ -86,8 +89,10 @@ def _fee_rate(product: str, count) -> tuple[int, Decimal]:
         count = None
     if count not in rates:
         allowed = "、".join(str(c) for c in rates)
-        raise InvalidInput(f"抱歉，{PRODUCT_NAMES[product]}账单可以分{allowed}期，请从中选择一个期数。",
-                           code="invalid_installment_count")
+        raise InvalidInput(
+            f"抱歉，{PRODUCT_NAMES[product]}账单可以分{allowed}期，请从中选择一个期数。",
+            code="invalid_installment_count",
+        )
     return count, rates[count]
 
 
@@ -96,10 +101,16 @@ def _quote(product: str, count: int, rate: Decimal, principal: Decimal) -> Insta
     per_fee = cents(principal * rate)
     last_principal = principal - per_principal * (count - 1)
     return InstallmentQuote(
-        product=product, count=count, principal=principal, fee_rate=rate,
-        per_period_principal=per_principal, per_period_fee=per_fee,
-        per_period_amount=per_principal + per_fee, last_period_amount=last_principal + per_fee,
-        total_fee=per_fee * count, total_amount=principal + per_fee * count,
+        product=product,
+        count=count,
+        principal=principal,
+        fee_rate=rate,
+        per_period_principal=per_principal,
+        per_period_fee=per_fee,
+        per_period_amount=per_principal + per_fee,
+        last_period_amount=last_principal + per_fee,
+        total_fee=per_fee * count,
+        total_amount=principal + per_fee * count,
     )
 
 
@@ -111,41 +122,60 @@ def _installable(session, customer_id, product, today) -> tuple[CreditLine, Bill
     if view.status == "installment":
         raise NotAllowed(f"您本期{name}账单已经办理过分期了。", code="already_installed")
     if view.status == "overdue":
-        raise NotAllowed(f"您的{name}账单已逾期，暂时不能分期，建议先还清逾期金额。",
-                         code="bill_overdue")
+        raise NotAllowed(f"您的{name}账单已逾期，暂时不能分期，建议先还清逾期金额。", code="bill_overdue")
     if view.remaining < MIN_INSTALLMENT_PRINCIPAL:
-        raise NotAllowed(f"本期{name}账单待还{format_yuan(view.remaining)}，"
-                         f"不足{format_yuan(MIN_INSTALLMENT_PRINCIPAL)}，无法办理分期。",
-                         code="bill_too_small")
+        raise NotAllowed(
+            f"本期{name}账单待还{format_yuan(view.remaining)}，"
+            f"不足{format_yuan(MIN_INSTALLMENT_PRINCIPAL)}，无法办理分期。",
+            code="bill_too_small",
+        )
     return line, bill, view
 
 
-def quote_installment(session: Session, customer_id: int, product: str, count,
-                      today: date | None = None) -> InstallmentQuote:
+def quote_installment(
+    session: Session, customer_id: int, product: str, count, today: date | None = None
+) -> InstallmentQuote:
     """What splitting the unpaid part of the current bill into ``count`` periods would cost."""
     count, rate = _fee_rate(product, count)
     _, _, view = _installable(session, customer_id, product, today or bank_now().date())
     return _quote(product, count, rate, view.remaining)
 
 
-def create_installment(session: Session, customer_id: int, product: str, count,
-                       sender_id: str, now: datetime | None = None) -> InstallmentPlanView:
+def create_installment(
+    session: Session, customer_id: int, product: str, count, sender_id: str, now: datetime | None = None
+) -> InstallmentPlanView:
     """Split the current bill. Its amount due becomes the first period's payment."""
     moment = now or bank_now()
     count, rate = _fee_rate(product, count)
     line, bill, view = _installable(session, customer_id, product, moment.date())
     quote = _quote(product, count, rate, view.remaining)
-    plan = InstallmentPlan(bill=bill, count=count, principal=quote.principal, fee_rate=rate,
-                           per_period_amount=quote.per_period_amount, total_fee=quote.total_fee,
-                           created_at=moment)
+    plan = InstallmentPlan(
+        bill=bill,
+        count=count,
+        principal=quote.principal,
+        fee_rate=rate,
+        per_period_amount=quote.per_period_amount,
+        total_fee=quote.total_fee,
+        created_at=moment,
+    )
     session.add(plan)
     bill.amount_due = bill.paid_amount + quote.per_period_amount
     bill.minimum_due = bill.amount_due
     bill.status = "installment"
     session.flush()
-    audit.record(session, "create_installment", sender_id, customer_id, at=moment,
-                 product=product, bill_id=bill.id, count=count, principal=quote.principal,
-                 per_period_amount=quote.per_period_amount, total_fee=quote.total_fee)
+    audit.record(
+        session,
+        "create_installment",
+        sender_id,
+        customer_id,
+        at=moment,
+        product=product,
+        bill_id=bill.id,
+        count=count,
+        principal=quote.principal,
+        per_period_amount=quote.per_period_amount,
+        total_fee=quote.total_fee,
+    )
     return InstallmentPlanView(plan_id=plan.id, quote=quote, first_due_date=bill.due_date)
 
 
@@ -159,26 +189,43 @@ def _repay_amount(view: BillView, amount, mode) -> Decimal:
             raise InvalidInput("还款方式只能是全额还款或最低还款。", code="invalid_repay_mode")
         chosen = view.remaining if mode == "full" else view.remaining_minimum
         if chosen <= 0:
-            raise NothingToRepay(f"本期最低还款额已经还上了，剩余待还{format_yuan(view.remaining)}，"
-                                 "如需继续还款请告诉我金额。", code="minimum_already_paid")
+            raise NothingToRepay(
+                f"本期最低还款额已经还上了，剩余待还{format_yuan(view.remaining)}，如需继续还款请告诉我金额。",
+                code="minimum_already_paid",
+            )
         return chosen
     value = parse_amount(amount)
     if value > view.remaining:
-        raise RepayExceedsOwed(f"本期{view.product_name}账单待还{format_yuan(view.remaining)}，"
-                               "还款金额不能超过这个数，请重新输入。")
+        raise RepayExceedsOwed(
+            f"本期{view.product_name}账单待还{format_yuan(view.remaining)}，还款金额不能超过这个数，请重新输入。"
+        )
     return value
 
 
-def repay(session: Session, customer_id: int, product: str, amount=None, mode: str | None = None,
-          source_card_tail: str | None = None, sender_id: str | None = None,
-          now: datetime | None = None) -> RepaymentView:
+def repay(
+    session: Session,
+    customer_id: int,
+    product: str,
+    amount=None,
+    mode: str | None = None,
+    source_card_tail: str | None = None,
+    sender_id: str | None = None,
+    now: datetime | None = None,
+) -> RepaymentView:
     """Repay the current ``credit_card``/``baitiao`` bill (or a ``jintiao`` loan) from a debit card.
 
     Give either ``amount`` or ``mode`` (``"full"`` / ``"minimum"``).
     """
     if product == "jintiao":
-        return loans.repay_loan(session, customer_id, amount=amount, mode=mode,
-                          source_card_tail=source_card_tail, sender_id=sender_id, now=now)
+        return loans.repay_loan(
+            session,
+            customer_id,
+            amount=amount,
+            mode=mode,
+            source_card_tail=source_card_tail,
+            sender_id=sender_id,
+            now=now,
+        )
     moment = now or bank_now()
     line = lookup.credit_line(session, customer_id, product)
     bill = _latest_bill(session, line)
@@ -195,31 +242,53 @@ def repay(session: Session, customer_id: int, product: str, amount=None, mode: s
         bill.status = "partially_paid"
     line.available = min(line.credit_limit, line.available + value)
     source_tail, name = card_tail(account.card_number), PRODUCT_NAMES[product]
-    session.add_all([
-        Transaction(account_id=account.id, posted_at=moment, amount=-value,
-                    description=f"{name}还款", counterparty=name),
-        Transaction(credit_line_id=line.id, posted_at=moment, amount=value,
-                    description="还款", counterparty=f"储蓄卡尾号{source_tail}"),
-    ])
-    audit.record(session, "repay", sender_id, customer_id, at=moment, product=product,
-                 bill_id=bill.id, amount=value, source_card_tail=source_tail,
-                 remaining=remaining)
+    session.add_all(
+        [
+            Transaction(
+                account_id=account.id, posted_at=moment, amount=-value, description=f"{name}还款", counterparty=name
+            ),
+            Transaction(
+                credit_line_id=line.id,
+                posted_at=moment,
+                amount=value,
+                description="还款",
+                counterparty=f"储蓄卡尾号{source_tail}",
+            ),
+        ]
+    )
+    audit.record(
+        session,
+        "repay",
+        sender_id,
+        customer_id,
+        at=moment,
+        product=product,
+        bill_id=bill.id,
+        amount=value,
+        source_card_tail=source_tail,
+        remaining=remaining,
+    )
     session.flush()
-    return RepaymentView(product=product, amount=value, source_card_tail=source_tail,
-                         source_balance_after=account.balance, remaining=remaining,
-                         status=bill.status)
+    return RepaymentView(
+        product=product,
+        amount=value,
+        source_card_tail=source_tail,
+        source_balance_after=account.balance,
+        remaining=remaining,
+        status=bill.status,
+    )
 
 
-def raise_limit_eligibility(session: Session, customer_id: int, product: str,
-                            today: date | None = None) -> LimitEligibility:
+def raise_limit_eligibility(
+    session: Session, customer_id: int, product: str, today: date | None = None
+) -> LimitEligibility:
     """Whether the customer can ask for a higher limit now, and roughly how much."""
     today = today or bank_now().date()
     line = lookup.credit_line(session, customer_id, product)
     reasons = []
     if line.status != "active":
         reasons.append("账户目前处于冻结状态")
-    overdue = [b for b in line.bills
-               if b.amount_due > b.paid_amount and today > b.due_date]
+    overdue = [b for b in line.bills if b.amount_due > b.paid_amount and today > b.due_date]
     if overdue:
         reasons.append("有逾期未还的账单")
     if (today - line.opened_on).days < 180:
@@ -230,6 +299,10 @@ def raise_limit_eligibility(session: Session, customer_id: int, product: str,
         step = Decimal("1000")
         suggested = ((line.credit_limit * Decimal("1.2")) / step).to_integral_value(ROUND_HALF_UP) * step
         reasons.append("近期用卡和还款记录良好")
-    return LimitEligibility(product=product, eligible=eligible, current_limit=line.credit_limit,
-                            suggested_limit=cents(suggested) if suggested else None,
-                            reasons=tuple(reasons))
+    return LimitEligibility(
+        product=product,
+        eligible=eligible,
+        current_limit=line.credit_limit,
+        suggested_limit=cents(suggested) if suggested else None,
+        reasons=tuple(reasons),
+    )

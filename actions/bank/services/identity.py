@@ -36,20 +36,25 @@ def customer_view(customer: Customer) -> CustomerView:
 def issue_otp(session: Session, phone: str, sender_id: str, now: datetime | None = None) -> str:
     """Create a 6-digit code for this phone and conversation and put it in the outbox."""
     code = f"{secrets.randbelow(1_000_000):06d}"
-    session.add(OtpMessage(phone=normalize_phone(phone), code=code, sender_id=sender_id,
-                           created_at=now or bank_now(), consumed=False))
+    session.add(
+        OtpMessage(
+            phone=normalize_phone(phone), code=code, sender_id=sender_id, created_at=now or bank_now(), consumed=False
+        )
+    )
     session.flush()
     return code
 
 
-def check_otp(session: Session, phone: str, sender_id: str, code: str,
-              now: datetime | None = None) -> bool:
+def check_otp(session: Session, phone: str, sender_id: str, code: str, now: datetime | None = None) -> bool:
     """True if ``code`` matches the latest unused, unexpired code; that code is then used up."""
     moment = now or bank_now()
     latest = session.scalar(
         select(OtpMessage)
-        .where(OtpMessage.phone == normalize_phone(phone), OtpMessage.sender_id == sender_id,
-               OtpMessage.consumed.is_(False))
+        .where(
+            OtpMessage.phone == normalize_phone(phone),
+            OtpMessage.sender_id == sender_id,
+            OtpMessage.consumed.is_(False),
+        )
         .order_by(OtpMessage.created_at.desc(), OtpMessage.id.desc())
         .limit(1)
     )
@@ -73,7 +78,13 @@ def recent_otps(session: Session, phone: str | None = None, limit: int = 10) -> 
     if phone:
         query = query.where(OtpMessage.phone == normalize_phone(phone))
     return [
-        OtpView(masked_phone=mask_phone(m.phone), phone=m.phone, code=m.code,
-                sender_id=m.sender_id, created_at=m.created_at, consumed=m.consumed)
+        OtpView(
+            masked_phone=mask_phone(m.phone),
+            phone=m.phone,
+            code=m.code,
+            sender_id=m.sender_id,
+            created_at=m.created_at,
+            consumed=m.consumed,
+        )
         for m in session.scalars(query.limit(limit))
     ]

@@ -28,15 +28,28 @@ PENDING = "审核中"
 
 
 def _loan_view(loan: Loan) -> LoanView:
-    return LoanView(id=loan.id, product=loan.product, principal=loan.principal,
-                    outstanding=loan.outstanding, term_months=loan.term_months,
-                    annual_rate=loan.annual_rate, next_due_date=loan.next_due_date,
-                    next_due_amount=loan.next_due_amount, status=loan.status)
+    return LoanView(
+        id=loan.id,
+        product=loan.product,
+        principal=loan.principal,
+        outstanding=loan.outstanding,
+        term_months=loan.term_months,
+        annual_rate=loan.annual_rate,
+        next_due_date=loan.next_due_date,
+        next_due_amount=loan.next_due_amount,
+        status=loan.status,
+    )
 
 
 def _application_view(app: LoanApplication) -> LoanApplicationView:
-    return LoanApplicationView(number=app.number, amount=app.amount, term_months=app.term_months,
-                               purpose=app.purpose, status=app.status, created_at=app.created_at)
+    return LoanApplicationView(
+        number=app.number,
+        amount=app.amount,
+        term_months=app.term_months,
+        purpose=app.purpose,
+        status=app.status,
+        created_at=app.created_at,
+    )
 
 
 def loans(session: Session, customer_id: int) -> tuple[LoanView, ...]:
@@ -48,18 +61,21 @@ def loans(session: Session, customer_id: int) -> tuple[LoanView, ...]:
 def loan_applications(session: Session, customer_id: int) -> tuple[LoanApplicationView, ...]:
     """The customer's applications, newest first."""
     lookup.customer(session, customer_id)
-    rows = session.scalars(select(LoanApplication)
-                           .where(LoanApplication.customer_id == customer_id)
-                           .order_by(LoanApplication.created_at.desc(), LoanApplication.id.desc()))
+    rows = session.scalars(
+        select(LoanApplication)
+        .where(LoanApplication.customer_id == customer_id)
+        .order_by(LoanApplication.created_at.desc(), LoanApplication.id.desc())
+    )
     return tuple(_application_view(app) for app in rows)
 
 
 def _validate_application(amount, term_months, purpose) -> tuple[Decimal, int]:
     value = parse_amount(amount)
     if not MIN_LOAN <= value <= MAX_LOAN:
-        raise InvalidAmount(f"金条单笔借款金额需要在{format_yuan(MIN_LOAN)}到"
-                            f"{format_yuan(MAX_LOAN)}之间，请重新告诉我借款金额。",
-                            code="loan_amount_out_of_range")
+        raise InvalidAmount(
+            f"金条单笔借款金额需要在{format_yuan(MIN_LOAN)}到{format_yuan(MAX_LOAN)}之间，请重新告诉我借款金额。",
+            code="loan_amount_out_of_range",
+        )
     try:
         term = int(term_months)
     except (TypeError, ValueError):
@@ -68,29 +84,44 @@ def _validate_application(amount, term_months, purpose) -> tuple[Decimal, int]:
         allowed = "、".join(str(t) for t in LOAN_TERMS)
         raise InvalidInput(f"借款期限可以选择{allowed}个月，请从中选择一个。", code="invalid_term")
     if purpose not in LOAN_PURPOSES:
-        raise InvalidInput(f"借款用途可以是{'、'.join(LOAN_PURPOSES)}，请告诉我是哪一种。",
-                           code="invalid_purpose")
+        raise InvalidInput(f"借款用途可以是{'、'.join(LOAN_PURPOSES)}，请告诉我是哪一种。", code="invalid_purpose")
     return value, term
 
 
-def apply_loan(session: Session, customer_id: int, amount, term_months, purpose: str,
-               sender_id: str, now: datetime | None = None) -> LoanApplicationView:
+def apply_loan(
+    session: Session, customer_id: int, amount, term_months, purpose: str, sender_id: str, now: datetime | None = None
+) -> LoanApplicationView:
     """Submit a 金条 application (¥1,000–¥200,000; 3/6/12/24/36 months); status 审核中."""
     moment = now or bank_now()
     value, term = _validate_application(amount, term_months, purpose)
     lookup.customer(session, customer_id)
-    pending = session.scalar(select(LoanApplication).where(
-        LoanApplication.customer_id == customer_id, LoanApplication.status == PENDING).limit(1))
+    pending = session.scalar(
+        select(LoanApplication)
+        .where(LoanApplication.customer_id == customer_id, LoanApplication.status == PENDING)
+        .limit(1)
+    )
     if pending is not None:
-        raise NotAllowed(f"您有一笔借款申请（编号{pending.number}）正在审核中，"
-                         "请等审核结果出来后再申请。", code="application_pending")
-    app = LoanApplication(customer_id=customer_id, amount=value, term_months=term,
-                          purpose=purpose, status=PENDING, created_at=moment)
+        raise NotAllowed(
+            f"您有一笔借款申请（编号{pending.number}）正在审核中，请等审核结果出来后再申请。",
+            code="application_pending",
+        )
+    app = LoanApplication(
+        customer_id=customer_id, amount=value, term_months=term, purpose=purpose, status=PENDING, created_at=moment
+    )
     session.add(app)
     session.flush()
     app.number = f"LA{app.id:06d}"
-    audit.record(session, "apply_loan", sender_id, customer_id, at=moment, number=app.number,
-                 amount=value, term_months=term, purpose=purpose)
+    audit.record(
+        session,
+        "apply_loan",
+        sender_id,
+        customer_id,
+        at=moment,
+        number=app.number,
+        amount=value,
+        term_months=term,
+        purpose=purpose,
+    )
     session.flush()
     return _application_view(app)
 
@@ -98,8 +129,12 @@ def apply_loan(session: Session, customer_id: int, amount, term_months, purpose:
 def _open_loan(session: Session, customer_id: int) -> Loan:
     lookup.customer(session, customer_id)
     loan = session.scalar(
-        select(Loan).where(Loan.customer_id == customer_id, Loan.status != "closed")
-        .order_by(Loan.next_due_date, Loan.id).limit(1).with_for_update())
+        select(Loan)
+        .where(Loan.customer_id == customer_id, Loan.status != "closed")
+        .order_by(Loan.next_due_date, Loan.id)
+        .limit(1)
+        .with_for_update()
+    )
     if loan is None:
         raise ProductNotFound("您目前没有需要还款的金条借款。", code="no_open_loan")
     return loan
@@ -119,14 +154,21 @@ def _loan_repay_amount(loan: Loan, amount, mode) -> Decimal:
         raise InvalidInput("还款方式只能是全额还款或最低还款。", code="invalid_repay_mode")
     value = parse_amount(amount)
     if value > loan.outstanding:
-        raise RepayExceedsOwed(f"您的金条借款剩余待还{format_yuan(loan.outstanding)}，"
-                               "还款金额不能超过这个数，请重新输入。")
+        raise RepayExceedsOwed(
+            f"您的金条借款剩余待还{format_yuan(loan.outstanding)}，还款金额不能超过这个数，请重新输入。"
+        )
     return value
 
 
-def repay_loan(session: Session, customer_id: int, amount=None, mode: str | None = None,
-               source_card_tail: str | None = None, sender_id: str | None = None,
-               now: datetime | None = None) -> RepaymentView:
+def repay_loan(
+    session: Session,
+    customer_id: int,
+    amount=None,
+    mode: str | None = None,
+    source_card_tail: str | None = None,
+    sender_id: str | None = None,
+    now: datetime | None = None,
+) -> RepaymentView:
     """Repay the open 金条 loan from a debit card; ``mode`` full = everything, minimum = this period."""
     moment = now or bank_now()
     loan = _open_loan(session, customer_id)
@@ -139,15 +181,29 @@ def repay_loan(session: Session, customer_id: int, amount=None, mode: str | None
     if loan.outstanding == 0:
         loan.status, loan.next_due_date, loan.next_due_amount = "closed", None, None
     else:
-        loan.next_due_amount = min(max(loan.next_due_amount - value, Decimal("0.00")),
-                                   loan.outstanding)
+        loan.next_due_amount = min(max(loan.next_due_amount - value, Decimal("0.00")), loan.outstanding)
     tail = card_tail(account.card_number)
-    session.add(Transaction(account_id=account.id, posted_at=moment, amount=-value,
-                            description="金条还款", counterparty="金条"))
-    audit.record(session, "repay", sender_id, customer_id, at=moment, product="jintiao",
-                 loan_id=loan.id, amount=value, source_card_tail=tail,
-                 remaining=loan.outstanding)
+    session.add(
+        Transaction(account_id=account.id, posted_at=moment, amount=-value, description="金条还款", counterparty="金条")
+    )
+    audit.record(
+        session,
+        "repay",
+        sender_id,
+        customer_id,
+        at=moment,
+        product="jintiao",
+        loan_id=loan.id,
+        amount=value,
+        source_card_tail=tail,
+        remaining=loan.outstanding,
+    )
     session.flush()
-    return RepaymentView(product="jintiao", amount=value, source_card_tail=tail,
-                         source_balance_after=account.balance, remaining=loan.outstanding,
-                         status=loan.status)
+    return RepaymentView(
+        product="jintiao",
+        amount=value,
+        source_card_tail=tail,
+        source_balance_after=account.balance,
+        remaining=loan.outstanding,
+        status=loan.status,
+    )

@@ -29,14 +29,13 @@ def customer(session: Session, customer_id: int) -> Customer:
 
 
 def savings_accounts(session: Session, customer_id: int) -> list[Account]:
-    return list(session.scalars(
-        select(Account).where(Account.customer_id == customer_id).order_by(Account.id)
-    ))
+    return list(session.scalars(select(Account).where(Account.customer_id == customer_id).order_by(Account.id)))
 
 
 def credit_cards_with_tail(session: Session, customer_id: int, tail: str) -> list[CreditLine]:
-    lines = session.scalars(select(CreditLine).where(
-        CreditLine.customer_id == customer_id, CreditLine.card_number.is_not(None)))
+    lines = session.scalars(
+        select(CreditLine).where(CreditLine.customer_id == customer_id, CreditLine.card_number.is_not(None))
+    )
     return [line for line in lines if card_tail(line.card_number) == tail]
 
 
@@ -59,8 +58,7 @@ def source_account(session: Session, customer_id: int, tail: str | None) -> Acco
         matches = [a for a in accounts if card_tail(a.card_number) == tail]
         if not matches:
             if credit_cards_with_tail(session, customer_id, tail):
-                raise InvalidInput("信用卡不能用于付款或转出，请提供一张储蓄卡的后四位。",
-                                   code="not_a_debit_card")
+                raise InvalidInput("信用卡不能用于付款或转出，请提供一张储蓄卡的后四位。", code="not_a_debit_card")
             raise CardNotFound()
         chosen = matches[0]
     return session.scalar(select(Account).where(Account.id == chosen.id).with_for_update())
@@ -83,25 +81,35 @@ def credit_line(session: Session, customer_id: int, product: str) -> CreditLine:
 
 
 def account_view(account: Account) -> AccountView:
-    return AccountView(id=account.id, kind=account.kind, card_tail=card_tail(account.card_number),
-                       balance=account.balance, daily_transfer_limit=account.daily_transfer_limit,
-                       status=account.status)
+    return AccountView(
+        id=account.id,
+        kind=account.kind,
+        card_tail=card_tail(account.card_number),
+        balance=account.balance,
+        daily_transfer_limit=account.daily_transfer_limit,
+        status=account.status,
+    )
 
 
 def credit_line_view(line: CreditLine) -> CreditLineView:
     return CreditLineView(
-        id=line.id, product=line.product, product_name=PRODUCT_NAMES[line.product],
-        credit_limit=line.credit_limit, available=line.available,
+        id=line.id,
+        product=line.product,
+        product_name=PRODUCT_NAMES[line.product],
+        credit_limit=line.credit_limit,
+        available=line.available,
         used=line.credit_limit - line.available,
-        card_tail=card_tail(line.card_number) if line.card_number else None, status=line.status,
+        card_tail=card_tail(line.card_number) if line.card_number else None,
+        status=line.status,
     )
 
 
 def check_can_pay(account: Account, value: Decimal) -> None:
     if account.status != "active":
-        raise CardFrozen(f"抱歉，尾号{card_tail(account.card_number)}的储蓄卡已冻结，"
-                         "请换一张卡付款。")
+        raise CardFrozen(f"抱歉，尾号{card_tail(account.card_number)}的储蓄卡已冻结，请换一张卡付款。")
     if value > account.balance:
-        raise InsufficientFunds(f"抱歉，尾号{card_tail(account.card_number)}的储蓄卡可用余额"
-                                f"为{format_yuan(account.balance)}，不足以支付"
-                                f"{format_yuan(value)}。")
+        raise InsufficientFunds(
+            f"抱歉，尾号{card_tail(account.card_number)}的储蓄卡可用余额"
+            f"为{format_yuan(account.balance)}，不足以支付"
+            f"{format_yuan(value)}。"
+        )

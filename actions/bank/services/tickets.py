@@ -16,20 +16,26 @@ PRIORITIES = ("normal", "urgent")
 MAX_SUMMARY = 2000
 
 
-def create_ticket(session: Session, sender_id: str, customer_id: int | None, summary: str,
-                  priority: str = "normal", now: datetime | None = None) -> str:
+def create_ticket(
+    session: Session,
+    sender_id: str,
+    customer_id: int | None,
+    summary: str,
+    priority: str = "normal",
+    now: datetime | None = None,
+) -> str:
     """Open a ticket and return its number (``H000123``). Long digit runs in the summary are masked."""
     if priority not in PRIORITIES:
         raise InvalidInput("工单优先级只能是普通或紧急。", code="invalid_priority")
     text = scrub_digits((summary or "").strip())[:MAX_SUMMARY] or "客户请求人工服务"
     moment = now or bank_now()
-    ticket = HandoffTicket(sender_id=sender_id, customer_id=customer_id, priority=priority,
-                           summary=text, status="open", created_at=moment)
+    ticket = HandoffTicket(
+        sender_id=sender_id, customer_id=customer_id, priority=priority, summary=text, status="open", created_at=moment
+    )
     session.add(ticket)
     session.flush()
     ticket.number = f"H{ticket.id:06d}"
-    audit.record(session, "create_ticket", sender_id, customer_id, at=moment,
-                 number=ticket.number, priority=priority)
+    audit.record(session, "create_ticket", sender_id, customer_id, at=moment, number=ticket.number, priority=priority)
     session.flush()
     return ticket.number
 
@@ -40,8 +46,14 @@ def list_tickets(session: Session, status: str | None = None, limit: int = 20) -
     if status:
         query = query.where(HandoffTicket.status == status)
     return [
-        TicketView(number=t.number, sender_id=t.sender_id, customer_id=t.customer_id,
-                   priority=t.priority, summary=t.summary, status=t.status,
-                   created_at=t.created_at)
+        TicketView(
+            number=t.number,
+            sender_id=t.sender_id,
+            customer_id=t.customer_id,
+            priority=t.priority,
+            summary=t.summary,
+            status=t.status,
+            created_at=t.created_at,
+        )
         for t in session.scalars(query)
     ]

@@ -22,13 +22,11 @@ def payees(session: Session, customer_id: int) -> tuple[PayeeView, ...]:
 
 def _payee(session: Session, customer_id: int, name: str) -> Payee:
     name = (name or "").strip()
-    found = session.scalar(select(Payee).where(Payee.customer_id == customer_id,
-                                               Payee.name == name).limit(1))
+    found = session.scalar(select(Payee).where(Payee.customer_id == customer_id, Payee.name == name).limit(1))
     if found is None:
         known = "、".join(p.name for p in payees(session, customer_id))
         hint = f"目前您的常用收款人有：{known}。" if known else ""
-        raise PayeeNotFound(f"抱歉，您的常用收款人里没有“{name}”。{hint}"
-                            "为了资金安全，只能向已保存的收款人转账。")
+        raise PayeeNotFound(f"抱歉，您的常用收款人里没有“{name}”。{hint}为了资金安全，只能向已保存的收款人转账。")
     return found
 
 
@@ -36,14 +34,23 @@ def transferred_today(session: Session, account: Account, moment: datetime) -> D
     start = datetime.combine(moment.date(), time.min)
     total = session.scalar(
         select(func.sum(Transfer.amount)).where(
-            Transfer.account_id == account.id, Transfer.created_at >= start,
-            Transfer.created_at < start + timedelta(days=1)))
+            Transfer.account_id == account.id,
+            Transfer.created_at >= start,
+            Transfer.created_at < start + timedelta(days=1),
+        )
+    )
     return total or Decimal("0.00")
 
 
-def transfer(session: Session, customer_id: int, recipient_name: str, amount,
-             source_card_tail: str | None, sender_id: str,
-             now: datetime | None = None) -> TransferView:
+def transfer(
+    session: Session,
+    customer_id: int,
+    recipient_name: str,
+    amount,
+    source_card_tail: str | None,
+    sender_id: str,
+    now: datetime | None = None,
+) -> TransferView:
     """Send ``amount`` to a saved payee from an active debit card, within balance and daily limit."""
     moment = now or bank_now()
     value = parse_amount(amount)
@@ -55,20 +62,38 @@ def transfer(session: Session, customer_id: int, recipient_name: str, amount,
     if value > remaining_limit:
         raise DailyLimitExceeded(
             f"抱歉，这张卡今日还可转账{format_yuan(max(remaining_limit, Decimal('0.00')))}"
-            f"（每日限额{format_yuan(account.daily_transfer_limit)}），请调整金额或明天再转。")
+            f"（每日限额{format_yuan(account.daily_transfer_limit)}），请调整金额或明天再转。"
+        )
 
     account.balance -= value
     record = Transfer(account_id=account.id, payee_id=payee.id, amount=value, created_at=moment)
     session.add(record)
-    session.add(Transaction(account_id=account.id, posted_at=moment, amount=-value,
-                            description="转账", counterparty=payee.name))
+    session.add(
+        Transaction(account_id=account.id, posted_at=moment, amount=-value, description="转账", counterparty=payee.name)
+    )
     session.flush()
     record.number = f"T{record.id:08d}"
     tail = card_tail(account.card_number)
-    audit.record(session, "transfer", sender_id, customer_id, at=moment, number=record.number,
-                 recipient=payee.name, amount=value, source_card_tail=tail)
+    audit.record(
+        session,
+        "transfer",
+        sender_id,
+        customer_id,
+        at=moment,
+        number=record.number,
+        recipient=payee.name,
+        amount=value,
+        source_card_tail=tail,
+    )
     session.flush()
-    return TransferView(number=record.number, recipient=payee.name, bank=payee.bank,
-                        recipient_account_tail=payee.account_tail, amount=value,
-                        source_card_tail=tail, balance_after=account.balance,
-                        remaining_daily_limit=remaining_limit - value, created_at=moment)
+    return TransferView(
+        number=record.number,
+        recipient=payee.name,
+        bank=payee.bank,
+        recipient_account_tail=payee.account_tail,
+        amount=value,
+        source_card_tail=tail,
+        balance_after=account.balance,
+        remaining_daily_limit=remaining_limit - value,
+        created_at=moment,
+    )

@@ -47,27 +47,31 @@ def test_transactions_in_range_newest_first(session, zhang, day):
 
 
 def test_iso_strings_and_future_end_is_capped(session, zhang, day):
-    statement = transactions(session, zhang, (day - timedelta(days=3)).isoformat(),
-                             (day + timedelta(days=20)).isoformat())
+    statement = transactions(
+        session, zhang, (day - timedelta(days=3)).isoformat(), (day + timedelta(days=20)).isoformat()
+    )
     assert statement.end == day
     assert [t.description for t in statement.items] == ["出行", "外卖"]
 
 
 def test_amount_and_card_filters(session, zhang, day):
     big = transactions(session, zhang, day - timedelta(days=90), day, min_amount="5000")
-    assert {abs(t.amount) for t in big.items} == {Decimal("18000.00"), Decimal("6420.30"),
-                                                 Decimal("6515.00")}
-    small_card = transactions(session, zhang, day - timedelta(days=90), day,
-                              max_amount=Decimal("100"), card_tail="5678")
+    assert {abs(t.amount) for t in big.items} == {Decimal("18000.00"), Decimal("6420.30"), Decimal("6515.00")}
+    small_card = transactions(
+        session, zhang, day - timedelta(days=90), day, max_amount=Decimal("100"), card_tail="5678"
+    )
     assert [t.counterparty for t in small_card.items] == ["星巴克"]
     assert all(t.card_tail == "5678" for t in small_card.items)
 
 
-@pytest.mark.parametrize("start, end, code", [
-    (5, 10, "invalid_date_range"),      # start after end
-    (-3, -10, "invalid_date_range"),    # entirely in the future
-    (400, 300, "date_range_outside_data"),
-])
+@pytest.mark.parametrize(
+    "start, end, code",
+    [
+        (5, 10, "invalid_date_range"),  # start after end
+        (-3, -10, "invalid_date_range"),  # entirely in the future
+        (400, 300, "date_range_outside_data"),
+    ],
+)
 def test_bad_ranges(session, zhang, day, start, end, code):
     with pytest.raises(InvalidDateRange) as caught:
         transactions(session, zhang, day - timedelta(days=start), day - timedelta(days=end))

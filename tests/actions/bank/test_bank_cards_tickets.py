@@ -30,8 +30,12 @@ def test_freeze_debit_card_blocks_transfers(session, zhang):
 
 def test_freeze_credit_card(session, zhang):
     assert freeze_card(session, zhang, "5678", "被盗", "s").kind == "credit_card"
-    assert session.scalar(select(CreditLine.status).where(CreditLine.product == "credit_card",
-                                                          CreditLine.customer_id == zhang)) == "frozen"
+    assert (
+        session.scalar(
+            select(CreditLine.status).where(CreditLine.product == "credit_card", CreditLine.customer_id == zhang)
+        )
+        == "frozen"
+    )
 
 
 def test_freeze_unknown_card(session, zhang):

@@ -31,7 +31,10 @@ from actions.bank.services.loans import loans
 def test_current_bills(session, zhang, li, wang, day):
     bill = current_bill(session, zhang, "credit_card")
     assert (bill.amount_due, bill.minimum_due, bill.remaining) == (
-        Decimal("8650.00"), Decimal("865.00"), Decimal("8650.00"))
+        Decimal("8650.00"),
+        Decimal("865.00"),
+        Decimal("8650.00"),
+    )
     assert bill.due_date == day + timedelta(days=10) and bill.card_tail == "5678"
     assert current_bill(session, zhang, "baitiao").amount_due == Decimal("3120.80")
     overdue = current_bill(session, li, "credit_card")
@@ -80,8 +83,7 @@ def test_overdue_bill_cannot_be_split(session, li):
 
 def test_repay_full_moves_money_and_records_it(session, zhang, count):
     before = count(session, Transaction)
-    result = repay(session, zhang, "credit_card", mode="full", source_card_tail="1234",
-                   sender_id="web-1")
+    result = repay(session, zhang, "credit_card", mode="full", source_card_tail="1234", sender_id="web-1")
     assert result.amount == Decimal("8650.00") and result.remaining == Decimal("0.00")
     assert result.status == "paid"
     assert result.source_balance_after == Decimal("43690.50")
@@ -89,8 +91,13 @@ def test_repay_full_moves_money_and_records_it(session, zhang, count):
     assert credit_lines(session, zhang)[0].available == Decimal("48764.40")
     assert count(session, Transaction) == before + 2
     [entry] = audit.entries(session, zhang, "repay")
-    assert entry[4] == {"amount": "8650.00", "bill_id": 2, "product": "credit_card",
-                        "remaining": "0.00", "source_card_tail": "1234"}
+    assert entry[4] == {
+        "amount": "8650.00",
+        "bill_id": 2,
+        "product": "credit_card",
+        "remaining": "0.00",
+        "source_card_tail": "1234",
+    }
     with pytest.raises(NothingToRepay):
         repay(session, zhang, "credit_card", mode="minimum", sender_id="web-1")
 

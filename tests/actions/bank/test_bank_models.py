@@ -18,8 +18,9 @@ def empty_url(tmp_path):
 
 def _customer_with_account(session, balance):
     customer = Customer(name="测试", phone="13600000000", id_number_masked="x")
-    account = Account(customer=customer, card_number="6200000000009999", balance=balance,
-                      daily_transfer_limit=Decimal("50000.00"))
+    account = Account(
+        customer=customer, card_number="6200000000009999", balance=balance, daily_transfer_limit=Decimal("50000.00")
+    )
     session.add_all([customer, account])
     session.flush()
     return account.id
@@ -46,20 +47,21 @@ def test_sums_and_comparisons_stay_decimal(empty_url):
     with session_scope(empty_url) as session:
         account_id = _customer_with_account(session, Decimal("1"))
         for amount in ("0.10", "0.20", "-0.05"):
-            session.add(Transaction(account_id=account_id, posted_at=date(2026, 1, 1),
-                                    amount=Decimal(amount), description="测试"))
+            session.add(
+                Transaction(
+                    account_id=account_id, posted_at=date(2026, 1, 1), amount=Decimal(amount), description="测试"
+                )
+            )
     with session_scope(empty_url) as session:
         total = session.scalar(select(func.sum(Transaction.amount)))
-        big = session.scalars(select(Transaction.amount)
-                              .where(Transaction.amount > Decimal("0.15"))).all()
+        big = session.scalars(select(Transaction.amount).where(Transaction.amount > Decimal("0.15"))).all()
     assert total == Decimal("0.25") and isinstance(total, Decimal)
     assert big == [Decimal("0.20")]
 
 
 def test_foreign_keys_are_enforced(empty_url):
     with pytest.raises(IntegrityError), session_scope(empty_url) as session:
-        session.add(Account(customer_id=999, card_number="1", balance=Decimal("1"),
-                            daily_transfer_limit=Decimal("1")))
+        session.add(Account(customer_id=999, card_number="1", balance=Decimal("1"), daily_transfer_limit=Decimal("1")))
 
 
 def test_schema_and_money_type_work_on_postgresql():

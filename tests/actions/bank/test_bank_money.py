@@ -15,14 +15,17 @@ from actions.bank.money import (
 )
 
 
-@pytest.mark.parametrize("amount, text", [
-    (Decimal("1234.5"), "¥1,234.50"),
-    (Decimal("0"), "¥0.00"),
-    (Decimal("52340.50"), "¥52,340.50"),
-    (Decimal("1000000"), "¥1,000,000.00"),
-    (Decimal("-8650"), "-¥8,650.00"),
-    (Decimal("0.005"), "¥0.01"),
-])
+@pytest.mark.parametrize(
+    "amount, text",
+    [
+        (Decimal("1234.5"), "¥1,234.50"),
+        (Decimal("0"), "¥0.00"),
+        (Decimal("52340.50"), "¥52,340.50"),
+        (Decimal("1000000"), "¥1,000,000.00"),
+        (Decimal("-8650"), "-¥8,650.00"),
+        (Decimal("0.005"), "¥0.01"),
+    ],
+)
 def test_format_yuan(amount, text):
     assert format_yuan(amount) == text
 
@@ -30,14 +33,23 @@ def test_format_yuan(amount, text):
 def test_masking():
     assert mask_card("6217000010001234") == "尾号1234"
     assert mask_phone("13812345678") == "138****5678"
-    assert scrub_digits("卡号6217000010001234，手机13812345678，金额500元") == \
-        "卡号************1234，手机*******5678，金额500元"
+    assert (
+        scrub_digits("卡号6217000010001234，手机13812345678，金额500元")
+        == "卡号************1234，手机*******5678，金额500元"
+    )
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("15000.00", Decimal("15000.00")), ("1,234.5", Decimal("1234.50")), ("¥800", Decimal("800.00")),
-    (3000, Decimal("3000.00")), (Decimal("0.01"), Decimal("0.01")), ("10000000", Decimal("10000000.00")),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("15000.00", Decimal("15000.00")),
+        ("1,234.5", Decimal("1234.50")),
+        ("¥800", Decimal("800.00")),
+        (3000, Decimal("3000.00")),
+        (Decimal("0.01"), Decimal("0.01")),
+        ("10000000", Decimal("10000000.00")),
+    ],
+)
 def test_parse_amount_accepts(raw, expected):
     value = parse_amount(raw)
     assert value == expected and str(value) == str(expected)

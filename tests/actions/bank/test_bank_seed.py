@@ -67,8 +67,7 @@ def test_init_db_without_seed_creates_empty_tables(tmp_path, count):
 def test_demo_customer_facts(session, zhang, li, wang):
     savings = session.scalars(select(Account).where(Account.customer_id == zhang)).one()
     assert savings.card_number.endswith("1234") and savings.balance == Decimal("52340.50")
-    lines = {line.product: line for line in
-             session.scalars(select(CreditLine).where(CreditLine.customer_id == zhang))}
+    lines = {line.product: line for line in session.scalars(select(CreditLine).where(CreditLine.customer_id == zhang))}
     assert lines["credit_card"].credit_limit == Decimal("50000.00")
     assert lines["credit_card"].bills[-1].amount_due == Decimal("8650.00")
     assert lines["credit_card"].bills[-1].minimum_due == Decimal("865.00")
@@ -81,14 +80,12 @@ def test_demo_customer_facts(session, zhang, li, wang):
 def test_credit_used_matches_transactions(session):
     """Used credit = everything spent minus everything repaid on that line."""
     for line in session.scalars(select(CreditLine)):
-        spent = session.scalar(select(func.sum(Transaction.amount))
-                               .where(Transaction.credit_line_id == line.id))
+        spent = session.scalar(select(func.sum(Transaction.amount)).where(Transaction.credit_line_id == line.id))
         assert line.credit_limit - line.available == -spent
 
 
 def test_transactions_span_about_ninety_days(session, day):
-    first, last = session.execute(
-        select(func.min(Transaction.posted_at), func.max(Transaction.posted_at))).one()
+    first, last = session.execute(select(func.min(Transaction.posted_at), func.max(Transaction.posted_at))).one()
     assert 80 <= (day - first.date()).days <= 95
     assert last.date() <= day
     descriptions = set(session.scalars(select(Transaction.description)))

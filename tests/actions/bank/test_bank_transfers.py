@@ -21,7 +21,9 @@ from actions.bank.services.transfers import payees, transfer
 
 def test_payees(session, zhang):
     assert [(p.name, p.bank, p.account_tail) for p in payees(session, zhang)] == [
-        ("李娜", "招商银行", "6688"), ("王强", "中国工商银行", "9012")]
+        ("李娜", "招商银行", "6688"),
+        ("王强", "中国工商银行", "9012"),
+    ]
 
 
 def test_transfer_happy_path(session, zhang, noon, count):
@@ -33,8 +35,7 @@ def test_transfer_happy_path(session, zhang, noon, count):
     posted = session.scalars(select(Transaction).order_by(Transaction.id.desc())).first()
     assert (posted.amount, posted.counterparty, posted.posted_at) == (Decimal("-1500.50"), "李娜", noon)
     [entry] = audit.entries(session, zhang, "transfer")
-    assert entry[4] == {"amount": "1500.50", "number": result.number, "recipient": "李娜",
-                        "source_card_tail": "1234"}
+    assert entry[4] == {"amount": "1500.50", "number": result.number, "recipient": "李娜", "source_card_tail": "1234"}
     assert "6217000010001234" not in session.scalar(select(AuditLog.detail))
 
 
@@ -72,8 +73,9 @@ def test_daily_limit_counts_todays_transfers(session, wang, noon):
     with pytest.raises(DailyLimitExceeded) as caught:
         transfer(session, wang, "张伟", "40000.01", "3344", "s", now=noon + timedelta(hours=1))
     assert "¥40,000.00" in caught.value.message
-    assert transfer(session, wang, "张伟", "40000", "3344", "s",
-                    now=noon + timedelta(hours=2)).remaining_daily_limit == Decimal("0.00")
+    assert transfer(
+        session, wang, "张伟", "40000", "3344", "s", now=noon + timedelta(hours=2)
+    ).remaining_daily_limit == Decimal("0.00")
     tomorrow = transfer(session, wang, "张伟", "50000", "3344", "s", now=noon + timedelta(days=1))
     assert tomorrow.remaining_daily_limit == Decimal("50000.00")
 

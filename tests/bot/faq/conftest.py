@@ -10,8 +10,8 @@ def good_entry(faq_id="baitiao_open", questions=None, **fields) -> dict:
     entry = {
         "id": faq_id,
         "category": "白条",
-        "questions": questions or ["白条怎么开通", "开通白条需要什么条件", "为啥我开不了白条",
-                                   "白条 在哪里 开通", "想用白条，怎么申请"],
+        "questions": questions
+        or ["白条怎么开通", "开通白条需要什么条件", "为啥我开不了白条", "白条 在哪里 开通", "想用白条，怎么申请"],
         "answer": ANSWER,
         "answer_voice": "白条开通免费，在App我的白条页面按提示申请即可。",
         "enabled": True,
@@ -21,10 +21,12 @@ def good_entry(faq_id="baitiao_open", questions=None, **fields) -> dict:
 
 
 def second_entry(**fields) -> dict:
-    defaults = {"questions": ["转账多久能到账", "跨行转账几天到", "钱转出去了对方还没收到", "转账 到账 时间",
-                              "转账是实时的吗"],
-                "category": "银行卡与支付", "answer": "转账一般实时到账，部分跨行转账可能延迟。",
-                "answer_voice": ""}
+    defaults = {
+        "questions": ["转账多久能到账", "跨行转账几天到", "钱转出去了对方还没收到", "转账 到账 时间", "转账是实时的吗"],
+        "category": "银行卡与支付",
+        "answer": "转账一般实时到账，部分跨行转账可能延迟。",
+        "answer_voice": "",
+    }
     return good_entry("transfer_arrival", **{**defaults, **fields})
 
 
@@ -34,6 +36,7 @@ def write_yaml(tmp_path):
         path = tmp_path / name
         path.write_text(yaml.safe_dump(items, allow_unicode=True, sort_keys=False), encoding="utf-8")
         return path
+
     return write
 
 

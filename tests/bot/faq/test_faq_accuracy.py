@@ -49,8 +49,11 @@ def interpreter(trained_model):
 def test_faq_top1_accuracy_on_held_out_phrasings(interpreter, holdout, summary_line):
     pairs = holdout_pairs(holdout)
     predictions = predict(interpreter, [text for text, _ in pairs])
-    wrong = [(text, expected, p.intent) for (text, expected), p in zip(pairs, predictions, strict=True)
-             if p.intent != expected]
+    wrong = [
+        (text, expected, p.intent)
+        for (text, expected), p in zip(pairs, predictions, strict=True)
+        if p.intent != expected
+    ]
     accuracy = 1 - len(wrong) / len(pairs)
     summary_line(f"FAQ top-1 on {len(pairs)} held-out phrasings ({holdout.name}): {accuracy:.1%}")
     confusions = Counter((expected, got) for _, expected, got in wrong).most_common(10)

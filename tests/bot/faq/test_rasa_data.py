@@ -16,9 +16,11 @@ def test_the_committed_snapshot_says_it_is_generated_and_is_one_plain_intent():
 
 
 def test_enabled_faqs_phrasings_become_examples_of_the_faq_intent():
-    faqs = [Faq("a_one", "x", ("问一", "问二"), "答一", "说一"),
-            Faq("b_two", "x", ("问三",), "答二"),
-            Faq("c_off", "x", ("问四",), "答三", enabled=False)]
+    faqs = [
+        Faq("a_one", "x", ("问一", "问二"), "答一", "说一"),
+        Faq("b_two", "x", ("问三",), "答二"),
+        Faq("c_off", "x", ("问四",), "答三", enabled=False),
+    ]
     nlu = yaml.safe_load(rasa_data.nlu_yaml(faqs))["nlu"]
     assert nlu == [{"intent": "faq", "examples": "- 问一\n- 问二\n- 问三\n"}]
 

@@ -22,11 +22,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800, func_only=True)]
 
 TOKEN = "reload-test-token"
 NEW_FAQ = Faq(
-    id="pay_ecny_wallet", category="银行卡与支付",
-    questions=("数字人民币钱包能绑你们的卡吗", "怎么开通数字人民币", "数币钱包可以充值吗",
-               "数字人民币和微信支付有啥区别", "e-cny 支持吗", "数字 人民币 钱包 在哪开", "你们支持数字人民币付款吗"),
+    id="pay_ecny_wallet",
+    category="银行卡与支付",
+    questions=(
+        "数字人民币钱包能绑你们的卡吗",
+        "怎么开通数字人民币",
+        "数币钱包可以充值吗",
+        "数字人民币和微信支付有啥区别",
+        "e-cny 支持吗",
+        "数字 人民币 钱包 在哪开",
+        "你们支持数字人民币付款吗",
+    ),
     answer="支持数字人民币：在App“我的-数字人民币”中开通钱包并绑定本行储蓄卡，即可充钱包和付款。",
-    answer_voice="支持数字人民币，在App里开通钱包并绑定储蓄卡就能用。")
+    answer_voice="支持数字人民币，在App里开通钱包并绑定储蓄卡就能用。",
+)
 HELD_OUT_QUESTION = "我想用数字人民币，要怎么开钱包"
 
 
@@ -47,11 +56,28 @@ def model_with_new_faq(trained_model, tmp_path_factory):
     project = tmp_path_factory.mktemp("project")
     entries.dump(entries.load() + [NEW_FAQ], project / "faqs.yml")
     (project / "config.yml").write_text(yaml.safe_dump(config_reading(project / "faqs.yml")), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "rasa", "train", "--config", str(project / "config.yml"),
-                             "--domain", str(entries.REPO_ROOT / "bot" / "domain"),
-                             "--data", str(entries.REPO_ROOT / "bot" / "data"),
-                             "--out", str(project / "models"), "--fixed-model-name", "with-new-faq"],
-                            cwd=entries.REPO_ROOT, check=True, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "train",
+            "--config",
+            str(project / "config.yml"),
+            "--domain",
+            str(entries.REPO_ROOT / "bot" / "domain"),
+            "--data",
+            str(entries.REPO_ROOT / "bot" / "data"),
+            "--out",
+            str(project / "models"),
+            "--fixed-model-name",
+            "with-new-faq",
+        ],
+        cwd=entries.REPO_ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     log = result.stdout + result.stderr
     for cached in ("MemoizationPolicy", "RulePolicy"):
         assert f"Restored component '{cached}' from cache." in log
@@ -72,8 +98,7 @@ def server(trained_model, model_with_new_faq, bank_db_url, tmp_path, monkeypatch
         yield base
 
 
-def test_reload_keeps_the_conversation_and_answers_the_new_faq(server, model_with_new_faq, bank_db_url,
-                                                               trained_model):
+def test_reload_keeps_the_conversation_and_answers_the_new_faq(server, model_with_new_faq, bank_db_url, trained_model):
     webhook = f"{server}/webhooks/rest/webhook"
     assert NEW_FAQ.answer not in say(webhook, HELD_OUT_QUESTION, sender="before-only")
     assert "手机号" in say(webhook, "帮我查一下余额", sender="caller")

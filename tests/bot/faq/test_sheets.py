@@ -37,8 +37,9 @@ def test_an_edited_sheet_becomes_the_source(sandbox, capsys):
     with sheet.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     phrasings = "信用卡年费多少\n年费怎么免\n年费能退吗\n为什么扣了年费\n 信用卡 要交 年费 吗 "
-    rows.append(["card_annual_fee_demo", "银行卡与支付", phrasings, "刷卡满6次免次年年费。",
-                 "刷卡满六次免次年年费。", "是"])
+    rows.append(
+        ["card_annual_fee_demo", "银行卡与支付", phrasings, "刷卡满6次免次年年费。", "刷卡满六次免次年年费。", "是"]
+    )
     rows[1][5] = "否"  # staff switch an FAQ off
     with sheet.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)

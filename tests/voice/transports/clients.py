@@ -40,8 +40,12 @@ def call_services(greeting: str = GREETING, synthesizer=TONES, **settings) -> "W
     """Greets with ``greeting``; every utterance is heard as 查账单 and answered with BILL_ANSWER;
     keypad entries are echoed."""
     assistant = CannedAssistant({"/greet": [Reply(greeting)], "查账单": [Reply(BILL_ANSWER)]})
-    return WatchedServices(assistant, lambda rate: ScriptedRecognizer(["查账单"] * 5), synthesizer,
-                           CallSettings(**{"no_input_s": 30.0, **settings}))
+    return WatchedServices(
+        assistant,
+        lambda rate: ScriptedRecognizer(["查账单"] * 5),
+        synthesizer,
+        CallSettings(**{"no_input_s": 30.0, **settings}),
+    )
 
 
 @dataclass
@@ -221,12 +225,18 @@ class TwilioCaller(Caller):
         }})  # fmt: skip
 
     async def press(self, key: str) -> None:
-        await self.send({"event": "dtmf", "streamSid": self.stream_sid,
-                         "dtmf": {"track": "inbound_track", "digit": key}})
+        await self.send(
+            {"event": "dtmf", "streamSid": self.stream_sid, "dtmf": {"track": "inbound_track", "digit": key}}
+        )
 
     async def hang_up(self) -> None:
-        await self.send({"event": "stop", "streamSid": self.stream_sid,
-                         "stop": {"accountSid": ACCOUNT_SID, "callSid": self.call_sid}})
+        await self.send(
+            {
+                "event": "stop",
+                "streamSid": self.stream_sid,
+                "stop": {"accountSid": ACCOUNT_SID, "callSid": self.call_sid},
+            }
+        )
 
     async def messages(self):
         try:

@@ -82,7 +82,10 @@ def test_a_whole_call_greeting_speech_keys_and_hang_up(speech):
         assert session.record.end_reason == "caller_hung_up"
         assert session.record.transport == "audiosocket"
         assert [(text, meta["via"]) for _, text, meta in services.assistant.received] == [
-            ("/greet", "system"), ("查账单", "speech"), ("12", "dtmf")]
+            ("/greet", "system"),
+            ("查账单", "speech"),
+            ("12", "dtmf"),
+        ]
 
     run(services, scenario)
 
@@ -116,7 +119,7 @@ def test_when_the_bot_ends_the_call_it_sends_a_hangup_frame():
         caller = await AudioSocketCaller.connect(port)
         await caller.wait_closed(timeout=5)
         goodbye = bot_frames(prompts.CALL_TOO_LONG, services.synthesizer)
-        assert [r.data for r in caller.audio()][-len(goodbye):] == goodbye
+        assert [r.data for r in caller.audio()][-len(goodbye) :] == goodbye
         assert caller.received[-1].kind == "hangup"
         assert (await services.ended(str(caller.call_id))).record.end_reason == "max_call_length"
 
@@ -141,6 +144,7 @@ def test_garbage_audio_is_only_noise_the_call_goes_on(caplog):
 
 
 # ----------------------------------------------------------------------------- bad peers
+
 
 def uuid_frame(call_id: uuid.UUID) -> bytes:
     return frame(0x01, call_id.bytes)
@@ -196,7 +200,9 @@ def test_bad_peers_end_only_their_own_call(caplog, speech):
             with_uuid = not name.startswith(("first frame", "UUID"))
             received, closed_after = await bad_peer(port, call_id, frames, closes, with_uuid)
             if not closes:
-                assert closed_after < (1.5 if name == "silent peer" else 0.5), f"{name}: closed after {closed_after:.2f}"
+                assert closed_after < (1.5 if name == "silent peer" else 0.5), (
+                    f"{name}: closed after {closed_after:.2f}"
+                )
                 assert audiosocket_events(received)[-1][0] == "hangup", f"{name}: no hangup frame before the close"
             log_text = await logged_since(first_log)
             assert complaint in log_text, f"{name}: log says {log_text!r}"

@@ -83,10 +83,13 @@ def test_a_call_through_the_sound_device_and_the_terminal_keypad(monkeypatch, ca
     keys_in, keys_out = os.pipe()
     monkeypatch.setattr(sys, "stdin", os.fdopen(keys_in))
     os.write(keys_out, b"12#\n")  # typed during the greeting
-    assistant = CannedAssistant({"/greet": [Reply("您好，请问有什么可以帮您？")],
-                                 "查余额": [Reply("您的余额是一百元。再见。", response="utter_goodbye")]})
-    services = CallServices(assistant, lambda _rate: ScriptedRecognizer(["查余额"]), ToneSynthesizer(),
-                            CallSettings())
+    assistant = CannedAssistant(
+        {
+            "/greet": [Reply("您好，请问有什么可以帮您？")],
+            "查余额": [Reply("您的余额是一百元。再见。", response="utter_goodbye")],
+        }
+    )
+    services = CallServices(assistant, lambda _rate: ScriptedRecognizer(["查余额"]), ToneSynthesizer(), CallSettings())
     # debug: asyncio refuses calls into the loop from the audio thread that are not thread-safe
     virtual_time.run(asyncio.wait_for(microphone.run_microphone_call(services, rate), 20), debug=True)
     os.close(keys_out)

@@ -80,7 +80,10 @@ def test_a_whole_call_greeting_speech_keys_and_stop(speech):
         session = await services.ended(caller.call_sid)
         assert session.record.end_reason == "caller_hung_up"
         assert [(text, meta["via"]) for _, text, meta in services.assistant.received] == [
-            ("/greet", "system"), ("查账单", "speech"), ("12", "dtmf")]
+            ("/greet", "system"),
+            ("查账单", "speech"),
+            ("12", "dtmf"),
+        ]
         assert [r.data for r in caller.received if r.kind == "mark"] == ["answer-1", "answer-2", "answer-3"]
         assert not [r for r in caller.received if r.kind == "clear"]
         assert caller.not_accepted == []
@@ -121,7 +124,7 @@ def test_when_the_bot_ends_the_call_the_server_closes_the_websocket():
         closed_at = await caller.wait_closed(timeout=5)
         assert caller.ws.close_code == 1000
         goodbye = as_heard(prompts.CALL_TOO_LONG, ShortTones())
-        assert [r.data for r in caller.audio()][-len(goodbye):] == goodbye
+        assert [r.data for r in caller.audio()][-len(goodbye) :] == goodbye
         assert closed_at - caller.audio()[-1].t < 0.5
         assert (await services.ended(caller.call_sid)).record.end_reason == "max_call_length"
 
@@ -147,6 +150,7 @@ def test_garbage_audio_is_only_noise_the_call_goes_on(caplog):
 
 # ----------------------------------------------------------------------------- bad peers
 
+
 def start(call_sid: str, **media_format) -> str:
     fmt = {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1, **media_format}
     return json.dumps(twilio_start("MZ" + call_sid, call_sid, fmt))
@@ -161,8 +165,13 @@ CONNECTED = json.dumps(TWILIO_CONNECTED)
 BAD_PEERS = [
     ("malformed JSON", ['{"event": "start", '], None, 1008, "malformed JSON"),
     ("JSON without event", ['{"streamSid": "MZ1"}'], None, 1008, "without an 'event'"),
-    ("unknown event", [CONNECTED, start("CA-unknown"), '{"event": "dance"}'], "CA-unknown", 1008,
-     "unknown event 'dance'"),
+    (
+        "unknown event",
+        [CONNECTED, start("CA-unknown"), '{"event": "dance"}'],
+        "CA-unknown",
+        1008,
+        "unknown event 'dance'",
+    ),
     ("media before start", [CONNECTED, media("//8=")], None, 1008, "'media' before 'start'"),
     ("wrong sample rate", [CONNECTED, start("CA-rate", sampleRate=16000)], None, 1008, "at 16000 Hz"),
     ("wrong encoding", [CONNECTED, start("CA-l16", encoding="audio/l16")], None, 1008, "audio/l16"),
