@@ -38,7 +38,7 @@ help:
 	@echo "make faq-import FILE=…      validate a .xlsx/.csv sheet and make it the FAQ source"
 	@echo "make faq-export FILE=…      write the FAQ source as .xlsx or .csv"
 	@echo "make faq-reload             train if needed and load the model into the running server"
-	@echo "make faq-snapshot           (engineers) refresh DIET's faq examples from the FAQ; full retrain"
+	@echo "make faq-snapshot           (engineers) refresh Rasa's faq examples from the FAQ; full retrain"
 	@echo "make faq-eval FAQ=… QUERIES=…  top-1/top-3 on a bq_faq_dev-style benchmark"
 	@echo "make call                   talk by voice: microphone + speaker (needs VOSK_MODEL, a Chinese Vosk model)"
 	@echo "make call-file WAV=… OUT=…  a WAV file as the caller; writes the bot's audio and a transcript"
@@ -124,7 +124,7 @@ faq-export: $(INSTALLED)
 	@test -n "$(FILE)" || { echo "usage: make faq-export FILE=faq.xlsx (or .csv)" >&2; exit 2; }
 	$(PY) -m bot.faq export "$(FILE)"
 
-# Engineers: refresh DIET's `faq` examples from the source (bot/faq/rasa_data.py); retrains everything.
+# Engineers: refresh Rasa's `faq` examples from the source (bot/faq/rasa_data.py); retrains everything.
 faq-snapshot: $(INSTALLED)
 	$(PY) -m bot.faq snapshot
 

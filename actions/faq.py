@@ -1,6 +1,6 @@
 """Answers a common question with the answer of the FAQ that the NLU selected.
 
-The answers travel inside the model (FaqSelector keeps them, read from the staff FAQ
+The answers travel inside the model (the intent classifier keeps them, read from the staff FAQ
 source), so a FAQ reload changes questions and answers together. Phone calls get the
 shorter spoken answer when the FAQ has one.
 """

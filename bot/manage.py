@@ -32,6 +32,7 @@ from typing import Callable, Iterable, Iterator, List, Optional
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = "models"
 SPACY_DIR = "var/spacy_zh"
+LOG_DIR = "var/log"
 TRAINING_INPUTS = ("config.yml", "bot/domain", "bot/data", "bot/faq/faqs.yml", "nlu")
 SPACY_INPUTS = ("nlu",)
 HASH_LENGTH = 16
@@ -91,10 +92,30 @@ def python_module(module: str, *args: str) -> List[str]:
     return [sys.executable, "-m", module, *args]
 
 
-def run_checked(cmd: List[str], root: Path, what: str) -> None:
-    result = subprocess.run(cmd, cwd=root, env=child_env())
+def run_checked(cmd: List[str], root: Path, what: str, log: Optional[Path] = None, **env: str) -> None:
+    """Runs cmd; with `log`, its output goes to that file and only a failure shows its end."""
+    if log is None:
+        result = subprocess.run(cmd, cwd=root, env=child_env(**env))
+    else:
+        with open(log, "w", encoding="utf-8") as out:
+            result = subprocess.run(cmd, cwd=root, env=child_env(**env), stdout=out, stderr=subprocess.STDOUT)
     if result.returncode != 0:
-        raise ManageError(f"{what} failed (exit {result.returncode}): {' '.join(cmd)}")
+        shown = f"\n--- last lines of {rel(log, root)} ---\n{tail(log)}" if log else ""
+        raise ManageError(f"{what} failed (exit {result.returncode}): {' '.join(cmd)}{shown}")
+
+
+def log_file(root: Path, name: str) -> Path:
+    """var/log/<name>: where servers and training write what the terminal need not show."""
+    path = root / LOG_DIR / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
 
 
 def rel(path: Path, root: Path = REPO_ROOT) -> str:
@@ -177,20 +198,24 @@ def train(root: Path = REPO_ROOT, force: bool = False) -> Path:
 
 def _train_into(root: Path, target: Path) -> None:
     name = target.name[: -len(".tar.gz")]
-    print(f"Training {rel(target, root)} ...", flush=True)
+    log = log_file(root, "train.log")
+    print(f"Training {rel(target, root)} (Rasa's log: {rel(log, root)}) ...", flush=True)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".training-") as out_dir:
+        timing = Path(out_dir) / "timing.txt"
         cmd = python_module(
             "bot.rasa_cli", "train",
             "--config", "config.yml", "--domain", "bot/domain", "--data", "bot/data",
             "--out", out_dir, "--fixed-model-name", name,
         )  # fmt: skip
-        run_checked(cmd, root, "rasa train")
+        run_checked(cmd, root, "rasa train", log=log, TRAIN_TIMING_FILE=str(timing))
+        if timing.exists():
+            print(timing.read_text(encoding="utf-8"), end="", flush=True)
         produced = Path(out_dir) / target.name
         if not produced.exists():
             raise ManageError(f"rasa train exited 0 but wrote no {target.name}")
         os.replace(produced, target)  # atomic: a half-written model is never picked up
-    print(f"Trained in {time.monotonic() - started:.0f} s", flush=True)
+    print(f"Trained in {time.monotonic() - started:.0f} s (the command's whole run)", flush=True)
 
 
 def _prune_models(models_dir: Path, keep: int) -> None:
@@ -323,8 +348,21 @@ class ProcessGroup:
             for sig, handler in self._saved_handlers.items():
                 signal.signal(sig, handler)
 
-    def start(self, cmd: List[str], **env: str) -> subprocess.Popen:
-        proc = subprocess.Popen(cmd, cwd=self.root, env=child_env(**env), start_new_session=True)
+    def start(self, cmd: List[str], log: Optional[Path] = None, **env: str) -> subprocess.Popen:
+        """Starts cmd; with `log`, its output is appended to that file instead of the terminal."""
+        out = open(log, "a", encoding="utf-8") if log else None  # noqa: SIM115  the child keeps it
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=self.root,
+                env=child_env(**env),
+                start_new_session=True,
+                stdout=out,
+                stderr=subprocess.STDOUT if out else None,
+            )
+        finally:
+            if out:
+                out.close()
         self.procs.append(proc)
         return proc
 
@@ -366,9 +404,9 @@ def wait_until_up(url: str, proc: subprocess.Popen, what: str, timeout_s: float 
     raise ManageError(f"{what} did not answer on {url} within {timeout_s:.0f} s")
 
 
-def start_action_server(group: ProcessGroup, port: int) -> None:
+def start_action_server(group: ProcessGroup, port: int, log: Optional[Path] = None) -> None:
     ensure_port_free(port, "ACTION_PORT")
-    proc = group.start(action_server_cmd(port), SANIC_HOST=HOST)
+    proc = group.start(action_server_cmd(port), log=log, SANIC_HOST=HOST)
     wait_until_up(f"http://{HOST}:{port}/health", proc, "action server")
     print(f"Action server: http://{HOST}:{port}/webhook", flush=True)
 
@@ -411,20 +449,30 @@ def cmd_chat(root: Path = REPO_ROOT) -> int:
     action_port = port_from_env("ACTION_PORT", None)
     shell_port = port_from_env("RASA_PORT", None)
     endpoints = write_endpoints(root / "var" / "endpoints-chat.yml", action_url_for(action_port), root)
+    # The terminal shows the conversation; servers' logs and library warnings go to var/log.
+    actions_log, chat_log = log_file(root, "actions.log"), log_file(root, "chat.log")
     with ProcessGroup(root) as group:
         if not os.environ.get("ACTION_ENDPOINT_URL"):
-            start_action_server(group, action_port)
+            start_action_server(group, action_port, log=actions_log)
+        print(f"Loading the assistant (logs: {rel(chat_log, root)}, {rel(actions_log, root)}) ...", flush=True)
         cmd = python_module(
             "bot.rasa_cli", "shell", "--model", str(model), "--endpoints", str(endpoints), "--port", str(shell_port)
         )
-        shell = subprocess.Popen(cmd, cwd=root, env=child_env())
+        with open(chat_log, "a", encoding="utf-8") as log:
+            shell = subprocess.Popen(cmd, cwd=root, env=child_env(), stderr=log)
         # The shell owns the terminal and handles Ctrl-C itself; we clean up after it.
         # (Ignore SIGINT only after the fork, or the shell would inherit the ignore.)
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            return shell.wait()
+            code = shell.wait()
         finally:
             signal.signal(signal.SIGINT, previous)
+        if code not in (0, 130, -signal.SIGINT):
+            print(
+                f"The chat stopped (exit {code}); last lines of {rel(chat_log, root)}:\n{tail(chat_log)}",
+                file=sys.stderr,
+            )
+        return code
 
 
 def cmd_endpoints(args: argparse.Namespace, root: Path = REPO_ROOT) -> int:

@@ -7,9 +7,11 @@ the featurizers' pass over the training data, and what was restored from Rasa's 
 from __future__ import annotations
 
 import atexit
+import os
 import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 from rasa.engine.training.hooks import LoggingHook
@@ -62,8 +64,13 @@ def report() -> List[str]:
 
 
 def _print_report() -> None:
-    for line in report():
-        print(line, file=sys.stderr, flush=True)
+    """To the file named by TRAIN_TIMING_FILE (bot.manage shows it), else to stderr."""
+    text = "".join(line + "\n" for line in report())
+    target = os.environ.get("TRAIN_TIMING_FILE")
+    if target:
+        Path(target).write_text(text, encoding="utf-8")
+    else:
+        print(text, end="", file=sys.stderr, flush=True)
 
 
 _rasa_before = LoggingHook.on_before_node

@@ -3,7 +3,7 @@
 python -m bot.faq validate [FILE]        check the source (or any .yml/.csv/.xlsx)
 python -m bot.faq import FILE            validate a sheet, then make it the source
 python -m bot.faq export FILE            write the source as .csv or .xlsx
-python -m bot.faq snapshot               refresh DIET's `faq` examples (engineers; retrains all)
+python -m bot.faq snapshot               refresh Rasa's `faq` examples (engineers; retrains all)
 python -m bot.faq reload                 load the newest model into the running server
 python -m bot.faq eval FAQ QUERIES       accuracy on a bq_faq_dev-style benchmark
 """
@@ -67,7 +67,7 @@ def cmd_snapshot(_args) -> int:
     if not report(entries.SOURCE, faqs):
         return 1
     rasa_data.write_snapshot(faqs)
-    print(f"wrote {entries.shown(rasa_data.NLU_FILE)}; the next training retrains DIET and the policies")
+    print(f"wrote {entries.shown(rasa_data.NLU_FILE)}; the next training retrains everything")
     return 0
 
 

@@ -61,7 +61,7 @@ def faq_pipeline_config(faq_source: Path, config_path: Path = REPO_ROOT / "confi
 
 
 def write_project(benchmark: Benchmark, directory: Path, config_path: Path) -> None:
-    """A Rasa project as the bot's: FAQ source file, DIET's `faq` examples, a config reading them."""
+    """A Rasa project as the bot's: FAQ source file, Rasa's `faq` examples, a config reading them."""
     faqs = [Faq(faq_id, "benchmark", tuple(questions), answer=faq_id) for faq_id, questions in benchmark.faqs.items()]
     entries.dump(faqs, directory / "faqs.yml")
     (directory / "nlu.yml").write_text(rasa_data.nlu_yaml(faqs, directory), encoding="utf-8")

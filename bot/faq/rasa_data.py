@@ -1,10 +1,11 @@
-"""DIET's examples of the `faq` intent, as a snapshot of the FAQ source's phrasings.
+"""Rasa's examples of the `faq` intent, as a snapshot of the FAQ source's phrasings.
 
-The staff FAQ source itself (phrasings and answers) is read by the FAQ components at
-training time (nlu/classifier_component.py), not through Rasa's training data: Rasa's
-cache keys DIET and the dialogue policies on all of that data, so a staff edit there would
-retrain them (about 20 minutes). This snapshot, bot/data/nlu/faq.yml, is what DIET learns
-"asking a common question" from. Staff edits don't change it; engineers refresh it with
+The staff FAQ source itself (phrasings and answers) is read by the intent classifier at
+training time (nlu/intent_classifier.py), not through Rasa's training data: Rasa's cache
+keys every component and the dialogue policies on all of that data, so a staff edit there
+would retrain them all. This snapshot, bot/data/nlu/faq.yml, gives the domain's `faq`
+intent its examples in Rasa's data (its validation requires them); the classifier learns
+the FAQs from the source instead. Staff edits don't change it; engineers refresh it with
 `make faq-snapshot` when the FAQ has grown, accepting a full retrain.
 """
 
@@ -22,7 +23,7 @@ INTENT = "faq"
 def banner(source: Path | None) -> str:
     return (
         f"# GENERATED from {entries.shown(source or entries.SOURCE)} by `make faq-snapshot`. Do not edit.\n"
-        "# DIET's examples of asking a common question; staff edits to the FAQ don't change this file\n"
+        "# Rasa's examples of asking a common question; staff edits to the FAQ don't change this file\n"
         "# (bot/faq/rasa_data.py says why).\n"
     )
 
