@@ -12,12 +12,11 @@ one sends, the other can read at once.
 import asyncio
 import contextlib
 import selectors
-import time
 
 
 class VirtualTimeLoop(asyncio.SelectorEventLoop):
     def __init__(self) -> None:
-        self._now = time.monotonic()  # not 0: code may take a zero time for "not yet"
+        self._now = 1000.0  # not 0: code may take a zero time for "not yet"; fixed, so runs repeat exactly
         self.outside_work = 0  # thread jobs and time_stands_still() blocks the clock waits for
         super().__init__(_JumpingSelector(self))
 
