@@ -19,7 +19,7 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 
 .PHONY: help setup system-packages train chat serve actions test test-fast lint validate bench outbox clean distclean \
 	faq-validate faq-import faq-export faq-snapshot faq-reload faq-eval bench-faq \
-	call call-file voice-serve bench-voice asr-eval
+	call call-file voice-serve bench-voice asr-eval bench-start
 
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
@@ -32,6 +32,7 @@ help:
 	@echo "make actions    action server only"
 	@echo "make validate   rasa data validate --fail-on-warnings"
 	@echo "make bench      python -m bot.bench"
+	@echo "make bench-start  Rasa server start → first answer (what a restart or model reload costs)"
 	@echo "make bench-faq  time the staff loop: sheet import → train → reload → new FAQ answered"
 	@echo "make outbox     demo SMS outbox (where one-time codes appear)"
 	@echo "make faq-validate [FILE=…]  check the FAQ source (or a .yml/.csv/.xlsx file)"
@@ -58,8 +59,9 @@ $(INSTALLED): requirements.lock requirements-nodeps.lock
 	  echo "$(VENV) is not a Python 3.10 venv; recreating it"; rm -rf $(VENV); \
 	fi; \
 	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV); fi
-	$(PY) -m pip install --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --disable-pip-version-check --no-deps -r requirements-nodeps.lock
+	@echo "Installing the Python packages of requirements.lock into $(VENV) (first run: a few minutes) ..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.lock
 	@touch $@
 
 # Needed by the voice features only: never fail the text assistant over them.
@@ -108,6 +110,9 @@ validate: $(INSTALLED)
 
 bench: setup
 	$(PY) -m bot.bench
+
+bench-start: train
+	$(PY) -m bot.bench_startup
 
 outbox: $(INSTALLED)
 	$(PY) -m actions.bank outbox
