@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import csv
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,9 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = REPO_ROOT / "config.yml"
 DEFAULT_HOLDOUT = REPO_ROOT / "tests" / "nlu_holdout.yml"
-SMP_OOS_TSV = REPO_ROOT / ".." / "shared" / "data" / "out_of_domain" / "smp2019_out_of_scope.tsv"
+# The evaluation data lives outside the repository: ../shared/data, or where SHARED_DATA_DIR says.
+SHARED_DATA = Path(os.environ.get("SHARED_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
+SMP_OOS_TSV = SHARED_DATA / "out_of_domain" / "smp2019_out_of_scope.tsv"
 
 ACCEPTED_AS_OUT_OF_SCOPE = frozenset({"out_of_scope", "nlu_fallback"})
 

@@ -10,6 +10,7 @@ next to ``text``. The last line printed is ``cer=… rtf=… utterances=N``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import unicodedata
@@ -24,7 +25,8 @@ from voice.audio import WIDEBAND_RATE, AudioFormatError, duration_s, read_wav
 from voice.stt import ModelMissing, Recognizer, load_model
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "speech_zh"
+# The evaluation data lives outside the repository: ../shared/data, or where SHARED_DATA_DIR says.
+DEFAULT_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR") or REPO_ROOT.parent / "shared" / "data") / "speech_zh"
 CHUNK_S = 0.2
 
 
