@@ -1,5 +1,6 @@
 """Transfers to the customer's saved payees, within balance and the daily limit."""
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,9 @@ from actions.bank.services import lookup, transfers
 from actions.common import bank_session, customer_id
 from actions.confirmation import ConfirmingFormValidator, SubmitAfterConfirmation
 from actions.sources import SourceCardMixin
+
+# What a bare answer to "请问要转给谁？" may wrap around the name: 是李娜 / 给李娜吧 / 李娜。
+_AROUND_A_NAME = re.compile(r"^(?:是|给|转给)?(?P<name>[\u4e00-\u9fff]{2,4}?)(?:吧|啊|呀|的)?[。.!！]?$")
 
 
 def check_daily_limit(session, customer: int, tail: str | None, amount: Decimal) -> None:
@@ -31,6 +35,25 @@ def check_daily_limit(session, customer: int, tail: str | None, amount: Decimal)
 class ValidateTransferForm(SourceCardMixin, ConfirmingFormValidator):
     def name(self) -> str:
         return "validate_transfer_form"
+
+    async def extract_recipient(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        """A bare answer to the recipient question, which the entity extractor (it wants 转给…) misses:
+        a saved payee named in the message, or else a reply that is only a name, so that an unknown
+        name is answered (validate_recipient) instead of the question being asked again."""
+        message = tracker.latest_message
+        if tracker.get_slot("requested_slot") != "recipient" or message.get("entities"):
+            return {}  # an entity (the name after 转给, an amount, a card) is taken as Rasa maps it
+        customer = customer_id(tracker)
+        text = (message.get("text") or "").strip()
+        if customer is None or not text:
+            return {}
+        with bank_session() as session:
+            named = [p.name for p in transfers.payees(session, customer) if p.name in text]
+        if len(named) == 1:
+            return {"recipient": named[0]}
+        bare = _AROUND_A_NAME.match(text)
+        is_inform = (message.get("intent") or {}).get("name") == "inform"
+        return {"recipient": bare.group("name")} if bare and is_inform and not named else {}
 
     def validate_recipient(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         customer = customer_id(tracker)

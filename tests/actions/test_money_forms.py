@@ -1,5 +1,7 @@
+import asyncio
 from decimal import Decimal
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
@@ -109,6 +111,33 @@ def test_transfer_to_unknown_payee_lists_the_known_ones(bank):
     result, texts = validate(ValidateTransferForm().validate_recipient, "赵六", verified())
     assert result == {"recipient": None}
     assert "李娜" in texts[0] and "王强" in texts[0]
+
+
+def extract_recipient(text, intent="inform", entities=(), requested="recipient"):
+    tracker = make_tracker(verified(requested_slot=requested), text=text, intent=intent, entities=entities)
+    return asyncio.run(ValidateTransferForm().extract_recipient(CollectingDispatcher(), tracker, {}))
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [("李娜", "李娜"), ("是王强", "王强"), ("给李娜吧", "李娜"), ("就转给我们家李娜", "李娜"), ("赵六", "赵六")],
+)
+def test_a_bare_answer_to_the_recipient_question_is_the_recipient(bank, text, name):
+    assert extract_recipient(text) == {"recipient": name}
+
+
+@pytest.mark.parametrize(
+    "text, intent, entities, requested",
+    [
+        ("李娜", "inform", (), "amount"),  # not the question asked
+        ("确认", "affirm", (), "recipient"),
+        ("两千", "inform", ({"entity": "amount", "value": "2000.00"},), "recipient"),
+        ("等一下，先帮我查一下余额", "check_balance", (), "recipient"),
+        ("李娜和王强", "inform", (), "recipient"),  # two payees: ask again
+    ],
+)
+def test_other_replies_leave_the_recipient_alone(bank, text, intent, entities, requested):
+    assert extract_recipient(text, intent, entities, requested) == {}
 
 
 def test_transfer_over_the_balance_is_asked_again(bank):

@@ -105,3 +105,25 @@ def test_verify_then_bill_then_repay_over_rest(servers, bank_db_url, tracker_sto
     assert after["transactions"] == before["transactions"] + 2
     assert after["audit"] == before["audit"] + ["repay"]
     assert stored_events(tracker_store_url, "e2e-customer") > 20  # the conversation is in the SQL store
+
+
+def test_a_transfer_answered_step_by_step(servers, bank_db_url):
+    """Each of the bot's questions gets a bare answer, as a caller gives them (issue 13's first exchange)."""
+    reply = say(servers, "转账", sender="e2e-steps")
+    assert "手机号" in reply
+    say(servers, "13800138000", sender="e2e-steps")
+    reply = say(servers, latest_code(bank_db_url), sender="e2e-steps")
+    assert "验证成功" in reply and "转给谁" in reply
+    before = snapshot(bank_db_url)
+
+    reply = say(servers, "李娜", sender="e2e-steps")
+    assert "转给谁" not in reply and "转多少钱" in reply
+    reply = say(servers, "两千", sender="e2e-steps")
+    assert "请确认" in reply and "李娜" in reply and "¥2,000.00" in reply and "尾号1234" in reply
+    assert snapshot(bank_db_url) == before
+
+    reply = say(servers, "确认", sender="e2e-steps")
+    assert "转账成功" in reply and "¥2,000.00" in reply
+    after = snapshot(bank_db_url)
+    assert after["balance"] == before["balance"] - Decimal("2000.00")
+    assert after["audit"] == before["audit"] + ["transfer"]
