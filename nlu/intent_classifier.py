@@ -5,7 +5,7 @@ embedding (nlu/text_classifier.py), trained on every task intent example and on 
 phrasing of the staff FAQ source, each FAQ its own class (`faq/<id>`). The FAQs' shares add
 up to the intent `faq`; the best FAQ is written as ResponseSelector would write it, with
 its answers, so `action_answer_faq` says them. It trains in about a minute with no epochs
-and replaced DIET (README "NLU": what each choice costs and buys).
+and replaced DIET (docs/benchmarks.md: what each choice costs and buys).
 
 The FAQs (phrasings and answers) are read from the staff-owned source file named by
 `faq_source`, not from Rasa's training data: a staff edit then retrains this component
@@ -31,7 +31,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.faq.entries import load
-from nlu import text_classifier, textnorm
+from nlu import spacy_zh, text_classifier, textnorm
 from nlu.text_classifier import NgramEmbeddingClassifier
 from nlu.textnorm import normalize_text
 
@@ -57,11 +57,12 @@ class IntentClassifier(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """The FAQ source's bytes and this code's: Rasa's own key covers neither."""
+        """The FAQ source's bytes, this code's and the word dictionary's: Rasa's own key covers none."""
         path = Path(str(config.get("faq_source") or cls.get_default_config()["faq_source"]))
         digest = hashlib.sha256(path.read_bytes() if path.is_file() else f"missing {path}".encode())
-        for module in (sys.modules[__name__], text_classifier, textnorm):
+        for module in (sys.modules[__name__], text_classifier, textnorm, spacy_zh):
             digest.update(Path(str(module.__file__)).read_bytes())
+        digest.update(spacy_zh.FINANCE_DICT.read_bytes())  # the jieba words the classifier sees
         return digest.hexdigest()
 
     def __init__(

@@ -43,7 +43,7 @@ def encode(texts: list[str]) -> np.ndarray:
     return np.vstack([_encode_one(text) for text in texts])
 
 
-@lru_cache(maxsize=4096)  # FaqSelector and IntentBlender encode the same message (and training texts)
+@lru_cache(maxsize=4096)  # repeated texts (greetings, yes/no, retrained examples) skip the model
 def _encode_one(text: str) -> np.ndarray:
     row = _session().run(["outputs"], {"inputs": [text]})[0][0]
     norm = np.linalg.norm(row)

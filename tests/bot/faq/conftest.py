@@ -42,7 +42,7 @@ def write_yaml(tmp_path):
 
 @pytest.fixture
 def sandbox(tmp_path, monkeypatch):
-    """Source and DIET's snapshot redirected into tmp_path, starting from the real source."""
+    """Source and Rasa's `faq` snapshot redirected into tmp_path, starting from the real source."""
     source = tmp_path / "faqs.yml"
     source.write_text(entries.SOURCE.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setattr(entries, "SOURCE", source)

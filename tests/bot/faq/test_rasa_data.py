@@ -1,4 +1,4 @@
-"""DIET's `faq` examples: a snapshot of the FAQ source's phrasings (bot/faq/rasa_data.py)."""
+"""Rasa's `faq` examples: a snapshot of the FAQ source's phrasings (bot/faq/rasa_data.py)."""
 
 import yaml
 

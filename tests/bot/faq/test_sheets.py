@@ -49,7 +49,7 @@ def test_an_edited_sheet_becomes_the_source(sandbox, capsys):
     added = next(f for f in faqs if f.id == "card_annual_fee_demo")
     assert added.questions[-1] == "信用卡 要交 年费 吗" and added.answer_voice == "刷卡满六次免次年年费。"
     assert faqs[0].enabled is False
-    assert not rasa_data.NLU_FILE.exists()  # a staff edit leaves DIET's data (and DIET) alone
+    assert not rasa_data.NLU_FILE.exists()  # a staff edit leaves Rasa's data (and the cached policies) alone
 
 
 def test_a_bad_sheet_changes_nothing(sandbox, capsys):
