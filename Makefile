@@ -19,7 +19,7 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 
 .PHONY: help setup system-packages train chat serve actions test test-fast lint validate bench outbox clean distclean \
 	faq-validate faq-import faq-export faq-snapshot faq-reload faq-eval bench-faq \
-	call call-file voice-serve bench-voice asr-eval bench-start
+	call call-file voice-serve bench-voice asr-eval bench-start bench-dialogue
 
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
@@ -33,6 +33,7 @@ help:
 	@echo "make validate   rasa data validate --fail-on-warnings"
 	@echo "make bench      python -m bot.bench"
 	@echo "make bench-start  Rasa server start → first answer (what a restart or model reload costs)"
+	@echo "make bench-dialogue  scripted multi-turn conversations end to end: task success, stuck turns, empty replies"
 	@echo "make bench-faq  time the staff loop: sheet import → train → reload → new FAQ answered"
 	@echo "make outbox     demo SMS outbox (where one-time codes appear)"
 	@echo "make faq-validate [FILE=…]  check the FAQ source (or a .yml/.csv/.xlsx file)"
@@ -113,6 +114,9 @@ bench: setup
 
 bench-start: train
 	$(PY) -m bot.bench_startup
+
+bench-dialogue: train
+	$(PY) -m bot.bench_dialogue
 
 outbox: $(INSTALLED)
 	$(PY) -m actions.bank outbox

@@ -9,9 +9,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.bank.errors import BankError
 from actions.bank.services import accounts, cards, tickets
 from actions.bank.views import PRODUCT_NAMES
-from actions.common import bank_session, clear_request_slots, customer_id
+from actions.common import bank_session, customer_id
 from actions.confirmation import ConfirmingFormValidator, SubmitAfterConfirmation, abort
 from actions.handoff import conversation_summary
+from actions.tasks import finish_task
 from actions.verification import require_customer
 
 
@@ -86,7 +87,7 @@ class ActionSubmitFraud(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
         customer = require_customer(dispatcher, tracker)
         if customer is None:
-            return clear_request_slots()
+            return finish_task(dispatcher, tracker)
         tail, freeze = tracker.get_slot("card_tail"), bool(tracker.get_slot("confirm"))
         try:
             with bank_session() as session:
@@ -100,13 +101,13 @@ class ActionSubmitFraud(Action):
                 )
         except BankError as error:
             dispatcher.utter_message(text=error.message)
-            return clear_request_slots()
+            return finish_task(dispatcher, tracker)
         done = f"已冻结您尾号{tail}的卡片，" if frozen else ""
         dispatcher.utter_message(
             text=f"{done}已为您开通紧急工单{number}，反欺诈专员会尽快联系您。"
             "请不要向任何人透露验证码或密码；如已转账给骗子，请同时拨打110报警。"
         )
-        return clear_request_slots()
+        return finish_task(dispatcher, tracker)
 
 
 def _freeze_unless_frozen(session, customer: int, tail: str, sender_id: str) -> bool:

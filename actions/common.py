@@ -54,5 +54,26 @@ def clear_request_slots() -> list[SlotSet]:
     return [SlotSet(name, None) for name in REQUEST_SLOTS]
 
 
+def slots_before_latest_message(tracker: Tracker) -> dict[str, Any]:
+    """Slot values as they were when the customer's latest message arrived."""
+    events = tracker.events
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    values: dict[str, Any] = {}
+    for event in events[:last_user]:
+        if event.get("event") == "slot":
+            values[event["name"]] = event.get("value")
+        elif event.get("event") in ("restart", "session_started"):
+            values = {}
+    return values
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def active_form(tracker: Tracker) -> str | None:
+    return tracker.active_loop_name
+
+
 def button(title: str, payload: str) -> dict[str, str]:
     return {"title": title, "payload": payload}

@@ -13,7 +13,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
-from actions.common import REQUEST_SLOTS, bank_session, clear_request_slots
+from actions.common import REQUEST_SLOTS, bank_session
+from actions.tasks import finish_task
 from actions.verification import VerifiedFormValidator, require_customer
 
 
@@ -48,17 +49,21 @@ class SubmitAfterConfirmation(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
         if tracker.get_slot("aborted"):
-            return clear_request_slots()
+            return finish_task(dispatcher, tracker)
         customer = require_customer(dispatcher, tracker)
         if customer is None:
-            return clear_request_slots()
+            return finish_task(dispatcher, tracker)
         if not tracker.get_slot("confirm"):
             dispatcher.utter_message(text=self.cancelled_text)
-            return clear_request_slots()
+            return finish_task(dispatcher, tracker)
         try:
             with bank_session() as session:
                 text = self.execute(session, customer, tracker)
         except BankError as error:
             text = error.message + self.failed_suffix
         dispatcher.utter_message(text=text)
-        return clear_request_slots()
+        return self.context(tracker) + finish_task(dispatcher, tracker)
+
+    def context(self, tracker: Tracker) -> list[dict[str, Any]]:
+        """Slots that carry this request's subject to the next one."""
+        return []

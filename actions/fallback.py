@@ -1,4 +1,5 @@
-"""Two-stage fallback: first offer the two likeliest meanings, on a second miss offer a human."""
+"""Two-stage fallback: first offer the two likeliest meanings (or say what the bot can't do),
+and when the customer is not understood again right after, offer a human."""
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -57,18 +58,38 @@ def previous_bot_action(tracker: Tracker) -> str | None:
     return None
 
 
+MISSES = ("action_clarify", "action_cannot_handle")
+
+
+def offer_a_human(dispatcher: CollectingDispatcher) -> list[dict]:
+    dispatcher.utter_message(
+        text="抱歉，我还是没能理解您的意思。需要为您转接人工客服吗？",
+        buttons=[button("转人工客服", "/request_human"), button("不用了", "/deny")],
+    )
+    return [SlotSet("handoff_offered", True)]
+
+
+class ActionCannotHandle(Action):
+    """Out of scope: say what the assistant does; the second miss in a row offers a human."""
+
+    def name(self) -> str:
+        return "action_cannot_handle"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        if previous_bot_action(tracker) in MISSES:
+            return offer_a_human(dispatcher)
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return [SlotSet("handoff_offered", False)]
+
+
 class ActionClarify(Action):
     def name(self) -> str:
         return "action_clarify"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
         guesses = top_guesses(tracker)
-        if previous_bot_action(tracker) == self.name() or not guesses:
-            dispatcher.utter_message(
-                text="抱歉，我还是没能理解您的意思。需要为您转接人工客服吗？",
-                buttons=[button("转人工客服", "/request_human"), button("不用了", "/deny")],
-            )
-            return [SlotSet("handoff_offered", True)]
+        if previous_bot_action(tracker) in MISSES or not guesses:
+            return offer_a_human(dispatcher)
         titles = [f"“{INTENT_TITLES[g]}”" for g in guesses]
         question = "还是".join(titles)
         dispatcher.utter_message(

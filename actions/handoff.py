@@ -46,11 +46,14 @@ def conversation_summary(tracker: Tracker, reason: str) -> str:
     )
 
 
-def open_ticket(tracker: Tracker, reason: str, priority: str = "normal") -> str:
+def open_ticket(tracker: Tracker, reason: str, priority: str = "normal") -> tuple[str, bool]:
+    """The conversation's hand-off ticket and whether it is new: one open ticket per conversation."""
     with bank_session() as session:
-        return tickets.create_ticket(
-            session, tracker.sender_id, customer_id(tracker), conversation_summary(tracker, reason), priority
-        )
+        waiting = tickets.open_ticket_number(session, tracker.sender_id)
+        if waiting:
+            return waiting, False
+        summary = conversation_summary(tracker, reason)
+        return tickets.create_ticket(session, tracker.sender_id, customer_id(tracker), summary, priority), True
 
 
 class ActionHandoff(Action):
@@ -61,13 +64,15 @@ class ActionHandoff(Action):
         intent = tracker.latest_message.get("intent", {}).get("name")
         reason = "客户投诉" if intent == "complain" else "客户要求人工服务"
         try:
-            number = open_ticket(tracker, reason)
+            number, new = open_ticket(tracker, reason)
         except BankError:
             dispatcher.utter_message(text="抱歉，人工服务暂时繁忙，请稍后再试。")
             return [SlotSet("handoff_offered", False)]
-        dispatcher.utter_message(
-            text=f"已为您转接人工客服，工单号{number}。客服会根据我们刚才的对话继续为您服务，请稍候。"
-        )
+        if new:
+            text = f"已为您转接人工客服，工单号{number}。客服会根据我们刚才的对话继续为您服务，请稍候。"
+        else:
+            text = f"您的转人工请求已在排队中，工单号{number}，人工客服接入后会继续为您服务，请稍候。"
+        dispatcher.utter_message(text=text)
         return [SlotSet("handoff_offered", False)] + clear_request_slots()
 
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
@@ -15,6 +16,8 @@ from actions.products import CreditProductMixin
 
 
 class ValidateInstallmentForm(CreditProductMixin, ConfirmingFormValidator):
+    no_bill_text = "您名下目前没有可以分期的信用卡或白条账单。"
+
     def name(self) -> str:
         return "validate_installment_form"
 
@@ -63,6 +66,9 @@ class ActionSubmitInstallment(SubmitAfterConfirmation):
 
     def name(self) -> str:
         return "action_submit_installment"
+
+    def context(self, tracker: Tracker) -> list[dict[str, Any]]:
+        return [SlotSet("context_product", tracker.get_slot("product"))]
 
     def execute(self, session, customer: int, tracker: Tracker) -> str:
         plan = credit.create_installment(

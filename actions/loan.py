@@ -5,6 +5,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import said
 from actions.bank.errors import BankError
 from actions.bank.money import format_yuan, parse_amount
 from actions.bank.services import loans
@@ -19,6 +20,13 @@ def _reject(slot: str, message: str, dispatcher: CollectingDispatcher) -> dict[s
 class ValidateLoanForm(ConfirmingFormValidator):
     def name(self) -> str:
         return "validate_loan_form"
+
+    async def extract_term_months(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        """分12期 in a loan request is its term: 12 months."""
+        if tracker.get_slot("term_months") is not None:
+            return {}
+        periods = said(tracker, "installment_count")
+        return {"term_months": periods} if periods is not None else {}
 
     def validate_amount(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         try:

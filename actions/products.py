@@ -30,15 +30,28 @@ def products_with_open_bills(session, customer: int) -> list[str]:
 
 
 class CreditProductMixin:
-    """Fills ``product`` from the message, or with the only product that has an open bill."""
+    """``product`` from the message; else the only product with an open bill, or the one just
+    discussed; a customer with no bill to act on is told so and the request ends."""
+
+    no_bill_text = "您名下目前没有需要处理的信用卡或白条账单。"
 
     async def extract_product(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         said = product_in_message(tracker)
-        if said:
-            return {"product": said}
+        return {"product": said} if said else {}
+
+    async def default_product(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         customer = customer_id(tracker)
-        if tracker.get_slot("product") or customer is None:
+        if customer is None:
             return {}
         with bank_session() as session:
-            open_bills = products_with_open_bills(session, customer)
-        return {"product": open_bills[0]} if len(open_bills) == 1 else {}
+            candidates = self.candidate_products(session, customer)
+        if not candidates:
+            dispatcher.utter_message(text=self.no_bill_text)
+            return {"aborted": True}
+        if len(candidates) == 1:
+            return {"product": candidates[0]}
+        discussed = tracker.get_slot("context_product")  # the bill just shown or paid
+        return {"product": discussed} if discussed in candidates else {}
+
+    def candidate_products(self, session, customer: int) -> list[str]:
+        return products_with_open_bills(session, customer)

@@ -2,8 +2,10 @@
 
 from abc import ABC, abstractmethod
 from datetime import date, timedelta
+from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.clock import today as bank_today
@@ -11,7 +13,9 @@ from actions.bank.errors import BankError
 from actions.bank.money import format_yuan
 from actions.bank.services import accounts, credit, loans
 from actions.bank.views import PRODUCT_NAMES
-from actions.common import bank_session, clear_request_slots
+from actions.common import bank_session
+from actions.products import CREDIT_PRODUCTS
+from actions.tasks import finish_task
 from actions.verification import VerifiedFormValidator, require_customer
 
 DEFAULT_HISTORY_DAYS = 30
@@ -57,17 +61,22 @@ class CustomerQuery(Action, ABC):
     def answer(self, session, customer: int, tracker: Tracker) -> list[str]:
         """Lines of the reply."""
 
+    def context(self, tracker: Tracker) -> list[dict[str, Any]]:
+        """Slots that carry what was just shown to the next request."""
+        return []
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        in_between = tracker.active_loop_name is not None  # asked in the middle of a task, which goes on
         customer = require_customer(dispatcher, tracker)
         if customer is None:
-            return clear_request_slots()
+            return [] if in_between else finish_task(dispatcher, tracker)
         try:
             with bank_session() as session:
                 lines = self.answer(session, customer, tracker)
         except BankError as error:
             lines = [error.message]
         dispatcher.utter_message(text="\n".join(lines))
-        return clear_request_slots()
+        return self.context(tracker) + ([] if in_between else finish_task(dispatcher, tracker))
 
 
 class ActionShowBalance(CustomerQuery):
@@ -91,9 +100,16 @@ class ActionShowBill(CustomerQuery):
     def name(self) -> str:
         return "action_show_bill"
 
+    def context(self, tracker: Tracker) -> list[dict[str, Any]]:
+        asked = asked_products(tracker)
+        return [SlotSet("context_product", asked[0])] if len(asked) == 1 else []
+
     def answer(self, session, customer, tracker):
         bills = []
+        asked = asked_products(tracker)
         for line in credit.credit_lines(session, customer):
+            if asked and line.product not in asked:
+                continue
             try:
                 bills.append(credit.current_bill(session, customer, line.product))
             except BankError:
@@ -101,6 +117,12 @@ class ActionShowBill(CustomerQuery):
         if not bills:
             return ["您目前没有未出或待还的账单。"]
         return [describe_bill(bill) for bill in bills]
+
+
+def asked_products(tracker: Tracker) -> list[str]:
+    """The credit products the customer named (信用卡账单 → credit_card), if any."""
+    named = tracker.get_slot("account_type") or []
+    return [p for p in CREDIT_PRODUCTS if p in named]
 
 
 def describe_bill(bill) -> str:

@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
@@ -33,6 +34,8 @@ def resolve_amount(bill, value: str) -> Decimal:
 
 
 class ValidateRepayForm(CreditProductMixin, SourceCardMixin, ConfirmingFormValidator):
+    no_bill_text = "您名下目前没有待还的信用卡或白条账单，无需还款。"
+
     def name(self) -> str:
         return "validate_repay_form"
 
@@ -98,6 +101,9 @@ class ActionSubmitRepay(SubmitAfterConfirmation):
 
     def name(self) -> str:
         return "action_submit_repay"
+
+    def context(self, tracker: Tracker) -> list[dict[str, Any]]:
+        return [SlotSet("context_product", tracker.get_slot("product"))]
 
     def execute(self, session, customer: int, tracker: Tracker) -> str:
         value = tracker.get_slot("amount")

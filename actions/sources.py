@@ -17,14 +17,14 @@ class SourceCardMixin:
     def amount_to_pay(self, session, customer: int, tracker: Tracker) -> Decimal | None:
         raise NotImplementedError
 
-    async def extract_card_tail(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        """Use the customer's only savings card without asking."""
+    async def default_card_tail(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        """Use the customer's only usable savings card without asking (a frozen one can't pay)."""
         customer = customer_id(tracker)
         if tracker.get_slot("card_tail") or customer is None:
             return {}
         with bank_session() as session:
-            accounts = lookup.savings_accounts(session, customer)
-        return {"card_tail": accounts[0].card_number[-4:]} if len(accounts) == 1 else {}
+            usable = [a for a in lookup.savings_accounts(session, customer) if a.status == "active"]
+        return {"card_tail": usable[0].card_number[-4:]} if len(usable) == 1 else {}
 
     def validate_card_tail(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         customer = customer_id(tracker)

@@ -19,6 +19,9 @@ from actions.sources import SourceCardMixin
 _AROUND_A_NAME = re.compile(r"^(?:是|给|转给)?(?P<name>[\u4e00-\u9fff]{2,4}?)(?:吧|啊|呀|的)?[。.!！]?$")
 
 
+_CORRECTION = re.compile(r"不是|说错|错了|不对|改成|换成|改为|换为")
+
+
 def check_daily_limit(session, customer: int, tail: str | None, amount: Decimal) -> None:
     try:
         account = lookup.source_account(session, customer, tail)
@@ -37,23 +40,25 @@ class ValidateTransferForm(SourceCardMixin, ConfirmingFormValidator):
         return "validate_transfer_form"
 
     async def extract_recipient(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        """A bare answer to the recipient question, which the entity extractor (it wants 转给…) misses:
-        a saved payee named in the message, or else a reply that is only a name, so that an unknown
-        name is answered (validate_recipient) instead of the question being asked again."""
+        """A saved payee named anywhere in the transfer (李娜 / 我说错了，是王强 / 不是李娜，是王强: the
+        name said last), or a reply to 请问要转给谁 that is only a name, so that an unknown name is
+        answered (validate_recipient) instead of the question being asked again."""
         message = tracker.latest_message
-        if tracker.get_slot("requested_slot") != "recipient" or message.get("entities"):
-            return {}  # an entity (the name after 转给, an amount, a card) is taken as Rasa maps it
         customer = customer_id(tracker)
         text = (message.get("text") or "").strip()
         if customer is None or not text:
             return {}
         with bank_session() as session:
-            named = [p.name for p in transfers.payees(session, customer) if p.name in text]
-        if len(named) == 1:
-            return {"recipient": named[0]}
+            named = sorted((text.rfind(p.name), p.name) for p in transfers.payees(session, customer) if p.name in text)
+        if len(named) == 1 or (named and _CORRECTION.search(text)):
+            return {"recipient": named[-1][1]}
+        if named:
+            return {}  # 李娜和王强: ask again
+        if tracker.get_slot("requested_slot") != "recipient" or message.get("entities"):
+            return {}  # an entity (the name after 转给, an amount, a card) is taken as Rasa maps it
         bare = _AROUND_A_NAME.match(text)
         is_inform = (message.get("intent") or {}).get("name") == "inform"
-        return {"recipient": bare.group("name")} if bare and is_inform and not named else {}
+        return {"recipient": bare.group("name")} if bare and is_inform else {}
 
     def validate_recipient(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         customer = customer_id(tracker)

@@ -10,8 +10,8 @@ from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
+from actions.answers import AnsweringFormValidator
 from actions.bank.errors import BankError
 from actions.bank.services import identity
 from actions.common import bank_session, customer_id
@@ -25,7 +25,7 @@ DEMO_NOTE_CHAT = "（演示环境：在终端运行 make outbox 可查看验证�
 DEMO_NOTE_VOICE = "演示环境下，验证码可以在电脑终端里查看。请说出或按键输入6位验证码。"
 
 
-class VerifiedFormValidator(FormValidationAction, ABC):
+class VerifiedFormValidator(AnsweringFormValidator, ABC):
     """Base validator: verification first, then the form's own slots."""
 
     @abstractmethod

@@ -306,7 +306,7 @@ def ensure_port_free(port: int, name: str) -> None:
 
 
 def action_server_cmd(port: int) -> List[str]:
-    return python_module("rasa_sdk", "--actions", "actions", "--port", str(port))
+    return python_module("actions.server", "--actions", "actions", "--port", str(port))
 
 
 def rasa_run_cmd(model: Path, endpoints: Path, port: int, token: Optional[str]) -> List[str]:

@@ -6,6 +6,8 @@ hand-off and digression rules, so they are generated instead of copied by hand.
 tests/bot/test_rules.py fails when the committed file is out of date.
 """
 
+from actions.tasks import TASK_NAMES as TASK_FORMS
+
 # intent that starts the form, form, action that answers once the form is complete
 FORMS = [
     ("check_balance", "balance_form", "action_show_balance"),
@@ -22,14 +24,26 @@ FORMS = [
     ("apply_loan", "loan_form", "action_submit_loan"),
 ]
 
-# questions answered in the middle of a form, which then goes on
+# trigger intents of tasks: said inside another task's form, they suspend it (actions/tasks.py)
+TASK_INTENTS = [intent for intent, form, _ in FORMS if form in TASK_FORMS]
+
+# said in the middle of a form: answered, then the form asks its question again
 DIGRESSIONS = [
-    ("faq", "action_answer_faq"),
-    ("bot_challenge", "utter_iamabot"),
-    ("out_of_scope", "utter_out_of_scope"),
-    ("nlu_fallback", "action_clarify"),
-    ("check_balance", "action_show_balance"),
-    ("query_bill", "action_show_bill"),
+    ("faq", ["action_answer_faq"]),
+    ("bot_challenge", ["utter_iamabot"]),
+    ("out_of_scope", ["utter_out_of_scope"]),
+    ("nlu_fallback", ["action_clarify"]),
+    ("greet", ["utter_greet_in_task"]),
+    ("thank", ["utter_you_are_welcome_in_task"]),
+    ("reset_password", ["utter_reset_password"]),
+    ("change_phone", ["utter_change_phone"]),
+    ("buy_fund", ["utter_fund_service"]),
+    ("redeem_fund", ["utter_fund_service"]),
+    ("check_balance", ["action_show_balance"]),
+    ("query_bill", ["action_show_bill"]),
+    ("query_transactions", ["action_show_transactions"]),
+    ("query_credit_limit", ["action_show_credit_limit"]),
+    ("query_loan_status", ["action_show_loan_status"]),
 ]
 
 # intents answered outside forms
@@ -38,12 +52,12 @@ ANSWERS = [
     ("goodbye", ["utter_goodbye"]),
     ("thank", ["utter_you_are_welcome"]),
     ("bot_challenge", ["utter_iamabot"]),
-    ("out_of_scope", ["utter_out_of_scope"]),
+    ("out_of_scope", ["action_cannot_handle"]),
     ("faq", ["action_answer_faq"]),
     ("inform", ["utter_what_can_i_do"]),
     ("affirm", ["utter_anything_else"]),
     ("deny", ["utter_anything_else"]),
-    ("cancel", ["utter_anything_else"]),
+    ("cancel", ["utter_nothing_to_cancel"]),
     ("request_human", ["action_handoff"]),
     ("complain", ["utter_complain", "action_handoff"]),
     ("reset_password", ["utter_reset_password"]),
@@ -61,11 +75,16 @@ def rule(name: str, steps: list[str], condition: list[str] | None = None) -> lis
     return lines + ["  steps:"] + [f"  {s}" for s in steps]
 
 
-def handoff_offer_rules() -> list[str]:
-    offered = ["- slot_was_set:", "  - handoff_offered: true"]
-    return rule(
-        "customer accepts the offered handoff", ["- intent: affirm", "- action: action_handoff"], offered
-    ) + rule("customer declines the offered handoff", ["- intent: deny", "- action: action_decline_handoff"], offered)
+def offer_rules() -> list[str]:
+    """Yes and no to what the bot just offered: a person, or going back to a suspended task."""
+    handoff = ["- slot_was_set:", "  - handoff_offered: true"]
+    resume = ["- slot_was_set:", "  - resume_offered: true"]
+    return (
+        rule("customer accepts the offered handoff", ["- intent: affirm", "- action: action_handoff"], handoff)
+        + rule("customer declines the offered handoff", ["- intent: deny", "- action: action_decline_handoff"], handoff)
+        + rule("customer goes back to the suspended task", ["- intent: affirm", "- action: action_resume_task"], resume)
+        + rule("customer drops the suspended task", ["- intent: deny", "- action: action_drop_task"], resume)
+    )
 
 
 def form_rules(intent: str, form: str, submit: str) -> list[str]:
@@ -95,11 +114,34 @@ def form_rules(intent: str, form: str, submit: str) -> list[str]:
         ],
         in_form,
     )
+    lines += rule(
+        f"complaint during {form}",
+        [
+            "- intent: complain",
+            "- action: action_deactivate_loop",
+            "- active_loop: null",
+            "- action: utter_complain",
+            "- action: action_handoff",
+        ],
+        in_form,
+    )
+    lines += rule(
+        f"goodbye during {form}",
+        ["- intent: goodbye", "- action: action_end_task", "- active_loop: null", "- action: utter_goodbye"],
+        in_form,
+    )
+    others = [i for i in TASK_INTENTS if i != intent]
+    lines += rule(
+        f"another task during {form} suspends it",
+        ["- or:"] + [f"  - intent: {i}" for i in others] + ["- action: action_switch_task"],
+        in_form,
+    )
     for other_intent, answer in DIGRESSIONS:
-        if answer != submit:
+        if other_intent != intent:
+            steps = [f"- intent: {other_intent}"] + [f"- action: {a}" for a in answer]
             lines += rule(
                 f"answer {other_intent} during {form}",
-                [f"- intent: {other_intent}", f"- action: {answer}", f"- action: {form}", f"- active_loop: {form}"],
+                steps + [f"- action: {form}", f"- active_loop: {form}"],
                 in_form,
             )
     return lines
@@ -114,7 +156,7 @@ def rules_yaml() -> str:
     ]
     for intent, actions in ANSWERS:
         lines += rule(f"answer {intent}", [f"- intent: {intent}"] + [f"- action: {a}" for a in actions])
-    lines += handoff_offer_rules()
+    lines += offer_rules()
     for intent, form, submit in FORMS:
         lines += form_rules(intent, form, submit)
     return "\n".join(lines) + "\n"

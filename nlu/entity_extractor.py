@@ -36,7 +36,7 @@ def entities_for_text(text: str, today: date) -> List[Dict[Text, Any]]:
 
 def _as_entity(span: Span, text: str) -> Dict[Text, Any]:
     value = dict(span.value) if isinstance(span.value, dict) else span.value
-    return {
+    entity = {
         "entity": span.entity,
         "value": value,
         "start": span.start,
@@ -44,6 +44,9 @@ def _as_entity(span: Span, text: str) -> Dict[Text, Any]:
         "text": text[span.start : span.end],
         "confidence_entity": 1.0,
     }
+    if span.role:
+        entity["role"] = span.role
+    return entity
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

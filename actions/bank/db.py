@@ -83,3 +83,14 @@ def init_db(url: str | None = None, seed: bool = True) -> bool:
             return False
         seed_demo_data(session)
         return True
+
+
+def reseed(url: str | None = None) -> None:
+    """Put the demo data back as seeded: every row deleted, the demo rows written, in one transaction.
+
+    For scripted conversations that each need the bank as it was (tests, benchmarks)."""
+    Base.metadata.create_all(get_engine(url))
+    with session_scope(url) as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+        seed_demo_data(session)

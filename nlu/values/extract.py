@@ -11,7 +11,7 @@ from datetime import date
 from functools import partial
 from typing import Callable, List, Sequence
 
-from nlu.values import amount, counts, dates, identifiers, keywords, recipient
+from nlu.values import amount, answers, counts, dates, identifiers, keywords, negation, recipient
 from nlu.values.span import Span
 
 Finder = Callable[[str], List[Span]]
@@ -20,7 +20,13 @@ _MASK = "\x00"
 
 def _tiers(today: date) -> Sequence[Sequence[Finder]]:
     return (
-        (identifiers.find_phone, identifiers.find_card_tail, identifiers.find_otp_cued, recipient.find_recipient),
+        (
+            identifiers.find_phone,
+            identifiers.find_card_tail,
+            identifiers.find_otp_cued,
+            recipient.find_recipient,
+            answers.find_ordinal,
+        ),
         (amount.find_explicit,),
         (
             partial(dates.find_dates, today=today),
@@ -31,6 +37,7 @@ def _tiers(today: date) -> Sequence[Sequence[Finder]]:
         ),
         (identifiers.find_otp_standalone,),
         (amount.find_in_money_context,),
+        (answers.find_number,),
     )
 
 
@@ -65,4 +72,4 @@ def extract_values(text: str, today: date) -> List[Span]:
         accepted += _resolve(candidates, accepted)
     keyword_spans = [span for finder in _KEYWORD_FINDERS for span in finder(text)]
     accepted += _resolve(keyword_spans, [])
-    return sorted(accepted, key=lambda s: (s.start, s.entity))
+    return sorted(negation.mark_negated(text, accepted), key=lambda s: (s.start, s.entity))

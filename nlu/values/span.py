@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 
 @dataclass(frozen=True)
@@ -12,6 +12,7 @@ class Span:
     value: Any
     start: int
     end: int
+    role: Optional[str] = None  # "negated": a value the customer takes back
 
     def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end

@@ -12,8 +12,7 @@ from actions.cards import (
 from actions.fallback import ActionClarify
 from actions.forms import ActionCancelForm
 from actions.handoff import ActionHandoff
-from actions.prompts import ActionAskCardTail, ActionAskProduct
-from actions.questions import AskInstallmentCount, AskRepayAmount
+from actions.questions import AskCardTail, AskInstallmentCount, AskProduct, AskRepayAmount
 from tests.actions.conftest import make_tracker, run, slot_events, verified
 
 
@@ -112,7 +111,7 @@ def test_questions_offer_buttons_with_entity_payloads(bank):
     assert buttons[2]["payload"] == '/inform{"installment_count": 12}'
     _, buttons, _ = run(AskRepayAmount(), make_tracker())
     assert AskRepayAmount().name() == "action_ask_repay_form_amount"
-    _, buttons, _ = run(ActionAskProduct(), make_tracker(verified(), active_loop="repay_form"))
+    _, buttons, _ = run(AskProduct(), make_tracker(verified(), active_loop="repay_form"))
     assert [b["title"] for b in buttons] == ["信用卡", "白条"]
-    _, buttons, _ = run(ActionAskCardTail(), make_tracker(verified(), active_loop="card_loss_form"))
+    _, buttons, _ = run(AskCardTail(), make_tracker(verified(), active_loop="card_loss_form"))
     assert [b["title"] for b in buttons] == ["尾号1234", "尾号5678"]

@@ -76,8 +76,25 @@ def test_repay_product_is_chosen_when_only_one_bill_is_open(bank):
     import asyncio
 
     tracker = make_tracker(verified(2))
-    found = asyncio.run(ValidateRepayForm().extract_product(CollectingDispatcher(), tracker, {}))
+    found = asyncio.run(ValidateRepayForm().default_product(CollectingDispatcher(), tracker, {}))
     assert found == {"product": "credit_card"}
+
+
+def test_a_customer_without_a_bill_is_told_so_and_the_repayment_ends(bank):
+    import asyncio
+
+    dispatcher = CollectingDispatcher()
+    found = asyncio.run(ValidateRepayForm().default_product(dispatcher, make_tracker(verified(3)), {}))
+    assert found == {"aborted": True}
+    assert "没有待还" in dispatcher.messages[0]["text"]
+
+
+def test_the_bill_just_discussed_is_the_default_when_there_are_two(bank):
+    import asyncio
+
+    tracker = make_tracker(verified(1, context_product="baitiao"))
+    found = asyncio.run(ValidateRepayForm().default_product(CollectingDispatcher(), tracker, {}))
+    assert found == {"product": "baitiao"}
 
 
 # correction and refusal at the confirmation step ---------------------------
@@ -126,10 +143,15 @@ def test_a_bare_answer_to_the_recipient_question_is_the_recipient(bank, text, na
     assert extract_recipient(text) == {"recipient": name}
 
 
+def test_a_saved_payee_named_at_any_step_of_the_transfer_is_the_recipient(bank):
+    assert extract_recipient("李娜", "inform", (), "amount") == {"recipient": "李娜"}
+    assert extract_recipient("我说错了，是王强", "inform", (), "confirm") == {"recipient": "王强"}
+    assert extract_recipient("不是李娜，是王强", "deny", (), "confirm") == {"recipient": "王强"}
+
+
 @pytest.mark.parametrize(
     "text, intent, entities, requested",
     [
-        ("李娜", "inform", (), "amount"),  # not the question asked
         ("确认", "affirm", (), "recipient"),
         ("两千", "inform", ({"entity": "amount", "value": "2000.00"},), "recipient"),
         ("等一下，先帮我查一下余额", "check_balance", (), "recipient"),

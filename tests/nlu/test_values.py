@@ -144,7 +144,6 @@ NOTHING = [
     "我的消费记录",
     "我要赎回1000份",
     "我要转账",
-    "1234",
     "麻烦转一下人工",
     "赎回一半",
     "我要申购110011",
@@ -160,6 +159,33 @@ NOTHING = [
 @pytest.mark.parametrize("text", NOTHING)
 def test_no_entities(text):
     assert found(text) == []
+
+
+BARE_ANSWERS = [
+    ("1234", [("number", "1234")]),
+    ("幺二三四", [("number", "1234")]),
+    ("0123", [("number", "0123")]),
+    ("2000", [("number", "2000")]),
+    ("十二", [("number", "12")]),
+    ("就12吧", [("number", "12")]),
+    ("第二个", [("ordinal", 2)]),
+    ("选第3个", [("ordinal", 3)]),
+    ("第一张卡", [("ordinal", 1)]),
+]
+
+
+@pytest.mark.parametrize("text, expected", BARE_ANSWERS)
+def test_a_bare_number_or_position_is_found_only_when_it_is_all_the_message_says(text, expected):
+    assert found(text) == expected
+
+
+def test_a_value_taken_back_keeps_its_entity_with_the_role_negated():
+    spans = [(s.entity, s.value, s.role) for s in extract_values(normalize_text("不是1234，是5678"), TODAY)]
+    assert spans == [("number", "1234", "negated"), ("number", "5678", None)]
+    spans = [(s.entity, s.value, s.role) for s in extract_values(normalize_text("把金额从两千改成三千"), TODAY)]
+    assert spans == [("amount", "2000.00", "negated"), ("amount", "3000.00", None)]
+    spans = [(s.entity, s.value, s.role) for s in extract_values(normalize_text("尾号1234换成5678"), TODAY)]
+    assert spans == [("card_tail", "1234", "negated"), ("number", "5678", None)]
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,16 @@ def create_ticket(
     return ticket.number
 
 
+def open_ticket_number(session: Session, sender_id: str) -> str | None:
+    """The conversation's ticket still waiting for an agent, if any."""
+    return session.scalar(
+        select(HandoffTicket.number)
+        .where(HandoffTicket.sender_id == sender_id, HandoffTicket.status == "open")
+        .order_by(HandoffTicket.id.desc())
+        .limit(1)
+    )
+
+
 def list_tickets(session: Session, status: str | None = None, limit: int = 20) -> list[TicketView]:
     """Newest tickets first."""
     query = select(HandoffTicket).order_by(HandoffTicket.id.desc()).limit(limit)
