@@ -17,14 +17,65 @@ from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from actions.bank.money import format_yuan, parse_amount
+from actions.bank.views import PRODUCT_NAMES
 from actions.common import active_form, latest_intent, slots_before_latest_message
 from actions.options import option_at
-from actions.tasks import restored_slots, trigger_intent
+from actions.tasks import QUERIES, TASKS, restored_slots, trigger_intent
 
 NEGATED = "negated"
-# the message says little besides its values (是1234吧 / 就两千 / 信用卡的)
-LITTLE_ELSE = 3
-PUNCTUATION = re.compile(r"[\s,，。.!！?？~、]")
+# the message says little besides its values (是1234吧 / 就两千 / 信用卡的 / 金额改成三千)
+LITTLE_ELSE = 1
+AROUND_VALUES = re.compile(
+    r"[\s,，。.!！?？~、]|我说错了|说错了|不对|不是|应该是|还是|改成|换成|改为|换为|金额|收款人|期限|期数|用途|"
+    r"那就|就是|等等|就|吧|啊|呀|呢|嗯|呃|的|了|是|选|好|那|先|给|转|还|借|打|帮我|我"
+)
+CORRECTION = re.compile(r"说错|不对|不是|改成|换成|改为|换为|应该是")
+# a yes or no to the confirmation, with at most the task's verb: 确认转账 / 对，冻结吧 / 先不还了
+YES = re.compile(
+    r"^(?:嗯|对|好|是的?|确认|确定|可以|行|没问题|同意|ok)[\s,，。!！]*(?:确认|确定)?"
+    r"(?:冻结|转账|转吧|还款|分期|提交|办理|借款|挂失|办吧|转|还|借)?(?:吧|的|了)?[\s。!！]*$",
+    re.IGNORECASE,
+)
+NO = re.compile(r"^(?:不|先不|算了|取消|不用|不要|别|我再想想)")
+# intents that are a question or a request of their own, never an answer to the form's question
+OWN_REQUESTS = {
+    "faq",
+    "bot_challenge",
+    "request_human",
+    "complain",
+    "cancel",
+    "goodbye",
+    "reset_password",
+    "change_phone",
+    "buy_fund",
+    "redeem_fund",
+    *TASKS,
+    *QUERIES,
+}
+# entities that answer a form's slots; any other entity is about something else (李娜 in a repayment)
+ENTITY_SLOTS = {
+    "amount": "amount",
+    "repay_mode": "amount",
+    "card_tail": "card_tail",
+    "account_type": "product",
+    "installment_count": "installment_count",
+    "term_months": "term_months",
+    "loan_purpose": "loan_purpose",
+    "recipient": "recipient",
+    "phone": "phone",
+    "otp_code": "otp_code",
+}
+BARE = ("number", "ordinal")
+LABELS = {
+    "amount": "金额",
+    "recipient": "收款人",
+    "card_tail": "卡片",
+    "product": "账单",
+    "installment_count": "期数",
+    "term_months": "期限",
+    "loan_purpose": "用途",
+}
 ALWAYS_FOR_THE_FORM = ("inform", "affirm", "deny")
 FULL_REPAYMENT = re.compile(r"全部|全额|都还|还清|全还|一次性")
 NOT_NUMBERS = {"otp_code": 6, "card_tail": 4}
@@ -53,6 +104,9 @@ def as_count(number: str) -> int | None:
 
 def bare_answer(slot: str, tracker: Tracker) -> Any:
     """The value a message that is only an answer gives the requested ``slot``, or None."""
+    if slot == "confirm":
+        text = (tracker.latest_message.get("text") or "").strip()
+        return True if YES.match(text) else False if NO.match(text) else None
     position = said(tracker, "ordinal")
     if position is not None:
         return option_at(slot, tracker, int(position))
@@ -71,11 +125,28 @@ def bare_answer(slot: str, tracker: Tracker) -> Any:
     return None
 
 
-def says_little_else(tracker: Tracker) -> bool:
+def says_little_else(tracker: Tracker, required: list[str], given: dict[str, Any]) -> bool:
+    """The message is its answer: take away the values for this form and little is left."""
     text = list(tracker.latest_message.get("text") or "")
     for entity in _entities(tracker):
-        text[entity["start"] : entity["end"]] = " " * (entity["end"] - entity["start"])
-    return len(PUNCTUATION.sub("", "".join(text))) <= LITTLE_ELSE
+        if entity["entity"] in BARE or ENTITY_SLOTS.get(entity["entity"]) in required:
+            text[entity["start"] : entity["end"]] = " " * (entity["end"] - entity["start"])
+    rest = "".join(text)
+    for value in given.values():
+        rest = rest.replace(str(value), " ") if isinstance(value, str) and value else rest
+    return len(AROUND_VALUES.sub("", rest)) <= LITTLE_ELSE
+
+
+def shown(slot: str, value: Any) -> str:
+    if slot == "amount":
+        return {"full": "全部还清", "minimum": "还最低"}.get(value) or format_yuan(parse_amount(value))
+    if slot == "card_tail":
+        return f"尾号{value}"
+    if slot in COUNTED_SLOTS:
+        return f"{int(value)}{'期' if slot == 'installment_count' else '个月'}"
+    if slot == "product":
+        return PRODUCT_NAMES.get(value, value)
+    return str(value)
 
 
 def first_run_after_message(tracker: Tracker, form: str) -> bool:
@@ -122,37 +193,67 @@ class AnsweringFormValidator(FormValidationAction, ABC):
             restored = [SlotSet(k, v) for k, v in restored_slots(tracker, form).items()]
             tracker.add_slots(restored)
             return restored + await super().run(dispatcher, tracker, domain)
-        if not first_run_after_message(tracker, form):  # back after answering a question in between
-            return await super().run(dispatcher, tracker, domain)
+        if not first_run_after_message(tracker, form):  # back after answering a question in between:
+            return await self._extract_validation_events(dispatcher, tracker, domain)  # the message was not for it
 
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
         requested = tracker.get_slot("requested_slot")
         extracted = await self.get_extraction_events(dispatcher, tracker, domain)  # from the message only
         tracker.add_slots(extracted)
         answer: dict[str, Any] = corrections(tracker, required)
-        if requested and requested not in tracker.slots_to_validate() and requested not in answer:
+        open_question = requested and requested not in tracker.slots_to_validate() and requested not in answer
+        if open_question or requested == "confirm":  # 对，冻结吧 is a yes whatever intent it was read as
             value = bare_answer(requested, tracker)
             if value is not None:
                 answer[requested] = value
         extracted += [SlotSet(k, v) for k, v in answer.items()]
         tracker.add_slots([SlotSet(k, v) for k, v in answer.items()])
+        from_message = set(tracker.slots_to_validate())
+        answered_barely = requested in answer
 
         unanswered = int(tracker.get_slot("unanswered_turns") or 0)
-        if not self.is_for_this_form(tracker, required, requested):
+        if not answered_barely and not self.is_for_this_form(tracker, required, requested):
             return [ActionExecutionRejected(form), *self.undo(tracker), SlotSet("unanswered_turns", unanswered + 1)]
         events = extracted + await self._extract_validation_events(dispatcher, tracker, domain)
         before = slots_before_latest_message(tracker)
-        progress = any(tracker.get_slot(s) != before.get(s) for s in required)
-        return events + [SlotSet("unanswered_turns", 0 if progress else unanswered + 1)]
+        changed = [s for s in required if tracker.get_slot(s) != before.get(s)]
+        said_back = [s for s in changed if s != requested and s in from_message]
+        self.acknowledge(dispatcher, tracker, before, said_back, requested)
+        return events + [SlotSet("unanswered_turns", 0 if changed else unanswered + 1)]
+
+    @staticmethod
+    def acknowledge(dispatcher, tracker: Tracker, before: dict, others: list[str], requested: str | None) -> None:
+        """A value given before it was asked for, or changed, is said back (the confirmation says it anyway)."""
+        if requested == "confirm":
+            return
+        said = []
+        for slot in others:
+            value = tracker.get_slot(slot)
+            if slot in LABELS and value is not None:
+                verb = "改为" if before.get(slot) is not None else "是"
+                said.append(f"{LABELS[slot]}{verb}{shown(slot, value)}")
+        if said:
+            dispatcher.utter_message(text=f"好的，{'，'.join(said)}。")
 
     def is_for_this_form(self, tracker: Tracker, required: list[str], requested: str | None) -> bool:
         intent = latest_intent(tracker)
         if intent in ALWAYS_FOR_THE_FORM or intent == trigger_intent(self.form_name()):
             return True
+        if intent == "cancel" and requested == "confirm":
+            return True  # 我再想想，先不还了: the no to the confirmation
         before = slots_before_latest_message(tracker)
-        given = {s for s in tracker.slots_to_validate() if s in required and tracker.get_slot(s) != before.get(s)}
+        given = {
+            s: tracker.get_slot(s)
+            for s in tracker.slots_to_validate()
+            if s in required and tracker.get_slot(s) != before.get(s)
+        }
+        if not given:
+            return False
+        text = tracker.latest_message.get("text") or ""
+        if requested in given and intent not in OWN_REQUESTS:
+            return True  # 医疗 家里人住院: an answer with more words, not a question
         # 白条 answering 哪个账单 is an answer; 最低还款是怎么算的 or 给李娜转五百块 is not
-        return bool(given) and says_little_else(tracker)
+        return bool(CORRECTION.search(text)) or says_little_else(tracker, required, given)
 
     async def get_validation_events(self, dispatcher, tracker: Tracker, domain) -> list[dict[str, Any]]:
         """Validated answers, then defaults for what is still open (the only usable card, the bill
@@ -160,6 +261,8 @@ class AnsweringFormValidator(FormValidationAction, ABC):
         events = await super().get_validation_events(dispatcher, tracker, domain)
         tracker.add_slots(events)
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        if tracker.get_slot("verified") and not slots_before_latest_message(tracker).get("verified"):
+            events += await self.revalidate(dispatcher, tracker, domain, required)
         for slot in required:
             default = getattr(self, f"default_{slot}", None)
             if default is None or tracker.get_slot(slot) is not None or tracker.get_slot("aborted"):
@@ -174,6 +277,20 @@ class AnsweringFormValidator(FormValidationAction, ABC):
             filled = [SlotSet(k, v) for k, v in found.items()]
             tracker.add_slots(filled)
             events += filled
+        return events
+
+    async def revalidate(self, dispatcher, tracker: Tracker, domain, required: list[str]) -> list[dict[str, Any]]:
+        """Values given before identity was verified are checked against the customer's data now."""
+        events: list[dict[str, Any]] = []
+        for slot in required:
+            validate = getattr(self, f"validate_{slot}", None)
+            value = tracker.get_slot(slot)
+            if value is None or validate is None or slot in ("phone", "otp_code") or tracker.get_slot("aborted"):
+                continue
+            result = await utils.call_potential_coroutine(validate(value, dispatcher, tracker, domain))
+            checked = [SlotSet(k, v) for k, v in result.items()]
+            tracker.add_slots(checked)
+            events += checked
         return events
 
     @staticmethod

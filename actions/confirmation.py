@@ -13,7 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
-from actions.common import REQUEST_SLOTS, bank_session
+from actions.common import REQUEST_SLOTS, bank_session, slots_before_latest_message
 from actions.tasks import finish_task
 from actions.verification import VerifiedFormValidator, require_customer
 
@@ -22,18 +22,24 @@ def abort(slot: str) -> dict[str, Any]:
     return {slot: None, "aborted": True}
 
 
+def corrected_now(tracker: Tracker) -> bool:
+    """The latest message changed a detail of the request (不对，是两千 / 不是1234，是5678)."""
+    before = slots_before_latest_message(tracker)
+    details = set(REQUEST_SLOTS) - {"confirm", "aborted"}
+    return any(s in details and tracker.get_slot(s) != before.get(s) for s in tracker.slots_to_validate())
+
+
 class ConfirmingFormValidator(VerifiedFormValidator):
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
-        if tracker.get_slot("aborted") or tracker.get_slot("confirm") is False:
+        if tracker.get_slot("aborted") or (tracker.get_slot("confirm") is False and not corrected_now(tracker)):
             return []
         return await super().required_slots(domain_slots, dispatcher, tracker, domain)
 
     def validate_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain
     ) -> dict[str, Any]:
-        corrected = set(tracker.slots_to_validate()) & (set(REQUEST_SLOTS) - {"confirm"})
-        if value is False and corrected:
-            return {"confirm": None}
+        if value is False and corrected_now(tracker):
+            return {"confirm": None}  # a no that brings a new value asks again with it
         return {"confirm": value}
 
 

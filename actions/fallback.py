@@ -61,9 +61,11 @@ def previous_bot_action(tracker: Tracker) -> str | None:
 MISSES = ("action_clarify", "action_cannot_handle")
 
 
-def offer_a_human(dispatcher: CollectingDispatcher) -> list[dict]:
+def offer_a_human(
+    dispatcher: CollectingDispatcher, text: str = "抱歉，我还是没能理解您的意思。需要为您转接人工客服吗？"
+):
     dispatcher.utter_message(
-        text="抱歉，我还是没能理解您的意思。需要为您转接人工客服吗？",
+        text=text,
         buttons=[button("转人工客服", "/request_human"), button("不用了", "/deny")],
     )
     return [SlotSet("handoff_offered", True)]
@@ -77,7 +79,8 @@ class ActionCannotHandle(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
         if previous_bot_action(tracker) in MISSES:
-            return offer_a_human(dispatcher)
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return offer_a_human(dispatcher, "需要为您转接人工客服吗？")
         dispatcher.utter_message(response="utter_out_of_scope")
         return [SlotSet("handoff_offered", False)]
 
@@ -88,8 +91,11 @@ class ActionClarify(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
         guesses = top_guesses(tracker)
-        if previous_bot_action(tracker) in MISSES or not guesses:
+        if previous_bot_action(tracker) in MISSES:
             return offer_a_human(dispatcher)
+        if not guesses:
+            dispatcher.utter_message(response="utter_ask_what_for")
+            return [SlotSet("handoff_offered", False)]
         titles = [f"“{INTENT_TITLES[g]}”" for g in guesses]
         question = "还是".join(titles)
         dispatcher.utter_message(

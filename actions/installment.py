@@ -17,6 +17,7 @@ from actions.products import CreditProductMixin
 
 class ValidateInstallmentForm(CreditProductMixin, ConfirmingFormValidator):
     no_bill_text = "您名下目前没有可以分期的信用卡或白条账单。"
+    no_credit_text = "您名下没有开通信用卡或白条，暂时无法办理账单分期。"
 
     def name(self) -> str:
         return "validate_installment_form"

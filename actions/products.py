@@ -34,6 +34,7 @@ class CreditProductMixin:
     discussed; a customer with no bill to act on is told so and the request ends."""
 
     no_bill_text = "您名下目前没有需要处理的信用卡或白条账单。"
+    no_credit_text = "您名下没有开通信用卡或白条，暂时无法办理。"
 
     async def extract_product(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         said = product_in_message(tracker)
@@ -45,8 +46,9 @@ class CreditProductMixin:
             return {}
         with bank_session() as session:
             candidates = self.candidate_products(session, customer)
+            has_credit = bool(credit.credit_lines(session, customer))
         if not candidates:
-            dispatcher.utter_message(text=self.no_bill_text)
+            dispatcher.utter_message(text=self.no_bill_text if has_credit else self.no_credit_text)
             return {"aborted": True}
         if len(candidates) == 1:
             return {"product": candidates[0]}

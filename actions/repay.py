@@ -35,6 +35,7 @@ def resolve_amount(bill, value: str) -> Decimal:
 
 class ValidateRepayForm(CreditProductMixin, SourceCardMixin, ConfirmingFormValidator):
     no_bill_text = "您名下目前没有待还的信用卡或白条账单，无需还款。"
+    no_credit_text = "您名下没有开通信用卡或白条，没有需要还的账单。如需转账或查询余额，我可以帮您办理。"
 
     def name(self) -> str:
         return "validate_repay_form"

@@ -44,6 +44,7 @@ class ValidateTransferForm(SourceCardMixin, ConfirmingFormValidator):
         name said last), or a reply to 请问要转给谁 that is only a name, so that an unknown name is
         answered (validate_recipient) instead of the question being asked again."""
         message = tracker.latest_message
+
         customer = customer_id(tracker)
         text = (message.get("text") or "").strip()
         if customer is None or not text:

@@ -79,11 +79,27 @@ def offer_rules() -> list[str]:
     """Yes and no to what the bot just offered: a person, or going back to a suspended task."""
     handoff = ["- slot_was_set:", "  - handoff_offered: true"]
     resume = ["- slot_was_set:", "  - resume_offered: true"]
+    handoff_done = ["- slot_was_set:", "  - handoff_offered: false"]
+    resume_done = ["- slot_was_set:", "  - resume_offered: false"]
     return (
-        rule("customer accepts the offered handoff", ["- intent: affirm", "- action: action_handoff"], handoff)
-        + rule("customer declines the offered handoff", ["- intent: deny", "- action: action_decline_handoff"], handoff)
-        + rule("customer goes back to the suspended task", ["- intent: affirm", "- action: action_resume_task"], resume)
-        + rule("customer drops the suspended task", ["- intent: deny", "- action: action_drop_task"], resume)
+        rule(
+            "customer accepts the offered handoff",
+            ["- intent: affirm", "- action: action_handoff", *handoff_done],
+            handoff,
+        )
+        + rule(
+            "customer declines the offered handoff",
+            ["- intent: deny", "- action: action_decline_handoff", *handoff_done],
+            handoff,
+        )
+        + rule(
+            "customer goes back to the suspended task",
+            ["- intent: affirm", "- action: action_resume_task", *resume_done],
+            resume,
+        )
+        + rule(
+            "customer drops the suspended task", ["- intent: deny", "- action: action_drop_task", *resume_done], resume
+        )
     )
 
 

@@ -10,6 +10,8 @@ optional ``effects``::
       - say: 李娜             # <otp> / <otp_spoken>: the one-time code just sent
         expect: [转多少钱]     # all must appear in the reply
         reject: [转给谁]       # none may appear
+      - say: 对的
+        asks_again: true       # not an answer: the bot is meant to ask its question again
     effects:
       savings: {"1234": "-2000.00"}   # balance change per savings card; others unchanged
       audit: [transfer]               # audit records written, in order
@@ -56,6 +58,7 @@ class Turn:
     say: str
     expect: list[str] = field(default_factory=list)
     reject: list[str] = field(default_factory=list)
+    asks_again: bool = False
 
 
 @dataclass
@@ -73,6 +76,7 @@ class TurnResult:
     said: str
     reply: str
     problems: list[str]
+    asks_again: bool = False
 
     @property
     def empty(self) -> bool:
@@ -96,12 +100,14 @@ class Outcome:
 
     @property
     def stuck_turns(self) -> int:
-        """Turns whose whole reply was the bot's previous question again: the answer got nowhere."""
+        """Answers that got nowhere: the bot's whole reply was its previous question again
+        (turns scripted with ``asks_again`` are not answers and don't count)."""
         stuck = 0
         for before, after in zip(self.turns, self.turns[1:], strict=False):
-            previous_question = before.reply.strip().split("\n")[-1]
+            question = before.reply.strip().split("\n")[-1]
             lines = [line for line in after.reply.strip().split("\n") if line]
-            stuck += bool(lines) and all(line == previous_question for line in lines)
+            repeated = bool(lines) and "？" in question and all(line == question for line in lines)
+            stuck += repeated and not after.asks_again
         return stuck
 
     def transcript(self) -> str:
@@ -112,7 +118,10 @@ def load_scripts(folder: Path) -> list[Script]:
     scripts: list[Script] = []
     for path in sorted(folder.glob("*.yml")):
         for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["conversations"]:
-            turns = [Turn(str(t["say"]), list(t.get("expect", [])), list(t.get("reject", []))) for t in entry["turns"]]
+            turns = [
+                Turn(str(t["say"]), list(t.get("expect", [])), list(t.get("reject", [])), bool(t.get("asks_again")))
+                for t in entry["turns"]
+            ]
             scripts.append(
                 Script(
                     name=entry["name"],
@@ -223,5 +232,5 @@ def run_script(script: Script, webhook: str, bank_url: str, sender: str | None =
     for turn in script.turns:
         text = expand(turn.say, bank_url)
         reply = say(webhook, text, sender)
-        results.append(TurnResult(text, reply, check_reply(turn, reply)))
+        results.append(TurnResult(text, reply, check_reply(turn, reply), turn.asks_again))
     return Outcome(script, results, check_effects(script.effects, before, snapshot(bank_url)))

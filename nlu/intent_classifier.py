@@ -141,6 +141,11 @@ class IntentClassifier(GraphComponent):
         return messages
 
     def _classify(self, classifier: NgramEmbeddingClassifier, message: Message) -> None:
+        if not any(char.isalnum() for char in message.get(TEXT) or ""):
+            # no word at all (？, an emoji, a control character): no intent, so nothing is taken as a yes
+            message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+            return
         scores = zip(classifier.classes, classifier.probabilities(message.get(TEXT) or ""), strict=True)
         by_label = {label: float(score) for label, score in scores}
         by_intent: Dict[str, float] = defaultdict(float)

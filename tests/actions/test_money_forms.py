@@ -86,7 +86,7 @@ def test_a_customer_without_a_bill_is_told_so_and_the_repayment_ends(bank):
     dispatcher = CollectingDispatcher()
     found = asyncio.run(ValidateRepayForm().default_product(dispatcher, make_tracker(verified(3)), {}))
     assert found == {"aborted": True}
-    assert "没有待还" in dispatcher.messages[0]["text"]
+    assert "没有开通" in dispatcher.messages[0]["text"]
 
 
 def test_the_bill_just_discussed_is_the_default_when_there_are_two(bank):
