@@ -196,7 +196,7 @@ class AnsweringFormValidator(FormValidationAction, ABC):
         if not first_run_after_message(tracker, form):  # back after answering a question in between:
             return await self._extract_validation_events(dispatcher, tracker, domain)  # the message was not for it
 
-        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        required = self.domain_slots(domain)  # all the form's slots: a no may still carry a correction
         requested = tracker.get_slot("requested_slot")
         extracted = await self.get_extraction_events(dispatcher, tracker, domain)  # from the message only
         tracker.add_slots(extracted)
