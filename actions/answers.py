@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rasa_sdk import Tracker, utils
-from rasa_sdk.events import ActionExecutionRejected, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
@@ -21,7 +21,7 @@ from actions.bank.money import format_yuan, parse_amount
 from actions.bank.views import PRODUCT_NAMES
 from actions.common import active_form, latest_intent, slots_before_latest_message
 from actions.options import option_at
-from actions.tasks import QUERIES, TASKS, restored_slots, trigger_intent
+from actions.tasks import QUERIES, TASKS, restored_slots, task_named_by_entities, trigger_intent
 
 NEGATED = "negated"
 # the message says little besides its values (是1234吧 / 就两千 / 信用卡的 / 金额改成三千)
@@ -30,14 +30,20 @@ AROUND_VALUES = re.compile(
     r"[\s,，。.!！?？~、]|我说错了|说错了|不对|不是|应该是|还是|改成|换成|改为|换为|金额|收款人|期限|期数|用途|"
     r"那就|就是|等等|就|吧|啊|呀|呢|嗯|呃|的|了|是|选|好|那|先|给|转|还|借|打|帮我|我"
 )
-CORRECTION = re.compile(r"说错|不对|不是|改成|换成|改为|换为|应该是")
-# a yes or no to the confirmation, with at most the task's verb: 确认转账 / 对，冻结吧 / 先不还了
-YES = re.compile(
-    r"^(?:嗯|对|好|是的?|确认|确定|可以|行|没问题|同意|ok)[\s,，。!！]*(?:确认|确定)?"
-    r"(?:冻结|转账|转吧|还款|分期|提交|办理|借款|挂失|办吧|转|还|借)?(?:吧|的|了)?[\s。!！]*$",
+CORRECTION = re.compile(r"说错|搞错|弄错|错了|不对|不是|改成|换成|改为|换为|应该是")
+# a short yes or no to a yes/no question, however worded: 对，马上冻结 / 嗯 扣 吧 / 这回对了，提交 /
+# 我再想想，先不还了. A message with both, or a long one, is left to the intent and the corrections.
+SHORT_REPLY = 12
+YES_WORDS = re.compile(
+    r"确认|确定|提交|可以|没问题|没错|同意|对|好|是的|行|嗯|办|冻结|冻吧|转吧|转过去|扣|还吧|借吧|继续|接着|ok|中|妥",
     re.IGNORECASE,
 )
-NO = re.compile(r"^(?:不|先不|算了|取消|不用|不要|别|我再想想)")
+NO_WORDS = re.compile(
+    r"(?:先|暂时|还是)?不(?:需要|确认|可以|要|用|办|转|还|借|冻|是|对|了|好|行)+了?|算了|取消|别|等等|再想想|^不"
+)
+# 好的，不用了 is a polite no: the 好的 only acknowledges
+ACKNOWLEDGED = re.compile(r"^(?:好的?|嗯+|行|哦|噢|那|ok)+$", re.IGNORECASE)
+SPACES = re.compile(r"[\s,，。.!！~、]")
 # intents that are a question or a request of their own, never an answer to the form's question
 OWN_REQUESTS = {
     "faq",
@@ -105,8 +111,7 @@ def as_count(number: str) -> int | None:
 def bare_answer(slot: str, tracker: Tracker) -> Any:
     """The value a message that is only an answer gives the requested ``slot``, or None."""
     if slot == "confirm":
-        text = (tracker.latest_message.get("text") or "").strip()
-        return True if YES.match(text) else False if NO.match(text) else None
+        return yes_or_no(tracker.latest_message.get("text") or "")
     position = said(tracker, "ordinal")
     if position is not None:
         return option_at(slot, tracker, int(position))
@@ -158,6 +163,15 @@ def first_run_after_message(tracker: Tracker, form: str) -> bool:
         if event.get("event") == "action" and event.get("name") not in ("action_listen", form, None):
             return False
     return True
+
+
+def yes_or_no(text: str) -> bool | None:
+    text = SPACES.sub("", text).replace("没问题", "好").replace("没错", "对")
+    if not text or len(text) > SHORT_REPLY:
+        return None
+    no, rest = bool(NO_WORDS.search(text)), NO_WORDS.sub("", text)
+    yes = bool(YES_WORDS.search(rest)) and not (no and ACKNOWLEDGED.match(rest))
+    return None if no == yes else yes
 
 
 def _same(slot_value: Any, entity_value: Any) -> bool:
@@ -212,6 +226,9 @@ class AnsweringFormValidator(FormValidationAction, ABC):
         answered_barely = requested in answer
 
         unanswered = int(tracker.get_slot("unanswered_turns") or 0)
+        if task_named_by_entities(tracker) and latest_intent(tracker) not in OWN_REQUESTS - set(TASKS):
+            # 等等，先给王强转一千 in a repayment: the payee asks for a transfer, whatever the intent
+            return [ActionExecutionRejected(form), *self.undo(tracker), FollowupAction("action_switch_task")]
         if not answered_barely and not self.is_for_this_form(tracker, required, requested):
             return [ActionExecutionRejected(form), *self.undo(tracker), SlotSet("unanswered_turns", unanswered + 1)]
         events = extracted + await self._extract_validation_events(dispatcher, tracker, domain)
@@ -258,6 +275,7 @@ class AnsweringFormValidator(FormValidationAction, ABC):
     async def get_validation_events(self, dispatcher, tracker: Tracker, domain) -> list[dict[str, Any]]:
         """Validated answers, then defaults for what is still open (the only usable card, the bill
         just discussed), validated the same way, so the form does not ask what it can know."""
+        said_now = set(tracker.slots_to_validate())
         events = await super().get_validation_events(dispatcher, tracker, domain)
         tracker.add_slots(events)
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
@@ -265,7 +283,8 @@ class AnsweringFormValidator(FormValidationAction, ABC):
             events += await self.revalidate(dispatcher, tracker, domain, required)
         for slot in required:
             default = getattr(self, f"default_{slot}", None)
-            if default is None or tracker.get_slot(slot) is not None or tracker.get_slot("aborted"):
+            refused_now = slot in said_now  # 王强 was refused: ask, don't pick 张伟 silently
+            if default is None or tracker.get_slot(slot) is not None or tracker.get_slot("aborted") or refused_now:
                 continue
             found = await default(dispatcher, tracker, domain)
             validate = getattr(self, f"validate_{slot}", None)

@@ -2,9 +2,10 @@
 and when the customer is not understood again right after, offer a human."""
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import yes_or_no
 from actions.common import button
 
 INTENT_TITLES = {
@@ -59,6 +60,21 @@ def previous_bot_action(tracker: Tracker) -> str | None:
 
 
 MISSES = ("action_clarify", "action_cannot_handle")
+# (offer slot, action for yes, action for no)
+OFFERS = (
+    ("handoff_offered", "action_handoff", "action_decline_handoff"),
+    ("resume_offered", "action_resume_task", "action_drop_task"),
+)
+
+
+def answer_to_offer(tracker: Tracker) -> str | None:
+    """The action a yes or no the NLU could not place answers, when the bot has just offered
+    something (kept open for this by actions/pending.py)."""
+    reading = yes_or_no(tracker.latest_message.get("text") or "")
+    for slot, yes, no in OFFERS:
+        if tracker.get_slot(slot) and reading is not None:
+            return yes if reading else no
+    return None
 
 
 def offer_a_human(
@@ -78,6 +94,9 @@ class ActionCannotHandle(Action):
         return "action_cannot_handle"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        answer = answer_to_offer(tracker)
+        if answer:
+            return [FollowupAction(answer)]
         if previous_bot_action(tracker) in MISSES:
             dispatcher.utter_message(response="utter_out_of_scope")
             return offer_a_human(dispatcher, "需要为您转接人工客服吗？")
@@ -90,6 +109,9 @@ class ActionClarify(Action):
         return "action_clarify"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        answer = answer_to_offer(tracker)
+        if answer:
+            return [FollowupAction(answer)]
         guesses = top_guesses(tracker)
         if previous_bot_action(tracker) in MISSES:
             return offer_a_human(dispatcher)

@@ -1,13 +1,14 @@
 """Handing a conversation to a human agent with a ticket that summarises it."""
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import yes_or_no
 from actions.bank.errors import BankError
 from actions.bank.money import mask_phone
 from actions.bank.services import tickets
-from actions.common import REQUEST_SLOTS, bank_session, clear_request_slots, customer_id
+from actions.common import REQUEST_SLOTS, bank_session, clear_request_slots, customer_id, slots_before_latest_message
 
 IGNORED_INTENTS = {"affirm", "deny", "inform", "nlu_fallback", None}
 
@@ -62,6 +63,9 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
         intent = tracker.latest_message.get("intent", {}).get("name")
+        offered = slots_before_latest_message(tracker).get("handoff_offered")
+        if offered and yes_or_no(tracker.latest_message.get("text") or "") is False:
+            return [FollowupAction("action_decline_handoff")]  # 不需要人工 to 需要为您转接人工客服吗？
         reason = "客户投诉" if intent == "complain" else "客户要求人工服务"
         try:
             number, new = open_ticket(tracker, reason)

@@ -1,15 +1,20 @@
 """Offers the bot makes (a person, going back to a suspended task) are answered by the very
-next message or lapse, so a later 好的 or a stray character never takes one up."""
+next message or lapse, so a later 好的 or a stray character never takes one up.
+
+A yes or no the NLU could not place (嗯那就接着办吧 read as a fallback) still answers the offer:
+it is kept for the fallback actions, which take it up (actions/fallback.py)."""
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
+from actions.answers import yes_or_no
 from actions.common import latest_intent, slots_before_latest_message
 from actions.tasks import trigger_intent
 
-ANSWERS_TO_AN_OFFER = ("affirm", "deny")
+ANSWERS_TO_AN_OFFER = ("affirm", "deny", "cancel")
+UNPLACED = ("nlu_fallback", "out_of_scope")
 
 
 class ValidateSlotMappings(ValidationAction):
@@ -19,6 +24,8 @@ class ValidateSlotMappings(ValidationAction):
         events: list = []  # extracted slots Rasa keeps as they are unless an event here says otherwise
         intent, before = latest_intent(tracker), slots_before_latest_message(tracker)
         if intent in ANSWERS_TO_AN_OFFER:
+            return events
+        if intent in UNPLACED and yes_or_no(tracker.latest_message.get("text") or "") is not None:
             return events
         if before.get("handoff_offered"):
             events.append(SlotSet("handoff_offered", False))

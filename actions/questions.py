@@ -86,6 +86,10 @@ class AskTransferAmount(Question):
     form, slot = "transfer_form", "amount"
     text = "请问要转多少钱？"
 
+    def question(self, tracker: Tracker) -> str:
+        recipient = tracker.get_slot("recipient")
+        return f"请问要给{recipient}转多少钱？" if recipient else self.text
+
 
 class AskLoanAmount(Question):
     form, slot = "loan_form", "amount"

@@ -39,12 +39,31 @@ QUERIES = {
     "query_credit_limit": ("credit_limit_form", "action_show_credit_limit"),
     "query_loan_status": ("loan_status_form", "action_show_loan_status"),
 }
+# entities only one task takes: 先给王强打一千二过去 in the middle of a repayment asks for a transfer,
+# whatever intent the NLU gave it
+TASK_ENTITIES = {"recipient": "transfer_money", "loan_purpose": "apply_loan"}
 TASK_NAMES = {form: name for form, name in TASKS.values()}
 KEPT_WHEN_SUSPENDED = tuple(s for s in REQUEST_SLOTS if s not in ("confirm", "aborted"))
 
 
 def trigger_intent(form: str) -> str | None:
     return next((intent for intent, (name, _) in TASKS.items() if name == form), None)
+
+
+def task_named_by_entities(tracker: Tracker) -> str | None:
+    """Another task than the active form's, named by an entity only it takes (给王强打一千二)."""
+    current = active_form(tracker)
+    for entity in tracker.latest_message.get("entities") or []:
+        task = TASK_ENTITIES.get(entity.get("entity"))
+        if task and TASKS[task][0] != current and entity.get("role") != "negated":
+            return task
+    return None
+
+
+def requested_task(tracker: Tracker) -> str | None:
+    """The task the latest message asks for: by its intent, or by an entity only that task takes."""
+    intent = latest_intent(tracker)
+    return intent if intent in TASKS else task_named_by_entities(tracker)
 
 
 def restored_slots(tracker: Tracker, form: str) -> dict[str, Any]:
@@ -78,7 +97,7 @@ class ActionSwitchTask(Action):
         return "action_switch_task"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
-        current, (new_form, new_name) = active_form(tracker), TASKS[latest_intent(tracker) or ""]
+        current, (new_form, new_name) = active_form(tracker), TASKS[requested_task(tracker) or ""]
         before = slots_before_latest_message(tracker)
         kept = {slot: before.get(slot) for slot in KEPT_WHEN_SUSPENDED if before.get(slot) is not None}
         events: list[dict[str, Any]] = [

@@ -41,8 +41,8 @@ class ValidateTransferForm(SourceCardMixin, ConfirmingFormValidator):
 
     async def extract_recipient(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         """A saved payee named anywhere in the transfer (李娜 / 我说错了，是王强 / 不是李娜，是王强: the
-        name said last), or a reply to 请问要转给谁 that is only a name, so that an unknown name is
-        answered (validate_recipient) instead of the question being asked again."""
+        name said last), or a reply that is only a name while the bot asks whom or how much (an
+        amount is never a name), so that an unknown name is answered (validate_recipient)."""
         message = tracker.latest_message
 
         customer = customer_id(tracker)
@@ -55,11 +55,20 @@ class ValidateTransferForm(SourceCardMixin, ConfirmingFormValidator):
             return {"recipient": named[-1][1]}
         if named:
             return {}  # 李娜和王强: ask again
-        if tracker.get_slot("requested_slot") != "recipient" or message.get("entities"):
+        if tracker.get_slot("requested_slot") not in ("recipient", "amount") or message.get("entities"):
             return {}  # an entity (the name after 转给, an amount, a card) is taken as Rasa maps it
         bare = _AROUND_A_NAME.match(text)
         is_inform = (message.get("intent") or {}).get("name") == "inform"
         return {"recipient": bare.group("name")} if bare and is_inform else {}
+
+    async def default_recipient(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        """A customer with one saved payee is not asked whom to pay (the confirmation names them)."""
+        customer = customer_id(tracker)
+        if customer is None:
+            return {}
+        with bank_session() as session:
+            payees = transfers.payees(session, customer)
+        return {"recipient": payees[0].name} if len(payees) == 1 else {}
 
     def validate_recipient(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         customer = customer_id(tracker)

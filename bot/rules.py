@@ -89,7 +89,7 @@ def offer_rules() -> list[str]:
         )
         + rule(
             "customer declines the offered handoff",
-            ["- intent: deny", "- action: action_decline_handoff", *handoff_done],
+            ["- or:", "  - intent: deny", "  - intent: cancel", "- action: action_decline_handoff", *handoff_done],
             handoff,
         )
         + rule(
@@ -98,7 +98,9 @@ def offer_rules() -> list[str]:
             resume,
         )
         + rule(
-            "customer drops the suspended task", ["- intent: deny", "- action: action_drop_task", *resume_done], resume
+            "customer drops the suspended task",
+            ["- or:", "  - intent: deny", "  - intent: cancel", "- action: action_drop_task", *resume_done],
+            resume,
         )
     )
 

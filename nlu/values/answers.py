@@ -45,15 +45,15 @@ def find_ordinal(text: str) -> List[Span]:
     return spans if is_bare(text, spans) else []
 
 
-# a Chinese numeral inside words is part of them (张三, 李四, 三星): only these may touch it
+# a single Chinese numeral inside words is part of them (张三, 李四, 三星): only these may touch it
 _CN_BEFORE_OK = set("是就选要转还借分第")
 _CN_AFTER_OK = set("吧个期块元的啊呀呢张笔")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _inside_words(text: str, start: int, end: int, said: str) -> bool:
-    if _DIGIT_RUN.fullmatch(said) and said.isascii():
-        return False
+    if len(said) > 1:
+        return False  # 幺二三四, 十二, 2000: no name is made of these
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
     return bool(

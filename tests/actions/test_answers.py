@@ -1,9 +1,9 @@
 """Reading a message inside a form: bare answers, corrections, and what is not an answer."""
 
 import pytest
-from rasa_sdk.events import ActionExecutionRejected
+from rasa_sdk.events import ActionExecutionRejected, FollowupAction
 
-from actions.answers import bare_answer, corrections
+from actions.answers import bare_answer, corrections, yes_or_no
 from actions.loan import ValidateLoanForm
 from actions.repay import ValidateRepayForm
 from actions.transfer import ValidateTransferForm
@@ -38,7 +38,7 @@ def in_form(form, text, intent="inform", entities=(), **slots):
         ("confirm", "对，冻结吧", [], "card_loss_form", True),
         ("confirm", "确认转账", [], "transfer_form", True),
         ("confirm", "先不还了", [], "repay_form", False),
-        ("confirm", "好的，那继续还款吧", [], "repay_form", None),
+        ("confirm", "好的，那继续还款吧", [], "repay_form", True),  # back at the confirmation after a digression
     ],
 )
 def test_a_bare_answer_fills_the_slot_the_form_asked_for(slot, text, entities, form, value):
@@ -83,6 +83,45 @@ def test_a_question_or_request_inside_a_form_goes_to_the_rules(bank, text, inten
     tracker = in_form("repay_form", text, intent, said, product="credit_card", requested_slot="amount")
     _, _, events = run(ValidateRepayForm(), tracker, domain_for("repay_form"))
     assert events[0] == ActionExecutionRejected("repay_form")
+
+
+def test_a_task_named_only_by_its_entities_suspends_the_form(bank):
+    said = [entity("recipient", "王强", 4, 6), entity("amount", "1200.00", 7, 10)]
+    tracker = in_form(
+        "repay_form", "哦对了，先给王强打一千二过去", "inform", said, product="baitiao", requested_slot="amount"
+    )
+    tracker.slots["amount"] = "1200.00"  # as Rasa's mapping set it from the message
+    tracker.events.append({"event": "slot", "name": "amount", "value": "1200.00"})
+    _, _, events = run(ValidateRepayForm(), tracker, domain_for("repay_form"))
+    assert events[0] == ActionExecutionRejected("repay_form") and events[-1] == FollowupAction("action_switch_task")
+    assert slot_events(events)["amount"] is None  # the repayment's amount is not the transfer's
+
+
+@pytest.mark.parametrize(
+    "text, reading",
+    [
+        ("对", True),
+        ("确认", True),
+        ("对，马上冻结", True),
+        ("嗯 扣 吧", True),
+        ("好的没问题", True),
+        ("不对", False),
+        ("不", False),
+        ("不确认", False),
+        ("先不还了", False),
+        ("我再想想，先不还了", False),
+        ("算了", False),
+        ("不需要", False),
+        ("先不办了", False),
+        ("好的，不用了", False),
+        ("嗯 不对", False),
+        ("对不对我也不知道", None),  # both: left to the intent
+        ("我想先问一下最低还款是怎么算的呢", None),  # too long to be a bare yes or no
+        ("……", None),
+    ],
+)
+def test_a_short_reply_reads_as_yes_or_no(text, reading):
+    assert yes_or_no(text) is reading
 
 
 def test_a_yes_to_another_question_is_not_rejected_and_the_question_comes_again(bank):

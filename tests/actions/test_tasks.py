@@ -5,6 +5,7 @@ import asyncio
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.fallback import ActionCannotHandle, ActionClarify
 from actions.forms import ActionCancelForm
 from actions.pending import ValidateSlotMappings
 from actions.questions import AskCardTail, AskTermMonths
@@ -31,6 +32,15 @@ def test_a_new_task_suspends_the_form_with_its_answers_before_the_message():
     assert out[0] == ActiveLoop(None) and out[-1] == FollowupAction("transfer_form")
     assert slot_events(out)["suspended_task"] == SUSPENDED
     assert slot_events(out)["amount"] is None  # the transfer form reads 500 from the message again
+
+
+def test_a_transfer_named_by_its_payee_alone_is_the_task_switched_to():
+    said = [{"entity": "recipient", "value": "王强"}, {"entity": "amount", "value": "1200.00"}]
+    tracker = make_tracker(
+        verified(requested_slot="amount"), "先给王强打一千二过去", "inform", said, active_loop="repay_form"
+    )
+    texts, _, out = run(ActionSwitchTask(), tracker)
+    assert texts == ["好的，先为您办理转账，刚才的还款稍后可以接着办。"] and out[-1] == FollowupAction("transfer_form")
 
 
 def test_the_end_of_a_task_offers_the_suspended_one_back():
@@ -87,6 +97,27 @@ def test_an_offer_is_answered_by_the_next_message_or_lapses():
     assert lapsed == {"resume_offered": False, "suspended_task": None}
     # 继续还款 instead of 好的: the repay form restores the answers itself
     assert validate_mappings("repay", resume_offered=True, suspended_task=SUSPENDED) == {"resume_offered": False}
+
+
+def test_a_yes_or_no_the_nlu_could_not_place_still_answers_the_offer():
+    def mappings(text, intent, **before):
+        events = [{"event": "slot", "name": k, "value": v} for k, v in before.items()] + [{"event": "user"}]
+        _, _, out = run(ValidateSlotMappings(), make_tracker(before, text=text, intent=intent, events=events))
+        return slot_events(out)
+
+    assert mappings("嗯那就接着办吧", "nlu_fallback", resume_offered=True, suspended_task=SUSPENDED) == {}
+    assert mappings("不用了", "cancel", resume_offered=True, suspended_task=SUSPENDED) == {}
+    assert mappings("啊啊啊", "nlu_fallback", resume_offered=True, suspended_task=SUSPENDED) == {
+        "resume_offered": False,
+        "suspended_task": None,
+    }
+    offered = {"resume_offered": True, "suspended_task": SUSPENDED}
+    _, _, out = run(ActionClarify(), make_tracker(offered, text="嗯那就接着办吧", intent="nlu_fallback"))
+    assert out == [FollowupAction("action_resume_task")]
+    _, _, out = run(ActionCannotHandle(), make_tracker(offered, text="先不办了", intent="out_of_scope"))
+    assert out == [FollowupAction("action_drop_task")]
+    _, _, out = run(ActionClarify(), make_tracker({"handoff_offered": True}, text="不需要", intent="nlu_fallback"))
+    assert out == [FollowupAction("action_decline_handoff")]
 
 
 def test_a_frozen_card_is_not_offered_and_the_only_usable_one_is_used(bank):
