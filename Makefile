@@ -26,7 +26,7 @@ help:
 	@echo "make test       train if needed, then run every test tier (unit, e2e, quality, realtime)"
 	@echo "make test-fast  unit tests only: no trained model, no servers (about 80 s on 2 cores)"
 	@echo "make lint       ruff (lint + format check) and mypy, configured in pyproject.toml"
-	@echo "make setup      venv from requirements.lock, Debian packages, spaCy dir, demo bank DB"
+	@echo "make setup      venv from requirements.lock, Debian packages, spaCy dir, demo bank DB, Chinese speech model"
 	@echo "make train      train models/<content-hash>.tar.gz unless it already exists"
 	@echo "make serve      Rasa HTTP server (REST + socket.io) and action server on 127.0.0.1"
 	@echo "make actions    action server only"
@@ -42,7 +42,7 @@ help:
 	@echo "make faq-reload             train if needed and load the model into the running server"
 	@echo "make faq-snapshot           (engineers) refresh Rasa's faq examples from the FAQ; full retrain"
 	@echo "make faq-eval FAQ=… QUERIES=…  top-1/top-3 on a bq_faq_dev-style benchmark"
-	@echo "make call                   talk by voice: microphone + speaker (needs VOSK_MODEL, a Chinese Vosk model)"
+	@echo "make call                   talk by voice: microphone + speaker (Chinese model from make setup, or VOSK_MODEL)"
 	@echo "make call-file WAV=… OUT=…  a WAV file as the caller; writes the bot's audio and a transcript"
 	@echo "make voice-serve            telephony servers: Twilio Media Streams websocket + Asterisk AudioSocket"
 	@echo "make bench-voice            latency to first audio, Vosk real-time factor, parallel calls"
@@ -81,8 +81,10 @@ system-packages:
 	  echo "warning: missing Debian packages for voice; run: sudo apt-get install -y$$missing" >&2; \
 	fi
 
+# The Chinese speech model (voice/vosk_model.py) is fetched once; text chat does not need it.
 setup: $(INSTALLED) system-packages
 	$(PY) -m bot.manage setup
+	@$(PY) -m voice.vosk_model || true
 
 train: setup
 	$(PY) -m bot.manage train

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import vosk
 
+from voice import vosk_model
 from voice.audio import SAMPLE_WIDTH
 
 VOSK_MODEL_ENV = "VOSK_MODEL"
@@ -62,10 +63,9 @@ class ModelMissing(RuntimeError):
 
 def _missing(reason: str) -> ModelMissing:
     return ModelMissing(
-        f"{reason}. Download a Chinese Vosk model from {MODELS_URL}: vosk-model-small-cn-0.22 "
-        "(42 MB, enough for a laptop) or vosk-model-cn-0.22 (1.3 GB, for a server); unzip it and "
-        f"set {VOSK_MODEL_ENV} to the unzipped directory, e.g. "
-        f"export {VOSK_MODEL_ENV}=$HOME/vosk/vosk-model-small-cn-0.22"
+        f"{reason}. `make setup` installs the default Chinese model {vosk_model.NAME} under "
+        f"{vosk_model.MODELS_DIR}; or download a Vosk model from {MODELS_URL} (vosk-model-cn-0.22, "
+        f"1.3 GB, for a server), unzip it and set {VOSK_MODEL_ENV} to the unzipped directory"
     )
 
 
@@ -79,7 +79,9 @@ def _looks_like_model(directory: Path) -> bool:
 def _model_dir(path: str | os.PathLike | None) -> Path:
     raw = path if path is not None else os.environ.get(VOSK_MODEL_ENV, "")
     if not str(raw).strip():
-        raise _missing(f"{VOSK_MODEL_ENV} is not set and no Vosk model directory was given")
+        raw = vosk_model.default_model_dir()
+        if not raw.is_dir():
+            raise _missing(f"{VOSK_MODEL_ENV} is not set and the default model {raw} is not installed")
     directory = Path(raw).expanduser().resolve()
     if not directory.is_dir():
         raise _missing(f"Vosk model directory {directory} does not exist")
@@ -89,7 +91,8 @@ def _model_dir(path: str | os.PathLike | None) -> Path:
 
 
 def load_model(path: str | os.PathLike | None = None) -> vosk.Model:
-    """The Vosk model in ``path`` (default: $VOSK_MODEL), loaded once per directory and shared."""
+    """The Vosk model in ``path`` (default: $VOSK_MODEL, else the Chinese model installed by
+    ``make setup``), loaded once per directory and shared."""
     directory = _model_dir(path)
     with _models_lock:
         if directory not in _models:

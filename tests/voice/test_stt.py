@@ -11,6 +11,7 @@ import pytest
 
 from tests.voice import installed
 from tests.voice.doubles import regraphed_decoders
+from voice import vosk_model
 from voice.audio import TELEPHONY_RATE, WIDEBAND_RATE, frames, resample, silence
 from voice.stt import (
     ModelMissing,
@@ -71,11 +72,19 @@ def assert_actionable(message: str) -> None:
         assert needed in message
 
 
-def test_unset_vosk_model_says_what_to_download(monkeypatch):
+def test_without_vosk_model_the_model_installed_by_setup_is_used(model, monkeypatch, tmp_path):
     monkeypatch.delenv("VOSK_MODEL", raising=False)
+    monkeypatch.setattr(vosk_model, "MODELS_DIR", tmp_path)
+    (tmp_path / vosk_model.NAME).symlink_to(installed.korean_model(), target_is_directory=True)
+    assert load_model() is model
+
+
+def test_unset_vosk_model_and_no_installed_model_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.delenv("VOSK_MODEL", raising=False)
+    monkeypatch.setattr(vosk_model, "MODELS_DIR", tmp_path)
     with pytest.raises(ModelMissing) as error:
         load_model()
-    assert "VOSK_MODEL is not set" in str(error.value)
+    assert "VOSK_MODEL is not set" in str(error.value) and "make setup" in str(error.value)
     assert_actionable(str(error.value))
 
 
