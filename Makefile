@@ -46,7 +46,7 @@ help:
 	@echo "make call-file WAV=… OUT=…  a WAV file as the caller; writes the bot's audio and a transcript"
 	@echo "make voice-serve            telephony servers: Twilio Media Streams websocket + Asterisk AudioSocket"
 	@echo "make bench-voice            latency to first audio, Vosk real-time factor, parallel calls"
-	@echo "make asr-eval MODEL=dir     character error rate of a Vosk model on ../shared/data/speech_zh"
+	@echo "make asr-eval [MODEL=dir]   character error rate (16 kHz and phone line) on ../shared/data/speech_zh"
 	@echo "make clean      remove models, var/, caches (keeps .venv); distclean also removes .venv"
 
 $(INSTALLED): requirements.lock requirements-nodeps.lock
@@ -163,9 +163,8 @@ voice-serve: setup
 bench-voice: setup
 	$(PY) -m voice.bench
 
-asr-eval: $(INSTALLED) system-packages
-	@test -n "$(MODEL)" || { echo "usage: make asr-eval MODEL=path/to/vosk-model" >&2; exit 2; }
-	$(PY) -m voice.asr_eval "$(MODEL)"
+asr-eval: setup
+	$(PY) -m voice.asr_eval $(MODEL)
 
 clean:
 	rm -rf models var .rasa .pytest_cache .mypy_cache .ruff_cache results

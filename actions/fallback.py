@@ -125,3 +125,20 @@ class ActionClarify(Action):
             buttons=[button(INTENT_TITLES[g], f"/{g}") for g in guesses] + [button("都不是", "/nlu_fallback")],
         )
         return [SlotSet("handoff_offered", False)]
+
+
+class ActionAnswerWithoutTask(Action):
+    """A bare value (a phone number, 六期, 李娜) when no task is open: ask what it is for, and the
+    second time in a row offer the tasks as buttons and a person instead of the same question."""
+
+    def name(self) -> str:
+        return "action_answer_without_task"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        if previous_bot_action(tracker) == self.name():
+            dispatcher.utter_message(response="utter_choose_task")
+        elif any(e.get("entity") in ("phone", "otp_code") for e in tracker.latest_message.get("entities") or []):
+            dispatcher.utter_message(response="utter_verify_within_task")
+        else:
+            dispatcher.utter_message(response="utter_what_can_i_do")
+        return []

@@ -54,7 +54,7 @@ ANSWERS = [
     ("bot_challenge", ["utter_iamabot"]),
     ("out_of_scope", ["action_cannot_handle"]),
     ("faq", ["action_answer_faq"]),
-    ("inform", ["utter_what_can_i_do"]),
+    ("inform", ["action_answer_without_task"]),
     ("affirm", ["utter_anything_else"]),
     ("deny", ["utter_anything_else"]),
     ("cancel", ["utter_nothing_to_cancel"]),

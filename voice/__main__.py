@@ -5,7 +5,7 @@
     python -m voice serve                     Twilio Media Streams websocket + Asterisk AudioSocket servers
 
 The Rasa server comes from RASA_URL, or is started here with its action server.
-VOSK_MODEL names the Chinese Vosk model directory (vosk-model-small-cn-0.22 or vosk-model-cn-0.22).
+The Chinese Vosk model is the one `make setup` installs (vosk-model-small-cn-0.22), or VOSK_MODEL.
 """
 
 import argparse

@@ -1,10 +1,11 @@
 """Character error rate and speed of a Vosk model on Kaldi-style test data.
 
-    python -m voice.asr_eval MODEL_DIR [--data DIR]
+    python -m voice.asr_eval [MODEL_DIR] [--data DIR]
 
 DIR (default <repo>/../shared/data/speech_zh) holds, at any depth, folders with a ``text``
 file ("utt-id transcript" lines) and the audio: ``wav.scp`` ("utt-id path") or ``<utt-id>.wav``
-next to ``text``. The last line printed is ``cer=… rtf=… utterances=N``.
+next to ``text``. Each recording is decoded twice: at 16 kHz, and as a phone line carries it
+(8 kHz G.711 μ-law). The last two lines are ``band=… cer=… rtf=… utterances=N``.
 """
 
 from __future__ import annotations
@@ -21,13 +22,24 @@ from pathlib import Path
 import vosk
 
 from voice.asr_text import clean_transcript
-from voice.audio import WIDEBAND_RATE, AudioFormatError, duration_s, read_wav
+from voice.audio import (
+    TELEPHONY_RATE,
+    WIDEBAND_RATE,
+    AudioFormatError,
+    duration_s,
+    pcm_to_ulaw,
+    read_wav,
+    resample,
+    ulaw_to_pcm,
+)
 from voice.stt import ModelMissing, Recognizer, load_model
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The evaluation data lives outside the repository: ../shared/data, or where SHARED_DATA_DIR says.
 DEFAULT_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR") or REPO_ROOT.parent / "shared" / "data") / "speech_zh"
 CHUNK_S = 0.2
+WIDEBAND, PHONE = "16k", "8k-ulaw"
+BANDS = (WIDEBAND, PHONE)
 
 
 class DataError(ValueError):
@@ -44,6 +56,7 @@ class Utterance:
 @dataclass(frozen=True)
 class Scored:
     utterance: Utterance
+    band: str
     hypothesis: str
     errors: int
     reference_chars: int
@@ -131,29 +144,40 @@ def decode(recognizer: Recognizer, pcm: bytes) -> str:
     return clean_transcript(" ".join(finals))
 
 
-def score(model: vosk.Model, utterance: Utterance) -> Scored:
-    pcm, rate = read_wav(utterance.wav, WIDEBAND_RATE)
+def as_heard(pcm: bytes, band: str) -> tuple[bytes, int]:
+    """16 kHz audio as the recognizer gets it in ``band``: unchanged, or through a μ-law phone line."""
+    if band == WIDEBAND:
+        return pcm, WIDEBAND_RATE
+    return ulaw_to_pcm(pcm_to_ulaw(resample(pcm, WIDEBAND_RATE, TELEPHONY_RATE))), TELEPHONY_RATE
+
+
+def score(model: vosk.Model, utterance: Utterance, band: str = WIDEBAND) -> Scored:
+    pcm, rate = as_heard(read_wav(utterance.wav, WIDEBAND_RATE)[0], band)
     started = time.perf_counter()
     hypothesis = decode(Recognizer(model, rate), pcm)
     decode_s = time.perf_counter() - started
     ref, hyp = cer_chars(utterance.reference), cer_chars(hypothesis)
-    return Scored(utterance, hypothesis, edit_distance(ref, hyp), len(ref), duration_s(pcm, rate), decode_s)
+    return Scored(utterance, band, hypothesis, edit_distance(ref, hyp), len(ref), duration_s(pcm, rate), decode_s)
 
 
 def summary_line(results: Sequence[Scored]) -> str:
     total_cer = sum(r.errors for r in results) / max(1, sum(r.reference_chars for r in results))
     rtf = sum(r.decode_s for r in results) / max(1e-9, sum(r.audio_s for r in results))
-    return f"cer={total_cer:.3f} rtf={rtf:.3f} utterances={len(results)}"
+    band = results[0].band if results else WIDEBAND
+    return f"band={band} cer={total_cer:.3f} rtf={rtf:.3f} utterances={len(results)}"
 
 
 def _utterance_line(result: Scored) -> str:
     utt_cer = result.errors / max(1, result.reference_chars)
-    return f"{result.utterance.id}\tref={result.utterance.reference}\thyp={result.hypothesis}\tcer={utt_cer:.3f}"
+    utterance = result.utterance
+    return f"{utterance.id}\t{result.band}\tref={utterance.reference}\thyp={result.hypothesis}\tcer={utt_cer:.3f}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m voice.asr_eval", description=__doc__.split("\n\n")[0])
-    parser.add_argument("model_dir", nargs="?", help="Vosk model directory (default: $VOSK_MODEL)")
+    parser.add_argument(
+        "model_dir", nargs="?", help="Vosk model directory (default: $VOSK_MODEL, else the model from make setup)"
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help=f"test data (default: {DEFAULT_DATA_DIR})")
     args = parser.parse_args(argv)
     try:
@@ -162,15 +186,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DataError, ModelMissing) as exc:
         print(f"asr_eval: {exc}", file=sys.stderr)
         return 2
-    results = []
+    results: dict[str, list[Scored]] = {band: [] for band in BANDS}
     for utterance in utterances:
-        try:
-            results.append(score(model, utterance))
-        except AudioFormatError as exc:
-            print(f"asr_eval: {exc}", file=sys.stderr)
-            return 2
-        print(_utterance_line(results[-1]), flush=True)
-    print(summary_line(results))
+        for band in BANDS:
+            try:
+                results[band].append(score(model, utterance, band))
+            except AudioFormatError as exc:
+                print(f"asr_eval: {exc}", file=sys.stderr)
+                return 2
+            print(_utterance_line(results[band][-1]), flush=True)
+    for band in BANDS:
+        print(summary_line(results[band]))
     return 0
 
 

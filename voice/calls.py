@@ -51,7 +51,7 @@ def services_from_env(
     warm_recognizers: int = 1,
     sample_rates: tuple = (TELEPHONY_RATE,),
 ) -> CallServices:
-    """Vosk model from VOSK_MODEL (or ``model_dir``), Rasa at RASA_URL, espeak-ng TTS;
+    """Vosk model from ``model_dir``, VOSK_MODEL or make setup; Rasa at RASA_URL; espeak-ng TTS;
     ``warm_recognizers`` per sample rate have decoded speech before the first call.
 
     Raises ``voice.stt.ModelMissing`` or ``voice.tts.TtsUnavailable`` with what to install.

@@ -14,7 +14,8 @@ _CURRENCY = r"(?:块钱|元钱|元|块|圆|人民币|rmb)"
 _JIAO_DIGIT = r"[一二两三四五六七八九\d]"
 # Words after a number that make it something other than money (分 only when no count follows: 两万分12期).
 _NOT_MONEY_AFTER = (
-    rf"(?![\d.%{CN_DIGITS}{CN_UNITS}]|期|个|月|年|号|日|天|周|次|人|分(?![\d{CN_DIGITS}十成为])|份|积分|条|张|笔|位|岁|倍|秒|小时|点)"
+    rf"(?![\d.%{CN_DIGITS}{CN_UNITS}]|期|个|月|年|号|日|天|周|次|人|"
+    rf"分(?![\d{CN_DIGITS}十成为])|份|积分|条|张|笔|位|岁|倍|秒|小时|点)"
 )
 _MONEY_VERBS = (
     r"(?:转账?|汇款?|打款?|还款?|借款?|借|贷款?|存款?|取款?|取|提现|买入?|申购|赎回|"

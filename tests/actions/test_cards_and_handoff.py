@@ -1,3 +1,5 @@
+import asyncio
+
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
@@ -9,7 +11,7 @@ from actions.cards import (
     ValidateCardLossForm,
     ValidateFraudForm,
 )
-from actions.fallback import ActionClarify
+from actions.fallback import ActionAnswerWithoutTask, ActionClarify
 from actions.forms import ActionCancelForm
 from actions.handoff import ActionHandoff
 from actions.questions import AskCardTail, AskInstallmentCount, AskProduct, AskRepayAmount
@@ -115,3 +117,19 @@ def test_questions_offer_buttons_with_entity_payloads(bank):
     assert [b["title"] for b in buttons] == ["信用卡", "白条"]
     _, buttons, _ = run(AskCardTail(), make_tracker(verified(), active_loop="card_loss_form"))
     assert [b["title"] for b in buttons] == ["尾号1234", "尾号5678"]
+
+
+def test_a_bare_value_without_a_task_asks_what_for_then_offers_the_tasks():
+    said = [{"entity": "phone", "value": "13800138000"}]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAnswerWithoutTask().run(dispatcher, make_tracker(entities=said, events=[{"event": "user"}]), {}))
+    assert dispatcher.messages[0]["response"] == "utter_verify_within_task"  # not asked to verify out of the blue
+    again = [
+        {"event": "user"},
+        {"event": "action", "name": "action_answer_without_task"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user"},
+    ]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAnswerWithoutTask().run(dispatcher, make_tracker(events=again), {}))
+    assert dispatcher.messages[0]["response"] == "utter_choose_task"  # not the same question a second time

