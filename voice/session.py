@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import AsyncIterable, List, Optional
 
 from voice import prompts
-from voice.asr_text import clean_transcript
+from voice.asr_text import UNKNOWN, clean_transcript
 from voice.assistant import Assistant, AssistantUnavailable, Reply
 from voice.call_record import CallRecord, CallRecordStore
 from voice.clock import Clock
@@ -258,7 +258,7 @@ class CallSession:
     async def _finish_utterance(self, end: _UtteranceEnd) -> None:
         result = joined(self._heard + [await self._asr(self.recognizer.finish)])
         self._heard, self._partial = [], ""
-        if not clean_transcript(result.text) and self._grammar is not None:
+        if clean_transcript(result.text) in ("", UNKNOWN) and self._grammar is not None:  # 尾号幺二三四: [unk]
             result = await self._asr(self._decode_freely, end.audio)
         await self._asr(self._apply_grammar)
         self._floor_since = self.clock.now()

@@ -200,6 +200,15 @@ def test_a_grammar_miss_is_decoded_again_without_the_grammar():
     assert recognizer.grammars[:2] == [list(DIGITS_GRAMMAR), None]
 
 
+def test_a_grammar_that_heard_only_unknown_words_is_decoded_again_without_it():
+    asks_tail = [Reply("请问是哪张卡？请告诉我卡号后四位。")]
+    _, _, assistant, recognizer = run(
+        call([(5.0, "尾号幺二三四")], ["[unk]", "尾号 幺 二 三 四"], replies={"/greet": asks_tail}, until_s=11)
+    )
+    assert texts_sent(assistant)[1:] == ["尾号1234"]
+    assert recognizer.grammars[:2] == [list(DIGITS_GRAMMAR), None]
+
+
 def test_hang_up_mid_sentence_sends_nothing_of_the_cut_utterance():
     session, output, assistant, _ = run(call([(4.0, "我想转账给张三五千块钱")], ["我想转账给张三"], hang_up_at=4.8))
     assert texts_sent(assistant) == ["/greet"]
