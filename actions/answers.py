@@ -59,6 +59,7 @@ OWN_REQUESTS = {
     *TASKS,
     *QUERIES,
 }
+OWN_NON_TASK_REQUESTS = OWN_REQUESTS - set(TASKS)  # a FAQ about transfers names a payee too
 # entities that answer a form's slots; any other entity is about something else (李娜 in a repayment)
 ENTITY_SLOTS = {
     "amount": "amount",
@@ -226,7 +227,7 @@ class AnsweringFormValidator(FormValidationAction, ABC):
         answered_barely = requested in answer
 
         unanswered = int(tracker.get_slot("unanswered_turns") or 0)
-        if task_named_by_entities(tracker) and latest_intent(tracker) not in OWN_REQUESTS - set(TASKS):
+        if task_named_by_entities(tracker) and latest_intent(tracker) not in OWN_NON_TASK_REQUESTS:
             # 等等，先给王强转一千 in a repayment: the payee asks for a transfer, whatever the intent
             return [ActionExecutionRejected(form), *self.undo(tracker), FollowupAction("action_switch_task")]
         if not answered_barely and not self.is_for_this_form(tracker, required, requested):

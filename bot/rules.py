@@ -6,6 +6,7 @@ hand-off and digression rules, so they are generated instead of copied by hand.
 tests/bot/test_rules.py fails when the committed file is out of date.
 """
 
+from actions.fallback import OFFERS
 from actions.tasks import TASK_NAMES as TASK_FORMS
 
 # intent that starts the form, form, action that answers once the form is complete
@@ -76,33 +77,15 @@ def rule(name: str, steps: list[str], condition: list[str] | None = None) -> lis
 
 
 def offer_rules() -> list[str]:
-    """Yes and no to what the bot just offered: a person, or going back to a suspended task."""
-    handoff = ["- slot_was_set:", "  - handoff_offered: true"]
-    resume = ["- slot_was_set:", "  - resume_offered: true"]
-    handoff_done = ["- slot_was_set:", "  - handoff_offered: false"]
-    resume_done = ["- slot_was_set:", "  - resume_offered: false"]
-    return (
-        rule(
-            "customer accepts the offered handoff",
-            ["- intent: affirm", "- action: action_handoff", *handoff_done],
-            handoff,
-        )
-        + rule(
-            "customer declines the offered handoff",
-            ["- or:", "  - intent: deny", "  - intent: cancel", "- action: action_decline_handoff", *handoff_done],
-            handoff,
-        )
-        + rule(
-            "customer goes back to the suspended task",
-            ["- intent: affirm", "- action: action_resume_task", *resume_done],
-            resume,
-        )
-        + rule(
-            "customer drops the suspended task",
-            ["- or:", "  - intent: deny", "  - intent: cancel", "- action: action_drop_task", *resume_done],
-            resume,
-        )
-    )
+    """Yes and no to what the bot just offered (a person, going back to a suspended task): the
+    same offers the fallback actions answer when the NLU could not place the yes or no."""
+    lines: list[str] = []
+    for slot, yes, no in OFFERS:
+        offered, answered = ["- slot_was_set:", f"  - {slot}: true"], ["- slot_was_set:", f"  - {slot}: false"]
+        lines += rule(f"yes to {slot}", ["- intent: affirm", f"- action: {yes}", *answered], offered)
+        no_steps = ["- or:", "  - intent: deny", "  - intent: cancel", f"- action: {no}", *answered]
+        lines += rule(f"no to {slot}", no_steps, offered)
+    return lines
 
 
 def form_rules(intent: str, form: str, submit: str) -> list[str]:
