@@ -7,6 +7,7 @@ that takes a bank database then also runs against a fresh PostgreSQL database of
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from actions.bank.db import get_engine, session_scope
 from actions.bank.models import Base
@@ -51,11 +53,19 @@ def postgres_url(database: str) -> str:
     return make_url(postgres_admin_url()).set(database=database).render_as_string(hide_password=False)
 
 
-def drop_postgres_database(url: str) -> None:
-    """Close our connections to the database and drop it."""
+def drop_postgres_database(url: str, attempts: int = 20) -> None:
+    """Close our connections to the database and drop it. FORCE ends other sessions of our role, but
+    not an autovacuum worker that happens to be on the database (a superuser's): wait it out."""
     get_engine(url).dispose()
-    with _admin_connection() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    for attempt in range(attempts):
+        try:
+            with _admin_connection() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+            return
+        except DBAPIError as error:
+            if "pg_signal_backend" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
 
 
 def seeded_template(backend: str, directory: Path, day: date) -> str:
