@@ -34,7 +34,7 @@ import uuid
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -377,6 +377,7 @@ SPOKEN_DIGITS = "零幺二三四五六七八九"
 # phone number (a bill needs verification), says the code was sent, reads out the bill.
 UNDERSTOOD_WHEN = ("手机号", "验证码已发送", "应还")
 ATTEMPTS = 2  # a caller not understood says the line once more
+VERIFIED = "身份验证成功"  # then no bill: the request was taken for another, and saying the code again won't help
 
 
 def read_out(digits: str) -> str:
@@ -453,6 +454,10 @@ class SimulatedCaller:
                 self.turns.append(CallerTurn(index, meant, heard, understood, self._voiced_until, lag))
                 if understood:
                     break
+                if index == len(self.lines) - 1 and VERIFIED in " ".join(self.assistant.answers):
+                    self.turns[0] = replace(self.turns[0], understood=False)
+                    self.turns[-1] = replace(self.turns[-1], understood=True)  # the code was right
+                    raise NotUnderstood(f"verified, but no bill: the request was heard as {self.turns[0].heard!r}")
                 if attempt == ATTEMPTS:
                     raise NotUnderstood(f"line {index + 1} ({meant}) not understood: heard {heard!r}")
         while len(self.session.latencies) < len(self.assistant.requests) - 1:  # the last answer's first sentence
