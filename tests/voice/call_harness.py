@@ -27,6 +27,7 @@ from tests.voice.doubles import RecordingOutput, ScriptedRecognizer, spoken
 from voice import prompts
 from voice.assistant import RasaAssistant
 from voice.audio import FRAME_MS, TELEPHONY_RATE, frame_bytes
+from voice.bench import read_out
 from voice.call_record import CallRecord, CallRecordStore
 from voice.calls import CallServices
 from voice.config import CallSettings
@@ -38,7 +39,6 @@ CALL_TIMEOUT_S = 300.0  # call seconds: a stuck call fails here, not at max_call
 PAUSE_BEFORE_ANSWER_S = 0.6  # the caller lets the bot finish, then answers after this pause
 KEY_GAP_S = 0.3
 ASR_CONFIDENCE = 0.83
-SPOKEN_DIGITS = "零幺二三四五六七八九"
 
 ZHANG_WEI, LI_NA, WANG_QIANG = "13800138000", "13900139000", "13700137000"  # actions/bank/seed.py
 
@@ -296,11 +296,6 @@ def code_sent(bot: Bot, conversation_id: str) -> str:
         return db.scalars(
             select(OtpMessage.code).where(OtpMessage.sender_id == conversation_id).order_by(OtpMessage.id.desc())
         ).first()
-
-
-def read_out(digits: str) -> str:
-    """How a caller reads digits: 138 → 幺三八."""
-    return "".join(SPOKEN_DIGITS[int(d)] for d in digits)
 
 
 def as_vosk_writes(digits: str) -> str:
