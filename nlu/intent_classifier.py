@@ -30,8 +30,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONS
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.faq.entries import load
 from nlu import spacy_zh, text_classifier, textnorm
+from nlu.faq_source import load
 from nlu.text_classifier import NgramEmbeddingClassifier
 from nlu.textnorm import normalize_text
 

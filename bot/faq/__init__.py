@@ -1,6 +1,7 @@
 """Staff-owned FAQ: the source of truth (bot/faq/faqs.yml), spreadsheet import/export,
-validation, reload into the running server, and evaluation. The NLU's intent classifier
-(nlu/intent_classifier.py) reads the source when the model is trained.
+validation, reload into the running server, and evaluation. The entries' schema and the
+YAML loader are nlu/faq_source.py: the intent classifier reads the source when the model is
+trained, and the NLU imports nothing from bot/.
 
     python -m bot.faq validate|import FILE|export FILE|snapshot|reload|eval FAQ QUERIES
 """

@@ -13,35 +13,36 @@ import sys
 import time
 from pathlib import Path
 
-from bot.faq import checks, entries, rasa_data, sheets
+from bot.faq import checks, rasa_data, sheets
 from bot.manage import ManageError
+from nlu import faq_source
 
 
-def read_any(path: Path) -> list[entries.Faq]:
+def read_any(path: Path) -> list[faq_source.Faq]:
     if not path.exists():
-        raise entries.FaqFormatError(f"{path}: no such file")
+        raise faq_source.FaqFormatError(f"{path}: no such file")
     if path.suffix.lower() in (".yml", ".yaml"):
-        return entries.load(path)
+        return faq_source.load(path)
     return sheets.read(path)
 
 
-def report(path: Path, faqs: list[entries.Faq]) -> bool:
+def report(path: Path, faqs: list[faq_source.Faq]) -> bool:
     found = checks.problems(faqs)
     for problem in found:
         print(f"error: {problem}", file=sys.stderr)
     if found:
-        print(f"{entries.shown(path)}: {len(found)} problem(s); nothing was changed", file=sys.stderr)
+        print(f"{faq_source.shown(path)}: {len(found)} problem(s); nothing was changed", file=sys.stderr)
         return False
     enabled = [f for f in faqs if f.enabled]
     print(
-        f"{entries.shown(path)}: {len(faqs)} FAQs ({len(enabled)} enabled), "
+        f"{faq_source.shown(path)}: {len(faqs)} FAQs ({len(enabled)} enabled), "
         f"{sum(len(f.questions) for f in faqs)} phrasings: OK"
     )
     return True
 
 
 def cmd_validate(args) -> int:
-    path = Path(args.file) if args.file else entries.SOURCE
+    path = Path(args.file) if args.file else faq_source.SOURCE
     return 0 if report(path, read_any(path)) else 1
 
 
@@ -50,24 +51,24 @@ def cmd_import(args) -> int:
     faqs = read_any(path)
     if not report(path, faqs):
         return 1
-    entries.dump(faqs)
-    print(f"wrote {entries.shown(entries.SOURCE)}; next: make faq-reload (it trains first)")
+    faq_source.dump(faqs)
+    print(f"wrote {faq_source.shown(faq_source.SOURCE)}; next: make faq-reload (it trains first)")
     return 0
 
 
 def cmd_export(args) -> int:
-    faqs = entries.load()
+    faqs = faq_source.load()
     sheets.write(faqs, Path(args.file))
     print(f"wrote {len(faqs)} FAQs to {args.file}")
     return 0
 
 
 def cmd_snapshot(_args) -> int:
-    faqs = entries.load()
-    if not report(entries.SOURCE, faqs):
+    faqs = faq_source.load()
+    if not report(faq_source.SOURCE, faqs):
         return 1
     rasa_data.write_snapshot(faqs)
-    print(f"wrote {entries.shown(rasa_data.NLU_FILE)}; the next training retrains everything")
+    print(f"wrote {faq_source.shown(rasa_data.NLU_FILE)}; the next training retrains everything")
     return 0
 
 
@@ -80,7 +81,7 @@ def cmd_reload(_args) -> int:
     model = manage.train()  # no-op when the model for the current sources exists
     reload.load_model(model)
     print(
-        f"the running server now uses {model.name} (FAQ source {entries.shown(entries.SOURCE)}); "
+        f"the running server now uses {model.name} (FAQ source {faq_source.shown(faq_source.SOURCE)}); "
         f"{time.monotonic() - started:.0f} s"
     )
     return 0
@@ -108,7 +109,7 @@ def main(argv=None) -> int:
     evaluation.add_argument("queries")
     evaluation.add_argument(
         "--config",
-        default=str(entries.REPO_ROOT / "config.yml"),
+        default=str(faq_source.REPO_ROOT / "config.yml"),
         help="Rasa config whose NLU pipeline is evaluated (default: config.yml)",
     )
     args = parser.parse_args(argv)
@@ -122,7 +123,7 @@ def main(argv=None) -> int:
     }[args.command]
     try:
         return handler(args)
-    except (entries.FaqFormatError, ManageError) as error:
+    except (faq_source.FaqFormatError, ManageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

@@ -15,8 +15,9 @@ import urllib.request
 from pathlib import Path
 
 from bot import manage
-from bot.faq import entries, reload
+from bot.faq import reload
 from bot.faq.__main__ import main as faq_command
+from nlu import faq_source
 
 NEW_ROW = [
     "pay_ecny_wallet",
@@ -62,7 +63,7 @@ def timed_loop(base: str, sheet: Path) -> dict:
 
 
 def main() -> None:
-    saved = {path: path.read_bytes() for path in (entries.SOURCE,)}
+    saved = {path: path.read_bytes() for path in (faq_source.SOURCE,)}
     token = os.environ.setdefault("RASA_TOKEN", "bench-faq")
     model = manage.train()
     with tempfile.TemporaryDirectory() as tmp, manage.ProcessGroup() as group:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.faq.entries import REPO_ROOT, Faq
+from nlu.faq_source import REPO_ROOT, Faq
 from nlu.textnorm import normalize_text
 
 MIN_QUESTIONS = 5

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.faq import entries, rasa_data
-from bot.faq.entries import REPO_ROOT, Faq, FaqFormatError
+from bot.faq import rasa_data
+from nlu import faq_source
+from nlu.faq_source import REPO_ROOT, Faq, FaqFormatError
 
 FAQ_CLASSIFIER = "nlu.intent_classifier.IntentClassifier"
 NOT_FOR_FAQ_ONLY_DATA = {"FallbackClassifier"}
@@ -63,7 +64,7 @@ def faq_pipeline_config(faq_source: Path, config_path: Path = REPO_ROOT / "confi
 def write_project(benchmark: Benchmark, directory: Path, config_path: Path) -> None:
     """A Rasa project as the bot's: FAQ source file, Rasa's `faq` examples, a config reading them."""
     faqs = [Faq(faq_id, "benchmark", tuple(questions), answer=faq_id) for faq_id, questions in benchmark.faqs.items()]
-    entries.dump(faqs, directory / "faqs.yml")
+    faq_source.dump(faqs, directory / "faqs.yml")
     (directory / "nlu.yml").write_text(rasa_data.nlu_yaml(faqs, directory), encoding="utf-8")
     (directory / "domain.yml").write_text(
         rasa_data.dump_yaml({"version": "3.1", "intents": [rasa_data.INTENT]}), encoding="utf-8"

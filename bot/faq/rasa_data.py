@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.faq import entries
-from bot.faq.entries import REPO_ROOT, Faq
+from nlu import faq_source
+from nlu.faq_source import REPO_ROOT, Faq
 
 NLU_FILE = REPO_ROOT / "bot" / "data" / "nlu" / "faq.yml"
 INTENT = "faq"
@@ -22,7 +22,7 @@ INTENT = "faq"
 
 def banner(source: Path | None) -> str:
     return (
-        f"# GENERATED from {entries.shown(source or entries.SOURCE)} by `make faq-snapshot`. Do not edit.\n"
+        f"# GENERATED from {faq_source.shown(source or faq_source.SOURCE)} by `make faq-snapshot`. Do not edit.\n"
         "# Rasa's examples of asking a common question; staff edits to the FAQ don't change this file\n"
         "# (bot/faq/rasa_data.py says why).\n"
     )

@@ -7,7 +7,7 @@ written as 是/否 and read from 是/否, true/false, yes/no or 1/0.
 import csv
 from pathlib import Path
 
-from bot.faq.entries import FIELDS, Faq, FaqFormatError, from_mapping
+from nlu.faq_source import FIELDS, Faq, FaqFormatError, from_mapping
 
 YES = {"是", "true", "yes", "y", "1", "启用"}
 NO = {"否", "false", "no", "n", "0", "停用"}

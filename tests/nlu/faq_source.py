@@ -2,13 +2,13 @@
 
 from pathlib import Path
 
-from bot.faq import entries
-from bot.faq.entries import Faq
+from nlu import faq_source
+from nlu.faq_source import Faq
 
 
 def write_faq_source(path: Path, faqs: dict[str, list[str]], voice: bool = False) -> Path:
     """`faqs`: "faq/<id>" -> phrasings; each answer reads "答案：faq/<id>"."""
-    entries.dump(
+    faq_source.dump(
         [
             Faq(key.split("/", 1)[1], "测试", tuple(questions), f"答案：{key}", f"语音：{key}" if voice else "")
             for key, questions in faqs.items()

@@ -1,7 +1,8 @@
 import pytest
 import yaml
 
-from bot.faq import entries, rasa_data
+from bot.faq import rasa_data
+from nlu import faq_source
 
 ANSWER = "白条开通免费，在App“我的-白条”页面按提示完成实名认证即可申请，额度以审核结果为准。"
 
@@ -44,7 +45,7 @@ def write_yaml(tmp_path):
 def sandbox(tmp_path, monkeypatch):
     """Source and Rasa's `faq` snapshot redirected into tmp_path, starting from the real source."""
     source = tmp_path / "faqs.yml"
-    source.write_text(entries.SOURCE.read_text(encoding="utf-8"), encoding="utf-8")
-    monkeypatch.setattr(entries, "SOURCE", source)
+    source.write_text(faq_source.SOURCE.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(faq_source, "SOURCE", source)
     monkeypatch.setattr(rasa_data, "NLU_FILE", tmp_path / "nlu_faq.yml")
     return tmp_path

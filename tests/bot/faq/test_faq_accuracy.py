@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from bot.evaluate_nlu import load_interpreter, predict
-from bot.faq import checks, entries
+from bot.faq import checks
+from nlu import faq_source
 
 HOLDOUTS = [Path(__file__).with_name("holdout.yml"), Path(__file__).with_name("holdout_fresh.yml")]
 MIN_TOP1 = 0.90  # end to end: the blended intent must be `faq` and the FAQ the right one
@@ -21,7 +22,7 @@ def holdout_pairs(path: Path) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def faqs() -> list:
-    return entries.load()
+    return faq_source.load()
 
 
 @pytest.mark.parametrize("holdout", HOLDOUTS, ids=lambda path: path.stem)

@@ -4,7 +4,7 @@ import yaml
 
 from bot.faq import rasa_data
 from bot.faq.__main__ import main
-from bot.faq.entries import Faq
+from nlu.faq_source import Faq
 
 
 def test_the_committed_snapshot_says_it_is_generated_and_is_one_plain_intent():

@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from bot import manage
-from bot.faq import entries, reload
-from bot.faq.entries import Faq
+from bot.faq import reload
+from nlu import faq_source
+from nlu.faq_source import Faq
 from tests.bot.test_e2e_rest import latest_code, say
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800, func_only=True)]
@@ -43,7 +44,7 @@ FAQ_COMPONENT = "nlu.intent_classifier.IntentClassifier"
 
 
 def config_reading(faq_source) -> dict:
-    config = yaml.safe_load((entries.REPO_ROOT / "config.yml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((faq_source.REPO_ROOT / "config.yml").read_text(encoding="utf-8"))
     for component in config["pipeline"]:
         if component["name"] == FAQ_COMPONENT:
             component["faq_source"] = str(faq_source)
@@ -54,7 +55,7 @@ def config_reading(faq_source) -> dict:
 def model_with_new_faq(trained_model, tmp_path_factory):
     """Trained after `trained_model`, so that Rasa's cache holds everything a FAQ edit leaves alone."""
     project = tmp_path_factory.mktemp("project")
-    entries.dump(entries.load() + [NEW_FAQ], project / "faqs.yml")
+    faq_source.dump(faq_source.load() + [NEW_FAQ], project / "faqs.yml")
     (project / "config.yml").write_text(yaml.safe_dump(config_reading(project / "faqs.yml")), encoding="utf-8")
     result = subprocess.run(
         [
@@ -65,15 +66,15 @@ def model_with_new_faq(trained_model, tmp_path_factory):
             "--config",
             str(project / "config.yml"),
             "--domain",
-            str(entries.REPO_ROOT / "bot" / "domain"),
+            str(faq_source.REPO_ROOT / "bot" / "domain"),
             "--data",
-            str(entries.REPO_ROOT / "bot" / "data"),
+            str(faq_source.REPO_ROOT / "bot" / "data"),
             "--out",
             str(project / "models"),
             "--fixed-model-name",
             "with-new-faq",
         ],
-        cwd=entries.REPO_ROOT,
+        cwd=faq_source.REPO_ROOT,
         check=True,
         capture_output=True,
         text=True,

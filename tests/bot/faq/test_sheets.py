@@ -5,30 +5,31 @@ import csv
 import pytest
 from openpyxl import load_workbook
 
-from bot.faq import entries, rasa_data, sheets
+from bot.faq import rasa_data, sheets
 from bot.faq.__main__ import main
+from nlu import faq_source
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_export_then_import_round_trips_the_source(sandbox, suffix, capsys):
-    before_text = entries.SOURCE.read_text(encoding="utf-8")
-    before = entries.load()
+    before_text = faq_source.SOURCE.read_text(encoding="utf-8")
+    before = faq_source.load()
     sheet = sandbox / f"faq{suffix}"
     assert main(["export", str(sheet)]) == 0
     assert sheets.read(sheet) == before
     assert main(["import", str(sheet)]) == 0, capsys.readouterr().err
-    assert entries.load() == before
-    assert entries.SOURCE.read_text(encoding="utf-8") == before_text
+    assert faq_source.load() == before
+    assert faq_source.SOURCE.read_text(encoding="utf-8") == before_text
 
 
 def test_xlsx_has_one_row_per_faq_with_phrasings_one_per_line(sandbox):
     sheet = sandbox / "faq.xlsx"
     main(["export", str(sheet)])
     rows = list(load_workbook(sheet).active.iter_rows(values_only=True))
-    first = entries.load()[0]
-    assert rows[0] == entries.FIELDS
+    first = faq_source.load()[0]
+    assert rows[0] == faq_source.FIELDS
     assert rows[1][0] == first.id and rows[1][2].splitlines() == list(first.questions)
-    assert len(rows) == len(entries.load()) + 1
+    assert len(rows) == len(faq_source.load()) + 1
 
 
 def test_an_edited_sheet_becomes_the_source(sandbox, capsys):
@@ -45,7 +46,7 @@ def test_an_edited_sheet_becomes_the_source(sandbox, capsys):
         csv.writer(handle).writerows(rows)
 
     assert main(["import", str(sheet)]) == 0, capsys.readouterr().err
-    faqs = entries.load()
+    faqs = faq_source.load()
     added = next(f for f in faqs if f.id == "card_annual_fee_demo")
     assert added.questions[-1] == "信用卡 要交 年费 吗" and added.answer_voice == "刷卡满六次免次年年费。"
     assert faqs[0].enabled is False
@@ -53,7 +54,7 @@ def test_an_edited_sheet_becomes_the_source(sandbox, capsys):
 
 
 def test_a_bad_sheet_changes_nothing(sandbox, capsys):
-    before = entries.SOURCE.read_text(encoding="utf-8")
+    before = faq_source.SOURCE.read_text(encoding="utf-8")
     sheet = sandbox / "faq.xlsx"
     main(["export", str(sheet)])
     book = load_workbook(sheet)
@@ -61,7 +62,7 @@ def test_a_bad_sheet_changes_nothing(sandbox, capsys):
     book.save(sheet)
     assert main(["import", str(sheet)]) == 1
     assert f"{sheet} row 3" in capsys.readouterr().err
-    assert entries.SOURCE.read_text(encoding="utf-8") == before
+    assert faq_source.SOURCE.read_text(encoding="utf-8") == before
     assert not rasa_data.NLU_FILE.exists()
 
 

@@ -1,11 +1,15 @@
-"""One FAQ entry and the YAML file that holds them (the source of truth staff edit)."""
+"""One FAQ entry and the YAML file that holds them (the source of truth staff edit).
+
+The intent classifier trains on this file; the staff tools in bot/faq validate, import and
+export it. It lives in nlu/ so that the NLU needs nothing from bot/.
+"""
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 SOURCE = REPO_ROOT / "bot" / "faq" / "faqs.yml"
 VOICE_CHANNEL = "voice"  # the Rasa output channel of phone calls (voice/rasa_channel.py)
 FIELDS = ("id", "category", "questions", "answer", "answer_voice", "enabled")
