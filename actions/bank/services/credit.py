@@ -7,15 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.bank.clock import now as bank_now
-from actions.bank.errors import (
-    BillNotFound,
-    InvalidInput,
-    NotAllowed,
-    NothingToRepay,
-    RepayExceedsOwed,
-)
+from actions.bank.errors import BillNotFound, InvalidInput, NotAllowed
 from actions.bank.models import Bill, CreditLine, InstallmentPlan, Transaction
-from actions.bank.money import card_tail, cents, format_yuan, parse_amount
+from actions.bank.money import card_tail, cents, format_yuan
+from actions.bank.repayment import Debt, amount_to_repay
 from actions.bank.services import audit, loans, lookup
 from actions.bank.views import (
     PRODUCT_NAMES,
@@ -34,7 +29,6 @@ INSTALLMENT_FEE_RATES = {
     "baitiao": {3: Decimal("0.0060"), 6: Decimal("0.0055"), 12: Decimal("0.0050"), 24: Decimal("0.0050")},
 }
 MIN_INSTALLMENT_PRINCIPAL = Decimal("500.00")
-REPAY_MODES = ("full", "minimum")
 
 
 def credit_lines(session: Session, customer_id: int) -> tuple[CreditLineView, ...]:
@@ -179,27 +173,10 @@ def create_installment(
     return InstallmentPlanView(plan_id=plan.id, quote=quote, first_due_date=bill.due_date)
 
 
-def _repay_amount(view: BillView, amount, mode) -> Decimal:
-    if (amount is None) == (mode is None):
-        raise InvalidInput("请告诉我要还款的金额，或者选择全额还款、最低还款。", code="repay_amount_missing")
-    if view.remaining <= 0:
-        raise NothingToRepay(f"您本期{view.product_name}账单已经还清，目前没有需要还款的金额。")
-    if mode is not None:
-        if mode not in REPAY_MODES:
-            raise InvalidInput("还款方式只能是全额还款或最低还款。", code="invalid_repay_mode")
-        chosen = view.remaining if mode == "full" else view.remaining_minimum
-        if chosen <= 0:
-            raise NothingToRepay(
-                f"本期最低还款额已经还上了，剩余待还{format_yuan(view.remaining)}，如需继续还款请告诉我金额。",
-                code="minimum_already_paid",
-            )
-        return chosen
-    value = parse_amount(amount)
-    if value > view.remaining:
-        raise RepayExceedsOwed(
-            f"本期{view.product_name}账单待还{format_yuan(view.remaining)}，还款金额不能超过这个数，请重新输入。"
-        )
-    return value
+def repay_amount(bill: BillView, amount=None, mode: str | None = None) -> Decimal:
+    """What repaying ``bill`` with ``amount`` or ``mode`` takes: the rule ``repay`` enforces."""
+    debt = Debt(name=f"本期{bill.product_name}账单", owed=bill.remaining, due_now=bill.remaining_minimum)
+    return amount_to_repay(debt, amount, mode)
 
 
 def repay(
@@ -229,7 +206,7 @@ def repay(
     moment = now or bank_now()
     line = lookup.credit_line(session, customer_id, product)
     bill = _latest_bill(session, line)
-    value = _repay_amount(_bill_view(bill, line, moment.date()), amount, mode)
+    value = repay_amount(_bill_view(bill, line, moment.date()), amount, mode)
     account = lookup.source_account(session, customer_id, source_card_tail)
     lookup.check_can_pay(account, value)
 

@@ -7,16 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.bank.clock import now as bank_now
-from actions.bank.errors import (
-    InvalidAmount,
-    InvalidInput,
-    NotAllowed,
-    NothingToRepay,
-    ProductNotFound,
-    RepayExceedsOwed,
-)
+from actions.bank.errors import InvalidAmount, InvalidInput, NotAllowed, ProductNotFound
 from actions.bank.models import Loan, LoanApplication, Transaction
 from actions.bank.money import card_tail, format_yuan, parse_amount
+from actions.bank.repayment import Debt, amount_to_repay
 from actions.bank.services import audit, lookup
 from actions.bank.views import LoanApplicationView, LoanView, RepaymentView
 
@@ -140,24 +134,9 @@ def _open_loan(session: Session, customer_id: int) -> Loan:
     return loan
 
 
-def _loan_repay_amount(loan: Loan, amount, mode) -> Decimal:
-    if (amount is None) == (mode is None):
-        raise InvalidInput("请告诉我要还款的金额，或者选择全部还清、按期还款。", code="repay_amount_missing")
-    if mode == "full":
-        return loan.outstanding
-    if mode == "minimum":
-        due = min(loan.next_due_amount or Decimal("0.00"), loan.outstanding)
-        if due <= 0:
-            raise NothingToRepay("您本期的金条还款已经还上了。", code="minimum_already_paid")
-        return due
-    if mode is not None:
-        raise InvalidInput("还款方式只能是全额还款或最低还款。", code="invalid_repay_mode")
-    value = parse_amount(amount)
-    if value > loan.outstanding:
-        raise RepayExceedsOwed(
-            f"您的金条借款剩余待还{format_yuan(loan.outstanding)}，还款金额不能超过这个数，请重新输入。"
-        )
-    return value
+def _loan_debt(loan: Loan) -> Debt:
+    due_now = min(loan.next_due_amount or Decimal("0.00"), loan.outstanding)
+    return Debt(name="金条借款", owed=loan.outstanding, due_now=due_now)
 
 
 def repay_loan(
@@ -172,7 +151,7 @@ def repay_loan(
     """Repay the open 金条 loan from a debit card; ``mode`` full = everything, minimum = this period."""
     moment = now or bank_now()
     loan = _open_loan(session, customer_id)
-    value = _loan_repay_amount(loan, amount, mode)
+    value = amount_to_repay(_loan_debt(loan), amount, mode)
     account = lookup.source_account(session, customer_id, source_card_tail)
     lookup.check_can_pay(account, value)
 

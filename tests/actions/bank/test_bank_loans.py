@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from actions.bank.errors import InvalidAmount, InvalidInput, NotAllowed
+from actions.bank.errors import InvalidAmount, InvalidInput, NotAllowed, NothingToRepay, RepayExceedsOwed
 from actions.bank.services import audit
-from actions.bank.services.loans import apply_loan, loan_applications, loans
+from actions.bank.services.loans import apply_loan, loan_applications, loans, repay_loan
 
 
 def test_existing_loan(session, zhang, wang):
@@ -36,3 +36,14 @@ def test_apply_loan_term_and_purpose(session, wang, term, purpose):
     with pytest.raises(InvalidInput):
         apply_loan(session, wang, "10000", term, purpose, "s")
     assert loan_applications(session, wang) == ()
+
+
+def test_a_loan_is_repaid_by_the_same_rule_as_a_bill(session, zhang):
+    assert repay_loan(session, zhang, mode="minimum", sender_id="s").amount == Decimal("2702.50")
+    with pytest.raises(NothingToRepay) as caught:
+        repay_loan(session, zhang, mode="minimum", sender_id="s")
+    assert caught.value.code == "minimum_already_paid" and "¥19,797.50" in caught.value.message
+    with pytest.raises(RepayExceedsOwed) as caught:
+        repay_loan(session, zhang, amount="19797.51", sender_id="s")
+    assert caught.value.message == "金条借款待还¥19,797.50，还款金额不能超过这个数，请重新告诉我金额。"
+    assert repay_loan(session, zhang, amount="19797.50", sender_id="s").status == "closed"
