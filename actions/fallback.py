@@ -6,7 +6,6 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import yes_or_no
-from actions.common import button
 
 INTENT_TITLES = {
     "greet": "打招呼",
@@ -77,13 +76,8 @@ def answer_to_offer(tracker: Tracker) -> str | None:
     return None
 
 
-def offer_a_human(
-    dispatcher: CollectingDispatcher, text: str = "抱歉，我还是没能理解您的意思。需要为您转接人工客服吗？"
-):
-    dispatcher.utter_message(
-        text=text,
-        buttons=[button("转人工客服", "/request_human"), button("不用了", "/deny")],
-    )
+def offer_a_human(dispatcher: CollectingDispatcher, response: str = "utter_offer_human_not_understood"):
+    dispatcher.utter_message(response=response)
     return [SlotSet("handoff_offered", True)]
 
 
@@ -99,7 +93,7 @@ class ActionCannotHandle(Action):
             return [FollowupAction(answer)]
         if previous_bot_action(tracker) in MISSES:
             dispatcher.utter_message(response="utter_out_of_scope")
-            return offer_a_human(dispatcher, "需要为您转接人工客服吗？")
+            return offer_a_human(dispatcher, "utter_offer_human")
         dispatcher.utter_message(response="utter_out_of_scope")
         return [SlotSet("handoff_offered", False)]
 
@@ -118,12 +112,11 @@ class ActionClarify(Action):
         if not guesses:
             dispatcher.utter_message(response="utter_ask_what_for")
             return [SlotSet("handoff_offered", False)]
-        titles = [f"“{INTENT_TITLES[g]}”" for g in guesses]
-        question = "还是".join(titles)
-        dispatcher.utter_message(
-            text=f"抱歉，我不太确定您的意思。请问您是想{question}？",
-            buttons=[button(INTENT_TITLES[g], f"/{g}") for g in guesses] + [button("都不是", "/nlu_fallback")],
-        )
+        response = "utter_which_of_two" if len(guesses) == 2 else "utter_did_you_mean"
+        choices = {}
+        for n, guess in enumerate(guesses, start=1):
+            choices |= {f"choice_{n}": INTENT_TITLES[guess], f"intent_{n}": guess}
+        dispatcher.utter_message(response=response, **choices)
         return [SlotSet("handoff_offered", False)]
 
 

@@ -8,8 +8,6 @@ shorter spoken answer when the FAQ has one.
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-NO_ANSWER = "抱歉，这个问题我暂时答不上来。您可以换个说法，或者说“转人工”由客服为您解答。"
-
 
 def selected_answers(tracker: Tracker) -> list[dict]:
     selector = tracker.latest_message.get("response_selector") or {}
@@ -31,5 +29,8 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
         answer = answer_for_channel(selected_answers(tracker), tracker.get_latest_input_channel())
-        dispatcher.utter_message(text=answer or NO_ANSWER)
+        if answer:  # the FAQ's own words, owned by staff in the FAQ source
+            dispatcher.utter_message(text=answer)
+        else:
+            dispatcher.utter_message(response="utter_no_faq_answer")
         return []

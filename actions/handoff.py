@@ -4,6 +4,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import reply_values as typed
 from actions.answers import yes_or_no
 from actions.bank.errors import BankError
 from actions.bank.money import mask_phone
@@ -70,13 +71,10 @@ class ActionHandoff(Action):
         try:
             number, new = open_ticket(tracker, reason)
         except BankError:
-            dispatcher.utter_message(text="抱歉，人工服务暂时繁忙，请稍后再试。")
+            dispatcher.utter_message(response="utter_handoff_unavailable")
             return [SlotSet("handoff_offered", False)]
-        if new:
-            text = f"已为您转接人工客服，工单号{number}。客服会根据我们刚才的对话继续为您服务，请稍候。"
-        else:
-            text = f"您的转人工请求已在排队中，工单号{number}，人工客服接入后会继续为您服务，请稍候。"
-        dispatcher.utter_message(text=text)
+        response = "utter_handed_off" if new else "utter_handoff_still_queued"
+        dispatcher.utter_message(response=response, ticket=typed.digits(number))
         return [SlotSet("handoff_offered", False)] + clear_request_slots()
 
 
@@ -85,5 +83,5 @@ class ActionDeclineHandoff(Action):
         return "action_decline_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
-        dispatcher.utter_message(text="好的，那您可以换个说法再问我一次，比如“查本月账单”或“挂失银行卡”。")
+        dispatcher.utter_message(response="utter_handoff_declined")
         return [SlotSet("handoff_offered", False)]

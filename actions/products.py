@@ -33,8 +33,8 @@ class CreditProductMixin:
     """``product`` from the message; else the only product with an open bill, or the one just
     discussed; a customer with no bill to act on is told so and the request ends."""
 
-    no_bill_text = "您名下目前没有需要处理的信用卡或白条账单。"
-    no_credit_text = "您名下没有开通信用卡或白条，暂时无法办理。"
+    no_bill_response = "utter_no_open_bill"
+    no_credit_response = "utter_no_credit_product"
 
     async def extract_product(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         said = product_in_message(tracker)
@@ -48,7 +48,7 @@ class CreditProductMixin:
             candidates = self.candidate_products(session, customer)
             has_credit = bool(credit.credit_lines(session, customer))
         if not candidates:
-            dispatcher.utter_message(text=self.no_bill_text if has_credit else self.no_credit_text)
+            dispatcher.utter_message(response=self.no_bill_response if has_credit else self.no_credit_response)
             return {"aborted": True}
         if len(candidates) == 1:
             return {"product": candidates[0]}

@@ -15,7 +15,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (
     REQUEST_SLOTS,
     active_form,
-    button,
     clear_request_slots,
     latest_intent,
     slots_before_latest_message,
@@ -82,10 +81,7 @@ def finish_task(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict
     suspended = tracker.get_slot("suspended_task") or {}
     name = TASK_NAMES.get(suspended.get("form", ""))
     if name and suspended.get("form") != active_form(tracker):
-        dispatcher.utter_message(
-            text=f"刚才的{name}还要继续吗？",
-            buttons=[button(f"继续{name}", "/affirm"), button("不用了", "/deny")],
-        )
+        dispatcher.utter_message(response="utter_offer_resume", task=name)
         events.append(SlotSet("resume_offered", True))
     return events
 
@@ -107,7 +103,7 @@ class ActionSwitchTask(Action):
             *clear_request_slots(),
         ]
         if current in TASK_NAMES:
-            dispatcher.utter_message(text=f"好的，先为您办理{new_name}，刚才的{TASK_NAMES[current]}稍后可以接着办。")
+            dispatcher.utter_message(response="utter_task_switched", task=new_name, paused_task=TASK_NAMES[current])
             events.append(SlotSet("suspended_task", {"form": current, "slots": kept}))
         return [*events, FollowupAction(new_form)]
 
@@ -122,7 +118,7 @@ class ActionResumeTask(Action):
         if form not in TASK_NAMES:
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet("resume_offered", False), SlotSet("suspended_task", None)]
-        dispatcher.utter_message(text=f"好的，我们接着办{TASK_NAMES[form]}。")
+        dispatcher.utter_message(response="utter_task_resumed", task=TASK_NAMES[form])
         return [SlotSet("resume_offered", False), FollowupAction(form)]
 
 
@@ -132,7 +128,7 @@ class ActionDropTask(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
         name = TASK_NAMES.get((tracker.get_slot("suspended_task") or {}).get("form", ""), "业务")
-        dispatcher.utter_message(text=f"好的，刚才的{name}就不办了，没有做任何变动。还有什么可以帮您？")
+        dispatcher.utter_message(response="utter_task_dropped", task=name)
         return [SlotSet("resume_offered", False), SlotSet("suspended_task", None)]
 
 

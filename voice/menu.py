@@ -10,7 +10,8 @@ import re
 
 import cn2an
 
-from voice.speakable import digits_one_by_one, speakable
+from nlu.value_wording import digits_one_by_one
+from voice.speakable import speakable
 
 MAX_KEYS = 9
 INTRO = "您可以直接说出选项，或者按键选择："

@@ -19,10 +19,13 @@ from sanic.request import Request
 
 log = logging.getLogger(__name__)
 NewMessage = Callable[[UserMessage], Awaitable[Any]]
+# what the call is told about each message besides its text, by the key it is sent under
+FORWARDED = {"utter_action": "response", "requested_slot": "requested_slot", "values": "values"}
 
 
 class VoiceOutput(CollectingOutputChannel):
-    """Also tells the call which response each message came from (to hang up after goodbye);
+    """Also tells the call which response each message came from (to hang up after goodbye),
+    the slot it asks for (the grammar to listen with) and its typed values (bot/nlg.py);
     with a queue, hands each message on as it is sent."""
 
     def __init__(self, queue: Optional[asyncio.Queue] = None) -> None:
@@ -35,11 +38,10 @@ class VoiceOutput(CollectingOutputChannel):
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         before = len(self.messages)
-        response = message.get("utter_action")
+        about = {sent_as: message[key] for key, sent_as in FORWARDED.items() if message.get(key)}
         await super().send_response(recipient_id, dict(message))
         for sent in self.messages[before:]:
-            if response:
-                sent["response"] = response
+            sent.update(about)
             if self.queue is not None:
                 self.queue.put_nowait(sent)
 

@@ -17,11 +17,9 @@ Latin words (App, QDII) are left as they are: the TTS spells them letter by lett
 
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal
 
-import cn2an
+from nlu.value_wording import cardinal, digits_one_by_one, said_money
 
-DIGITS = "零一二三四五六七八九"
 NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 PAUSE = "，"
 STOP = "。"
@@ -47,38 +45,6 @@ FULL_WIDTH = str.maketrans(
         "～": "~",
     }
 )
-
-
-def digits_one_by_one(s: str, one: str = "幺") -> str:
-    """ "1234" → "幺二三四"; anything but ASCII digits is kept. ``one="一"`` for years."""
-    return "".join((one if c == "1" else DIGITS[int(c)]) if "0" <= c <= "9" else c for c in s)
-
-
-def cardinal(number: str, liang: bool = False) -> str:
-    """ "12" → "十二", "0.60" → "零点六", "2000" → "两千"; ``liang``: a lone 2 → "两"."""
-    number = number.replace(",", "")
-    if "." in number:
-        number = number.rstrip("0").rstrip(".") or "0"
-    if liang and number == "2":
-        return "两"
-    try:
-        return re.sub(r"^二(?=[千万亿])", "两", cn2an.an2cn(number, "low"))
-    except ValueError:  # beyond cn2an's 16 digits: no one says such a number as a quantity
-        return digits_one_by_one(number, one="一").replace(".", "点")
-
-
-def money(amount: str, negative: bool = False) -> str:
-    """ "1,200.05" → "一千二百元零五分"; jiao and fen are read, a zero amount is 零元."""
-    fen_total = int(Decimal(amount.replace(",", "")).quantize(Decimal("0.01"), ROUND_HALF_UP) * 100)
-    yuan, jiao, fen = fen_total // 100, fen_total // 10 % 10, fen_total % 10
-    text = f"{cardinal(str(yuan), liang=True)}元" if yuan or not (jiao or fen) else ""
-    if jiao:
-        text += f"{DIGITS[jiao]}角"
-    elif fen and yuan:
-        text += "零"
-    if fen:
-        text += f"{DIGITS[fen]}分"
-    return ("负" if negative else "") + text
 
 
 def _masked_phone(m: re.Match) -> str:
@@ -123,9 +89,9 @@ NUMBER_RULES = [
     (re.compile(r"([A-Za-z]+)(\d{3,})"), lambda m: m.group(1) + digits_one_by_one(m.group(2))),
     (
         re.compile(rf"(-)?¥\s*({NUMBER})元?(?!\d|[.,]\d|[万亿千百])"),
-        lambda m: money(m.group(2), negative=bool(m.group(1))),
+        lambda m: said_money(m.group(2), negative=bool(m.group(1))),
     ),
-    (re.compile(rf"(?<!\d)(?<!\d[.,])({NUMBER})元"), lambda m: money(m.group(1))),
+    (re.compile(rf"(?<!\d)(?<!\d[.,])({NUMBER})元"), lambda m: said_money(m.group(1))),
     (re.compile(rf"({NUMBER})%"), lambda m: f"百分之{cardinal(m.group(1))}"),
     (re.compile(rf"({NUMBER})‰"), lambda m: f"千分之{cardinal(m.group(1))}"),
     (re.compile(r"第(\d+)"), lambda m: f"第{cardinal(m.group(1))}"),

@@ -28,7 +28,7 @@ from typing import Protocol
 
 from pypinyin import Style, lazy_pinyin
 
-from voice.speakable import digits_one_by_one
+from nlu.value_wording import digits_one_by_one
 
 APT_PACKAGES = {"espeak-ng": "espeak-ng", "sox": "sox"}
 DEFAULT_VOICE = "cmn-latn-pinyin"

@@ -1,13 +1,17 @@
 """Helpers for running Rasa SDK actions against a temporary bank database."""
 
 import asyncio
+from functools import cache
+from pathlib import Path
 
 import pytest
+from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.db import session_scope
 from actions.bank.services import identity
+from bot.nlg import ChannelResponses
 
 ZHANG_WEI_PHONE = "13800138000"
 
@@ -58,9 +62,34 @@ def run(action, tracker, domain=None):
     """Run an action; returns (texts, buttons, events)."""
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, tracker, domain or {"forms": {}}))
-    texts = [m.get("text") or "" for m in dispatcher.messages]
-    buttons = [b for m in dispatcher.messages for b in m.get("buttons") or []]
+    messages = worded(dispatcher.messages)
+    texts = [m.get("text") or "" for m in messages]
+    buttons = [b for m in messages for b in m.get("buttons") or []]
     return texts, buttons, events
+
+
+@cache
+def bot_words() -> ChannelResponses:
+    return ChannelResponses(domain=Domain.load(Path(__file__).parents[2] / "bot" / "domain"))
+
+
+def worded(messages: list[dict], channel: str = "rest") -> list[dict]:
+    """The dispatched messages as the customer sees them: responses filled in as Rasa would."""
+    out = []
+    for message in messages:
+        message = dict(message)
+        response = message.pop("response", None)
+        if response:
+            values = {k: v for k, v in message.items() if k not in ("text", "buttons") and v is not None}
+            generated = bot_words().generate_from_slots(response, {}, channel, **values)
+            assert generated is not None, f"the domain has no response {response}"
+            message = {
+                **message,
+                **generated,
+                "buttons": [*(generated.get("buttons") or []), *(message.get("buttons") or [])],
+            }
+        out.append(message)
+    return out
 
 
 def slot_events(events) -> dict:
@@ -82,3 +111,7 @@ def issued_code(bank):
     """An OTP issued to 张伟 in the conversation ``test-user``."""
     with session_scope(bank) as session:
         return identity.issue_otp(session, ZHANG_WEI_PHONE, "test-user")
+
+
+def texts_of(dispatcher: CollectingDispatcher, channel: str = "rest") -> list[str]:
+    return [m.get("text") or "" for m in worded(dispatcher.messages, channel)]

@@ -2,7 +2,7 @@
 
 from rasa_sdk import Tracker
 
-from actions.faq import NO_ANSWER, ActionAnswerFaq
+from actions.faq import ActionAnswerFaq
 from tests.actions.conftest import run
 
 ANSWERS = [
@@ -36,4 +36,6 @@ def test_a_call_gets_the_chat_answer_when_there_is_no_spoken_one():
 
 
 def test_without_a_selected_faq_the_customer_is_told_politely():
-    assert run(ActionAnswerFaq(), tracker([]))[0] == [NO_ANSWER]
+    assert run(ActionAnswerFaq(), tracker([]))[0] == [
+        "抱歉，这个问题我暂时答不上来。您可以换个说法，或者说“转人工”由客服为您解答。"
+    ]

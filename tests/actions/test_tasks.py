@@ -13,7 +13,7 @@ from actions.repay import ValidateRepayForm
 from actions.server import APOLOGY, ApologisingExecutor
 from actions.tasks import ActionDropTask, ActionResumeTask, ActionSwitchTask, finish_task, restored_slots
 from actions.transfer import ValidateTransferForm
-from tests.actions.conftest import domain_for, make_tracker, run, slot_events, verified
+from tests.actions.conftest import domain_for, make_tracker, run, slot_events, texts_of, verified
 
 SUSPENDED = {"form": "repay_form", "slots": {"product": "credit_card", "card_tail": "1234"}}
 
@@ -46,7 +46,7 @@ def test_a_transfer_named_by_its_payee_alone_is_the_task_switched_to():
 def test_the_end_of_a_task_offers_the_suspended_one_back():
     dispatcher = CollectingDispatcher()
     events = finish_task(dispatcher, make_tracker({"suspended_task": SUSPENDED}))
-    assert dispatcher.messages[0]["text"] == "刚才的还款还要继续吗？"
+    assert texts_of(dispatcher)[0] == "刚才的还款还要继续吗？"
     assert SlotSet("resume_offered", True) in events
 
 

@@ -7,13 +7,13 @@ from actions.bank.db import session_scope
 from actions.bank.models import OtpMessage
 from actions.queries import ValidateBalanceForm
 from actions.verification import require_customer
-from tests.actions.conftest import ZHANG_WEI_PHONE, make_tracker
+from tests.actions.conftest import ZHANG_WEI_PHONE, make_tracker, texts_of
 
 
 def validate(method, value, tracker):
     dispatcher = CollectingDispatcher()
     result = method(value, dispatcher, tracker, {})
-    return result, [m.get("text") for m in dispatcher.messages]
+    return result, texts_of(dispatcher)
 
 
 def test_known_phone_gets_a_code_in_the_outbox_and_a_masked_reply(bank):
@@ -64,4 +64,4 @@ def test_required_slots_follow_the_verification_state():
 def test_no_customer_data_without_verification():
     dispatcher = CollectingDispatcher()
     assert require_customer(dispatcher, make_tracker({"customer_id": "1"})) is None
-    assert "身份验证" in dispatcher.messages[0]["text"]
+    assert "身份验证" in texts_of(dispatcher)[0]

@@ -1,0 +1,69 @@
+"""The bot's words: domain responses filled with typed values, worded for each channel.
+
+Rasa's templated generator, configured in bot/endpoints.yml (``nlg: type: bot.nlg.ChannelResponses``),
+plus three things it lacks:
+
+- typed values from the actions (``{"money": "8650.00"}``, see ``nlu.value_wording``) are
+  written for screens and said for the ``voice`` channel, whose ``channel: voice`` variants
+  are picked as usual;
+- ``{"lines": [{"response": "utter_…", **values}, …]}`` fills a placeholder with one line per
+  item, each a response of its own (a statement's transactions, one bill per product);
+- a question for a slot (``utter_ask_<slot>`` or ``utter_ask_<form>_<slot>``) says which slot it
+  asks for as ``requested_slot``, and the typed values travel along as ``values``: the voice
+  gateway picks its speech grammar and reads values from them, never from the reply's text.
+"""
+
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from nlu.value_wording import worded
+
+VOICE_CHANNEL = "voice"
+ASK_PREFIX = "utter_ask_"
+
+
+class ChannelResponses(TemplatedNaturalLanguageGenerator):
+    def __init__(self, endpoint_config: Any = None, domain: Optional[Domain] = None) -> None:
+        super().__init__(domain.responses if domain else {})
+        self.slot_names = sorted((slot.name for slot in domain.slots), key=len, reverse=True) if domain else []
+
+    async def generate(
+        self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text, **kwargs: Any
+    ) -> Optional[Dict[Text, Any]]:
+        return self.generate_from_slots(utter_action, tracker.current_slot_values(), output_channel, **kwargs)
+
+    def generate_from_slots(
+        self, utter_action: Text, filled_slots: Dict[Text, Any], output_channel: Text, **kwargs: Any
+    ) -> Optional[Dict[Text, Any]]:
+        said = output_channel == VOICE_CHANNEL
+        values = {name: self._worded(value, filled_slots, output_channel, said) for name, value in kwargs.items()}
+        message = super().generate_from_slots(utter_action, filled_slots, output_channel, **values)
+        if message is None:
+            return None
+        if kwargs:
+            message["values"] = kwargs
+        slot = self.slot_asked_by(utter_action)
+        if slot:
+            message["requested_slot"] = slot
+        return message
+
+    def _worded(self, value: Any, filled_slots: Dict[Text, Any], output_channel: Text, said: bool) -> Any:
+        if isinstance(value, dict) and set(value) == {"lines"}:
+            lines = []
+            for item in value["lines"]:
+                item = dict(item)
+                line = self.generate_from_slots(item.pop("response"), filled_slots, output_channel, **item)
+                if line and line.get("text"):
+                    lines.append(line["text"])
+            return "\n".join(lines)
+        return worded(value, said)
+
+    def slot_asked_by(self, utter_action: Text) -> Optional[Text]:
+        """utter_ask_otp_code → otp_code; utter_ask_repay_form_amount → amount."""
+        if not utter_action.startswith(ASK_PREFIX):
+            return None
+        asked = utter_action[len(ASK_PREFIX) :]
+        return next((s for s in self.slot_names if asked == s or asked.endswith(f"_{s}")), None)
