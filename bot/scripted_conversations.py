@@ -37,7 +37,7 @@ from sqlalchemy import select
 from actions.bank import db
 from actions.bank.models import Account, AuditLog
 from actions.bank.services import identity
-from bot import manage
+from bot import processes, servers
 
 SPOKEN_DIGITS = dict(zip("0123456789", "零幺二三四五六七八九", strict=True))
 PATTERNS = (
@@ -146,23 +146,23 @@ def load_scripts(folder: Path) -> list[Script]:
 def running_assistant(model: Path, bank_url: str, directory: Path) -> Iterator[str]:
     """Rasa and the action server on ``bank_url`` with the conversation logs in ``directory``;
     yields the REST webhook."""
-    action_port, rasa_port = manage.free_port(), manage.free_port()
-    endpoints = manage.write_endpoints(directory / "endpoints.yml", manage.action_url_for(action_port))
-    with manage.ProcessGroup() as group:
+    action_port, rasa_port = processes.free_port(), processes.free_port()
+    endpoints = servers.write_endpoints(directory / "endpoints.yml", servers.action_url_for(action_port))
+    with processes.ProcessGroup() as group:
         group.start(
-            manage.action_server_cmd(action_port),
+            servers.action_server_cmd(action_port),
             log=directory / "actions.log",
-            SANIC_HOST=manage.HOST,
+            SANIC_HOST=processes.HOST,
             BANK_DATABASE_URL=bank_url,
         )
-        manage.wait_until_up(f"http://{manage.HOST}:{action_port}/health", group.procs[-1], "action server")
+        processes.wait_until_up(f"http://{processes.HOST}:{action_port}/health", group.procs[-1], "action server")
         rasa = group.start(
-            manage.rasa_run_cmd(model, endpoints, rasa_port, None),
+            servers.rasa_run_cmd(model, endpoints, rasa_port, None),
             log=directory / "rasa.log",
             BANK_DATABASE_URL=bank_url,
         )
-        manage.wait_until_up(f"http://{manage.HOST}:{rasa_port}/webhooks/rest/", rasa, "Rasa server")
-        yield f"http://{manage.HOST}:{rasa_port}/webhooks/rest/webhook"
+        processes.wait_until_up(f"http://{processes.HOST}:{rasa_port}/webhooks/rest/", rasa, "Rasa server")
+        yield f"http://{processes.HOST}:{rasa_port}/webhooks/rest/webhook"
 
 
 def say(webhook: str, text: str, sender: str) -> str:

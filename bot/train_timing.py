@@ -64,7 +64,7 @@ def report() -> List[str]:
 
 
 def _print_report() -> None:
-    """To the file named by TRAIN_TIMING_FILE (bot.manage shows it), else to stderr."""
+    """To the file named by TRAIN_TIMING_FILE (bot.build shows it), else to stderr."""
     text = "".join(line + "\n" for line in report())
     target = os.environ.get("TRAIN_TIMING_FILE")
     if target:

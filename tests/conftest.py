@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from actions.bank.clock import OFFSET_VARIABLE, offset_to, today
-from bot import manage
+from bot import build, processes
 from tests.database_backends import (
     BACKENDS,
     drop_postgres_database,
@@ -27,7 +27,7 @@ def pytest_configure(config):
 def trained_model() -> Path:
     """Path of the Rasa model for the current sources, trained beforehand by `make train`
     (`make test` trains first): a test never trains one itself."""
-    model = manage.model_path()
+    model = build.model_path()
     if not model.exists():
         pytest.fail(
             f"no trained model for the current sources: {model} does not exist; "
@@ -68,7 +68,7 @@ def bank_db_url(database_backend, bank_template, tmp_path, monkeypatch):
 @pytest.fixture
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
-    return manage.free_port()
+    return processes.free_port()
 
 
 _SUMMARY_LINES: list = []

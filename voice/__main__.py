@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from bot.manage import ManageError
+from bot.processes import ManageError
 from voice.audio import WIDEBAND_RATE, AudioFormatError
 from voice.backend import running_assistant
 from voice.calls import services_from_env

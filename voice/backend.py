@@ -7,24 +7,24 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator
 
-from bot import manage
+from bot import build, processes, servers
 
 
 @contextlib.contextmanager
-def running_assistant(root: Path = manage.REPO_ROOT) -> Iterator[str]:
+def running_assistant(root: Path = processes.REPO_ROOT) -> Iterator[str]:
     """Yields the Rasa base URL; servers started here stop when the block ends."""
     if os.environ.get("RASA_URL"):
         yield os.environ["RASA_URL"].rstrip("/")
         return
-    manage.setup(root)
-    model = manage.train(root)
-    rasa_port, action_port = manage.free_port(), manage.free_port()
-    endpoints = manage.write_endpoints(root / "var" / "endpoints-voice.yml", manage.action_url_for(action_port), root)
-    with manage.ProcessGroup(root) as group:
-        manage.start_action_server(group, action_port)
-        rasa = group.start(manage.rasa_run_cmd(model, endpoints, rasa_port, None))
-        url = f"http://{manage.HOST}:{rasa_port}"
-        manage.wait_until_up(f"{url}/webhooks/voice/", rasa, "Rasa server")
+    build.setup(root)
+    model = build.train(root)
+    rasa_port, action_port = processes.free_port(), processes.free_port()
+    endpoints = servers.write_endpoints(root / "var" / "endpoints-voice.yml", servers.action_url_for(action_port), root)
+    with processes.ProcessGroup(root) as group:
+        servers.start_action_server(group, action_port)
+        rasa = group.start(servers.rasa_run_cmd(model, endpoints, rasa_port, None))
+        url = f"http://{processes.HOST}:{rasa_port}"
+        processes.wait_until_up(f"{url}/webhooks/voice/", rasa, "Rasa server")
         warm_up(url)
         print(f"Rasa server:   {url}  (voice channel: POST /webhooks/voice/webhook)", flush=True)
         yield url

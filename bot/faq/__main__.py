@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from bot.faq import checks, rasa_data, sheets
-from bot.manage import ManageError
+from bot.processes import ManageError
 from nlu import faq_source
 
 
@@ -73,12 +73,12 @@ def cmd_snapshot(_args) -> int:
 
 
 def cmd_reload(_args) -> int:
-    from bot import manage
+    from bot import build
     from bot.faq import reload
 
     started = time.monotonic()
     reload.api_token()  # fail before a long training, not after it
-    model = manage.train()  # no-op when the model for the current sources exists
+    model = build.train()  # no-op when the model for the current sources exists
     reload.load_model(model)
     print(
         f"the running server now uses {model.name} (FAQ source {faq_source.shown(faq_source.SOURCE)}); "

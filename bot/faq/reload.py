@@ -11,7 +11,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from bot.manage import DEFAULT_RASA_PORT, HOST, ManageError, port_from_env
+from bot.processes import HOST, ManageError, port_from_env
+from bot.servers import DEFAULT_RASA_PORT
 
 LOAD_TIMEOUT_S = 300
 

@@ -7,14 +7,14 @@ import pytest
 from rasa.cli.utils import validate_files
 from rasa.shared.importers.importer import TrainingDataImporter
 
-from bot import manage
+from bot import processes
 
 
 def rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "rasa", *args],
-        cwd=manage.REPO_ROOT,
-        env=manage.child_env(),
+        cwd=processes.REPO_ROOT,
+        env=processes.child_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -25,7 +25,7 @@ def test_rasa_data_validate_passes_with_warnings_as_errors(monkeypatch):
     """What `make validate` runs (rasa data validate --fail-on-warnings), in this process: a
     second Python importing Rasa would cost more than the validation itself."""
     monkeypatch.setenv("RASA_TELEMETRY_ENABLED", "false")
-    monkeypatch.chdir(manage.REPO_ROOT)
+    monkeypatch.chdir(processes.REPO_ROOT)
     importer = TrainingDataImporter.load_from_config(
         domain_path="bot/domain", training_data_paths=["bot/data"], config_path="config.yml"
     )

@@ -14,7 +14,8 @@ from sqlalchemy import create_engine, select, text
 from actions.bank.db import session_scope
 from actions.bank.models import Account, AuditLog, Bill, CreditLine, Transaction
 from actions.bank.services import identity
-from bot import manage
+from bot import processes
+from bot.servers import action_url_for, rasa_run_cmd, start_action_server, write_endpoints
 from tests.database_backends import empty_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900, func_only=True)]
@@ -30,13 +31,13 @@ def tracker_store_url(database_backend, tmp_path, monkeypatch):
 
 @pytest.fixture
 def servers(trained_model, bank_db_url, tracker_store_url, tmp_path):
-    action_port, rasa_port = manage.free_port(), manage.free_port()
-    endpoints = manage.write_endpoints(tmp_path / "endpoints.yml", manage.action_url_for(action_port))
-    with manage.ProcessGroup() as group:
-        manage.start_action_server(group, action_port)
-        rasa = group.start(manage.rasa_run_cmd(trained_model, endpoints, rasa_port, None))
-        manage.wait_until_up(f"http://{manage.HOST}:{rasa_port}/webhooks/rest/", rasa, "Rasa server")
-        yield f"http://{manage.HOST}:{rasa_port}/webhooks/rest/webhook"
+    action_port, rasa_port = processes.free_port(), processes.free_port()
+    endpoints = write_endpoints(tmp_path / "endpoints.yml", action_url_for(action_port))
+    with processes.ProcessGroup() as group:
+        start_action_server(group, action_port)
+        rasa = group.start(rasa_run_cmd(trained_model, endpoints, rasa_port, None))
+        processes.wait_until_up(f"http://{processes.HOST}:{rasa_port}/webhooks/rest/", rasa, "Rasa server")
+        yield f"http://{processes.HOST}:{rasa_port}/webhooks/rest/webhook"
 
 
 def say(url: str, text: str, sender: str = "e2e-customer") -> str:

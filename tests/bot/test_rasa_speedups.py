@@ -6,7 +6,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import manage, rasa_speedups
+from bot import processes, rasa_speedups, servers
 
 VALID_REPLY = {
     "events": [{"event": "slot", "name": "phone", "value": "13800138000", "timestamp": None}],
@@ -42,7 +42,7 @@ def test_an_invalid_reply_fails_with_rasas_own_error(action, reply):
 
 
 def test_the_rasa_server_and_shell_start_through_the_wrapper(tmp_path):
-    command = manage.rasa_run_cmd(tmp_path / "m.tar.gz", tmp_path / "e.yml", 5005, None)
+    command = servers.rasa_run_cmd(tmp_path / "m.tar.gz", tmp_path / "e.yml", 5005, None)
     assert command[1:4] == ["-m", "bot.rasa_cli", "run"]
 
 
@@ -50,11 +50,11 @@ def test_the_rasa_server_and_shell_start_through_the_wrapper(tmp_path):
 def test_the_wrapper_runs_rasas_command_line():
     result = subprocess.run(
         [sys.executable, "-m", "bot.rasa_cli", "--version"],
-        cwd=manage.REPO_ROOT,
+        cwd=processes.REPO_ROOT,
         capture_output=True,
         text=True,
         timeout=300,
-        env=manage.child_env(),
+        env=processes.child_env(),
     )
     assert result.returncode == 0, result.stderr
     assert "Rasa Version      :         3.6.21" in result.stdout

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, select, text
 
 from actions.bank.db import session_scope
 from actions.bank.models import Account, Bill, CreditLine, Customer, OtpMessage
-from bot import manage
+from bot import processes, servers
 from tests.database_backends import empty_database, fresh_copy
 from tests.voice import virtual_time
 from tests.voice.doubles import RecordingOutput, ScriptedRecognizer, spoken
@@ -64,13 +64,13 @@ def serving(database_backend: str, bank_template, directory: Path, trained_model
     ):
         env.setenv("BANK_DATABASE_URL", bank_url)
         env.setenv("TRACKER_STORE_URL", tracker_url)
-        action_port, rasa_port = manage.free_port(), manage.free_port()
-        endpoints = manage.write_endpoints(directory / "endpoints.yml", manage.action_url_for(action_port))
-        with manage.ProcessGroup() as group:
-            manage.start_action_server(group, action_port)
-            rasa = group.start(manage.rasa_run_cmd(trained_model, endpoints, rasa_port, None))
-            base = f"http://{manage.HOST}:{rasa_port}"
-            manage.wait_until_up(f"{base}/webhooks/voice/", rasa, "Rasa server (voice channel)")
+        action_port, rasa_port = processes.free_port(), processes.free_port()
+        endpoints = servers.write_endpoints(directory / "endpoints.yml", servers.action_url_for(action_port))
+        with processes.ProcessGroup() as group:
+            servers.start_action_server(group, action_port)
+            rasa = group.start(servers.rasa_run_cmd(trained_model, endpoints, rasa_port, None))
+            base = f"http://{processes.HOST}:{rasa_port}"
+            processes.wait_until_up(f"{base}/webhooks/voice/", rasa, "Rasa server (voice channel)")
             asyncio.run(_warm_up(base))
             yield Bot(base, bank_url, tracker_url, f"sqlite:///{directory / 'calls.db'}")
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from bot import manage
+from bot import processes
 from tests.voice import virtual_time
 from voice.assistant import AssistantUnavailable, RasaAssistant, Reply, replies_from
 
@@ -20,7 +20,7 @@ def test_rasa_messages_become_replies():
 
 def test_an_unreachable_server_is_reported_not_raised_raw():
     async def send():
-        assistant = RasaAssistant(f"http://127.0.0.1:{manage.free_port()}", timeout_s=2)
+        assistant = RasaAssistant(f"http://127.0.0.1:{processes.free_port()}", timeout_s=2)
         try:
             await assistant.send("c", "你好")
         finally:
@@ -51,7 +51,7 @@ async def _ndjson_server(lines, gap_s: float, status: int = 200):
     app.router.add_post("/webhooks/voice/webhook", webhook)
     runner = web.AppRunner(app)
     await runner.setup()
-    port = manage.free_port()
+    port = processes.free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     return runner, f"http://127.0.0.1:{port}"
 

@@ -13,7 +13,7 @@ import sys
 import pytest
 import yaml
 
-from bot import manage
+from bot import processes, servers
 from bot.faq import reload
 from nlu import faq_source
 from nlu.faq_source import Faq
@@ -89,13 +89,13 @@ def model_with_new_faq(trained_model, tmp_path_factory):
 @pytest.fixture
 def server(trained_model, model_with_new_faq, bank_db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
-    action_port, rasa_port = manage.free_port(), manage.free_port()
-    endpoints = manage.write_endpoints(tmp_path / "endpoints.yml", manage.action_url_for(action_port))
-    with manage.ProcessGroup() as group:
-        manage.start_action_server(group, action_port)
-        rasa = group.start(manage.rasa_run_cmd(trained_model, endpoints, rasa_port, TOKEN))
-        base = f"http://{manage.HOST}:{rasa_port}"
-        manage.wait_until_up(f"{base}/webhooks/rest/", rasa, "Rasa server")
+    action_port, rasa_port = processes.free_port(), processes.free_port()
+    endpoints = servers.write_endpoints(tmp_path / "endpoints.yml", servers.action_url_for(action_port))
+    with processes.ProcessGroup() as group:
+        servers.start_action_server(group, action_port)
+        rasa = group.start(servers.rasa_run_cmd(trained_model, endpoints, rasa_port, TOKEN))
+        base = f"http://{processes.HOST}:{rasa_port}"
+        processes.wait_until_up(f"{base}/webhooks/rest/", rasa, "Rasa server")
         yield base
 
 
@@ -116,10 +116,10 @@ def test_reload_keeps_the_conversation_and_answers_the_new_faq(server, model_wit
 
 
 def assert_bad_reloads_are_refused_clearly(server, model):
-    with pytest.raises(manage.ManageError, match="refused RASA_TOKEN"):
+    with pytest.raises(processes.ManageError, match="refused RASA_TOKEN"):
         reload.load_model(model, server, "wrong-token")
-    with pytest.raises(manage.ManageError, match="could not load"):
+    with pytest.raises(processes.ManageError, match="could not load"):
         reload.load_model(model.with_name("missing.tar.gz"), server, TOKEN)
-    with pytest.raises(manage.ManageError, match="no Rasa server"):
-        reload.load_model(model, f"http://{manage.HOST}:{manage.free_port()}", TOKEN)
+    with pytest.raises(processes.ManageError, match="no Rasa server"):
+        reload.load_model(model, f"http://{processes.HOST}:{processes.free_port()}", TOKEN)
     assert reload.loaded_model(server, TOKEN) != model.name

@@ -1,0 +1,87 @@
+"""The Rasa server and the action server: their command lines, the endpoints file that
+links them (action server URL, tracker store) and starting the action server.
+"""
+
+import os
+from pathlib import Path
+from typing import List, Optional
+
+from bot.processes import HOST, REPO_ROOT, ProcessGroup, ensure_port_free, python_module, wait_until_up
+
+DEFAULT_RASA_PORT = 5005
+DEFAULT_ACTION_PORT = 5055
+
+
+def tracker_store_config(url: Optional[str], root: Path = REPO_ROOT) -> dict:
+    """Rasa SQL tracker store settings for an SQLAlchemy URL (default: SQLite var/tracker.db).
+
+    Rasa 3.6's SQLTrackerStore takes dialect/url(host)/port/db/username/password/query,
+    not a URL, so the URL is split into those fields.
+    """
+    from sqlalchemy.engine import make_url
+
+    if not url:
+        return {"type": "SQL", "dialect": "sqlite", "db": str(root / "var" / "tracker.db")}
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ":memory:"
+        if database != ":memory:" and not Path(database).is_absolute():
+            database = str(root / database)
+        return {"type": "SQL", "dialect": parsed.drivername, "db": database}
+    fields = {
+        "type": "SQL",
+        "dialect": parsed.drivername,
+        "url": parsed.host,
+        "port": parsed.port,
+        "db": parsed.database,
+        "username": parsed.username,
+        "password": parsed.password,
+        "query": dict(parsed.query) or None,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def render_endpoints(action_url: str, tracker_url: Optional[str], root: Path = REPO_ROOT) -> dict:
+    """bot/endpoints.yml with the action server URL and tracker store replaced."""
+    import yaml
+
+    endpoints = yaml.safe_load((root / "bot" / "endpoints.yml").read_text(encoding="utf-8")) or {}
+    endpoints["action_endpoint"] = {**(endpoints.get("action_endpoint") or {}), "url": action_url}
+    endpoints["tracker_store"] = tracker_store_config(tracker_url, root)
+    return endpoints
+
+
+def write_endpoints(out: Path, action_url: str, root: Path = REPO_ROOT) -> Path:
+    """Write the endpoints file for this run; TRACKER_STORE_URL comes from the environment."""
+    import yaml
+
+    endpoints = render_endpoints(action_url, os.environ.get("TRACKER_STORE_URL"), root)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(endpoints, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out.chmod(0o600)  # may hold a database password
+    return out
+
+
+def action_url_for(port: int) -> str:
+    return os.environ.get("ACTION_ENDPOINT_URL") or f"http://{HOST}:{port}/webhook"
+
+
+def action_server_cmd(port: int) -> List[str]:
+    return python_module("actions.server", "--actions", "actions", "--port", str(port))
+
+
+def rasa_run_cmd(model: Path, endpoints: Path, port: int, token: Optional[str]) -> List[str]:
+    cmd = python_module(
+        "bot.rasa_cli", "run", "--model", str(model), "--endpoints", str(endpoints),
+        "--credentials", "bot/credentials.yml", "--interface", HOST, "--port", str(port),
+    )  # fmt: skip
+    if token:
+        cmd += ["--enable-api", "--auth-token", token]
+    return cmd
+
+
+def start_action_server(group: ProcessGroup, port: int, log: Optional[Path] = None) -> None:
+    ensure_port_free(port, "ACTION_PORT")
+    proc = group.start(action_server_cmd(port), log=log, SANIC_HOST=HOST)
+    wait_until_up(f"http://{HOST}:{port}/health", proc, "action server")
+    print(f"Action server: http://{HOST}:{port}/webhook", flush=True)
