@@ -6,37 +6,33 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.account_forms import AccountFormValidator
 from actions.bank.errors import BankError
 from actions.bank.services import accounts, cards, tickets
 from actions.bank.views import PRODUCT_NAMES
-from actions.common import bank_session, customer_id
-from actions.confirmation import ConfirmingFormValidator, SubmitAfterConfirmation, abort
+from actions.common import bank_session
+from actions.confirmation import SubmitAfterConfirmation, abort
 from actions.handoff import conversation_summary
 from actions.tasks import finish_task
 from actions.verification import require_customer
 
 
-class CardToFreezeValidator(ConfirmingFormValidator):
+class CardToFreezeValidator(AccountFormValidator):
     @abstractmethod
     def when_already_frozen(self, slot_value: str) -> dict[str, Any]:
         """Slots to set when the named card is frozen already."""
 
     def validate_card_tail(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        customer = customer_id(tracker)
-        if customer is None:
-            return {"card_tail": value}
-        try:
-            with bank_session() as session:
-                card = accounts.find_card(session, customer, value)
-        except BankError as error:
-            dispatcher.utter_message(text=error.message)
-            return {"card_tail": None}
-        if card.status == "frozen":
+        def not_frozen_yet(session, customer: int) -> dict[str, Any] | None:
+            card = accounts.find_card(session, customer, value)
+            if card.status != "frozen":
+                return None
             dispatcher.utter_message(
                 text=f"您尾号{value}的{PRODUCT_NAMES[card.kind]}已经冻结，无需重复操作，卡内资金是安全的。"
             )
             return self.when_already_frozen(value)
-        return {"card_tail": value}
+
+        return self.check_answer("card_tail", value, dispatcher, tracker, not_frozen_yet)
 
 
 class ValidateCardLossForm(CardToFreezeValidator):

@@ -6,48 +6,40 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.bank.errors import BankError
+from actions.account_forms import AccountFormValidator
 from actions.bank.money import format_yuan
 from actions.bank.services import credit
 from actions.bank.views import PRODUCT_NAMES
-from actions.common import bank_session, customer_id
-from actions.confirmation import ConfirmingFormValidator, SubmitAfterConfirmation, abort
+from actions.confirmation import SubmitAfterConfirmation, abort
 from actions.products import CreditProductMixin
 
 
-class ValidateInstallmentForm(CreditProductMixin, ConfirmingFormValidator):
-    no_bill_text = "您名下目前没有可以分期的信用卡或白条账单。"
-    no_credit_text = "您名下没有开通信用卡或白条，暂时无法办理账单分期。"
+class ValidateInstallmentForm(CreditProductMixin, AccountFormValidator):
+    no_bill_response = "utter_no_bill_to_install"
+    no_credit_response = "utter_no_credit_product_to_install"
 
     def name(self) -> str:
         return "validate_installment_form"
 
     def validate_product(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        customer = customer_id(tracker)
-        if customer is None:
-            return {"product": value}
-        try:
-            with bank_session() as session:
-                # any allowed count tells whether this bill can be split at all
-                credit.quote_installment(session, customer, value, 3)
-        except BankError as error:
-            dispatcher.utter_message(text=error.message)
-            return abort("product")
-        return {"product": value}
+        def bill_can_be_split(session, customer: int) -> None:
+            # any allowed count tells whether this bill can be split at all
+            credit.quote_installment(session, customer, value, 3)
+
+        return self.check_answer(
+            "product", value, dispatcher, tracker, bill_can_be_split, when_refused=abort("product")
+        )
 
     def validate_installment_count(
         self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain
     ) -> dict[str, Any]:
-        customer, product = customer_id(tracker), tracker.get_slot("product")
-        if customer is None or product is None:
-            return {"installment_count": value}
-        try:
-            with bank_session() as session:
+        product = tracker.get_slot("product")
+
+        def count_is_offered(session, customer: int) -> None:
+            if product is not None:
                 credit.quote_installment(session, customer, product, int(value))
-        except BankError as error:
-            dispatcher.utter_message(text=error.message)
-            return {"installment_count": None}
-        return {"installment_count": value}
+
+        return self.check_answer("installment_count", value, dispatcher, tracker, count_is_offered)
 
 
 def installment_summary(session, customer: int, tracker: Tracker) -> str:

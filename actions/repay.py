@@ -9,85 +9,71 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
 from actions.bank.money import format_yuan, parse_amount
+from actions.bank.repayment import REPAY_MODES, amount_or_mode
 from actions.bank.services import credit, lookup
 from actions.bank.views import PRODUCT_NAMES
-from actions.common import bank_session, customer_id
-from actions.confirmation import ConfirmingFormValidator, SubmitAfterConfirmation, abort
+from actions.confirmation import SubmitAfterConfirmation, abort
 from actions.products import CreditProductMixin
 from actions.sources import SourceCardMixin
 
-REPAY_MODES = ("full", "minimum")
+
+def _amount_to_repay(bill, value: str) -> Decimal:
+    return credit.repay_amount(bill, **amount_or_mode(value))
 
 
-def resolve_amount(bill, value: str) -> Decimal:
-    """The amount a repay request means: "full", "minimum" or a number, checked against the bill."""
-    if value == "full":
-        return bill.remaining
-    if value == "minimum":
-        return bill.remaining_minimum
-    amount = parse_amount(value)
-    if amount > bill.remaining:
-        raise BankError(
-            f"本期{bill.product_name}账单待还{format_yuan(bill.remaining)}，还款金额不能超过这个数，请重新告诉我金额。"
-        )
-    return amount
+def _well_formed(value: str) -> None:
+    if value not in REPAY_MODES:
+        parse_amount(value)
 
 
-class ValidateRepayForm(CreditProductMixin, SourceCardMixin, ConfirmingFormValidator):
-    no_bill_text = "您名下目前没有待还的信用卡或白条账单，无需还款。"
-    no_credit_text = "您名下没有开通信用卡或白条，没有需要还的账单。如需转账或查询余额，我可以帮您办理。"
+class ValidateRepayForm(CreditProductMixin, SourceCardMixin):
+    no_bill_response = "utter_no_bill_to_repay"
+    no_credit_response = "utter_no_credit_product_to_repay"
 
     def name(self) -> str:
         return "validate_repay_form"
 
     def validate_product(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        customer = customer_id(tracker)
-        if customer is None:
-            return {"product": value}
-        try:
-            with bank_session() as session:
-                bill = credit.current_bill(session, customer, value)
-        except BankError as error:
-            dispatcher.utter_message(text=error.message)
-            return {"product": None}
-        if bill.remaining <= 0:
-            dispatcher.utter_message(text=f"您本期{bill.product_name}账单已经还清，无需还款。")
-            return abort("product")
-        result = {"product": value}
-        if tracker.get_slot("amount"):
-            try:
-                resolve_amount(bill, tracker.get_slot("amount"))
-            except BankError as error:
-                dispatcher.utter_message(text=error.message)
-                result["amount"] = None
-        return result
+        amount = tracker.get_slot("amount")
+
+        def bill_to_repay(session, customer: int) -> dict[str, Any] | None:
+            bill = credit.current_bill(session, customer, value)
+            if bill.remaining <= 0:
+                dispatcher.utter_message(text=f"您本期{bill.product_name}账单已经还清，无需还款。")
+                return abort("product")
+            if amount:
+                try:
+                    _amount_to_repay(bill, amount)
+                except BankError as error:
+                    self.tell_refusal(dispatcher, error)
+                    return {"product": value, "amount": None}
+            return None
+
+        return self.check_answer("product", value, dispatcher, tracker, bill_to_repay)
 
     def validate_amount(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        customer, product = customer_id(tracker), tracker.get_slot("product")
-        try:
-            if customer is None or product is None:
-                if value not in REPAY_MODES:
-                    parse_amount(value)
-                return {"amount": value}
-            with bank_session() as session:
-                amount = resolve_amount(credit.current_bill(session, customer, product), value)
+        product = tracker.get_slot("product")
+
+        def bill_and_card_allow(session, customer: int) -> None:
+            if product is not None:
+                amount = _amount_to_repay(credit.current_bill(session, customer, product), value)
                 self.check_balance(session, customer, tracker.get_slot("card_tail"), amount)
-        except BankError as error:
-            dispatcher.utter_message(text=error.message)
-            return {"amount": None}
-        return {"amount": value}
+
+        return self.check_answer(
+            "amount", value, dispatcher, tracker, bill_and_card_allow, on_its_own=lambda: _well_formed(value)
+        )
 
     def amount_to_pay(self, session, customer: int, tracker: Tracker) -> Decimal | None:
         product, amount = tracker.get_slot("product"), tracker.get_slot("amount")
         if not (product and amount):
             return None
-        return resolve_amount(credit.current_bill(session, customer, product), amount)
+        return _amount_to_repay(credit.current_bill(session, customer, product), amount)
 
 
 def repay_summary(session, customer: int, tracker: Tracker) -> str:
     product, value = tracker.get_slot("product"), tracker.get_slot("amount")
     bill = credit.current_bill(session, customer, product)
-    amount = resolve_amount(bill, value)
+    amount = _amount_to_repay(bill, value)
     account = lookup.source_account(session, customer, tracker.get_slot("card_tail"))
     kind = {"full": "全额还款", "minimum": "最低还款"}.get(value, "还款")
     return (
@@ -107,14 +93,11 @@ class ActionSubmitRepay(SubmitAfterConfirmation):
         return [SlotSet("context_product", tracker.get_slot("product"))]
 
     def execute(self, session, customer: int, tracker: Tracker) -> str:
-        value = tracker.get_slot("amount")
-        mode = value if value in REPAY_MODES else None
         receipt = credit.repay(
             session,
             customer,
             tracker.get_slot("product"),
-            amount=None if mode else value,
-            mode=mode,
+            **amount_or_mode(tracker.get_slot("amount")),
             source_card_tail=tracker.get_slot("card_tail"),
             sender_id=tracker.sender_id,
         )

@@ -6,12 +6,13 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.bank.errors import AmbiguousCard, BankError
+from actions.account_forms import AccountFormValidator
+from actions.bank.errors import AmbiguousCard
 from actions.bank.services import lookup
 from actions.common import bank_session, customer_id
 
 
-class SourceCardMixin:
+class SourceCardMixin(AccountFormValidator):
     """For forms whose ``card_tail`` is the paying card; needs ``amount_to_pay``."""
 
     def amount_to_pay(self, session, customer: int, tracker: Tracker) -> Decimal | None:
@@ -27,21 +28,15 @@ class SourceCardMixin:
         return {"card_tail": usable[0].card_number[-4:]} if len(usable) == 1 else {}
 
     def validate_card_tail(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        customer = customer_id(tracker)
-        if customer is None:
-            return {"card_tail": value}
-        try:
-            with bank_session() as session:
-                account = lookup.source_account(session, customer, value)
-                amount = self.amount_to_pay(session, customer, tracker)
-                if amount is not None:
-                    lookup.check_can_pay(account, amount)
-                elif account.status != "active":
-                    lookup.check_can_pay(account, Decimal("0"))
-        except BankError as error:
-            dispatcher.utter_message(text=error.message)
-            return {"card_tail": None}
-        return {"card_tail": value}
+        def card_can_pay(session, customer: int) -> None:
+            account = lookup.source_account(session, customer, value)
+            amount = self.amount_to_pay(session, customer, tracker)
+            if amount is not None:
+                lookup.check_can_pay(account, amount)
+            elif account.status != "active":
+                lookup.check_can_pay(account, Decimal("0"))
+
+        return self.check_answer("card_tail", value, dispatcher, tracker, card_can_pay)
 
     @staticmethod
     def check_balance(session, customer: int, tail: str | None, amount: Decimal) -> None:
