@@ -6,7 +6,7 @@ only adapts it to Rasa messages. Entity names and value formats: docs/architectu
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -18,15 +18,9 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 import nlu.spacy_zh  # noqa: F401  registers the finance tokenizer for SpacyNLP
+from nlu import clock
 from nlu.values.extract import extract_values
 from nlu.values.span import Span
-
-# China has no daylight saving time, so a fixed offset is exact and needs no tz database.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-def today_in_shanghai() -> date:
-    return datetime.now(SHANGHAI).date()
 
 
 def entities_for_text(text: str, today: date) -> List[Dict[Text, Any]]:
@@ -64,7 +58,7 @@ class FinanceEntityExtractor(GraphComponent, EntityExtractorMixin):
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
-        today = today_in_shanghai()
+        today = clock.today()
         for message in messages:
             text = message.get(TEXT)
             if not text:
