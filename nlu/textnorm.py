@@ -1,6 +1,6 @@
 """Pure text normalization for Chinese user input (typed or from ASR).
 
-No Rasa or spaCy imports here: the voice layer reuses this module directly.
+No Rasa or spaCy imports here, so the FAQ checks (bot/faq) can use it without loading them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""Read-only results the services return (no ORM objects leave the data layer).
+"""Read-only results the services return.
 
-Amounts are Decimal; cards are identified by their last four digits only.
+Amounts are Decimal; cards are identified by their last four digits only. The exception is
+`services.lookup`, whose results are ORM rows: the actions choose and check the paying
+savings card through it (card number, status, balance, daily limit).
 """
 
 from dataclasses import dataclass
