@@ -33,7 +33,8 @@ class AccountFormValidator(ConfirmingFormValidator):
         """``{slot: value}`` when ``on_its_own()`` and ``against_accounts`` pass (a BankError
         refuses); a refusal is told and sets ``when_refused``, by default ``{slot: None}``.
 
-        Before verification only ``on_its_own`` runs: the customer isn't known yet.
+        Before verification only ``on_its_own`` runs; the answer meets the bank once the
+        customer is known (``AnsweringFormValidator.revalidate``).
         """
         try:
             if on_its_own is not None:
