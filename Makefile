@@ -31,7 +31,7 @@ help:
 	@echo "make serve      Rasa HTTP server (REST + socket.io) and action server on 127.0.0.1"
 	@echo "make actions    action server only"
 	@echo "make validate   rasa data validate --fail-on-warnings"
-	@echo "make bench      python -m bot.bench"
+	@echo "make bench      python -m tests.bench.latency"
 	@echo "make bench-start  Rasa server start → first answer (what a restart or model reload costs)"
 	@echo "make bench-dialogue  scripted multi-turn conversations end to end: task success, stuck turns, empty replies"
 	@echo "make bench-faq  time the staff loop: sheet import → train → reload → new FAQ answered"
@@ -113,16 +113,16 @@ lint: $(INSTALLED)
 	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy
 
 validate: $(INSTALLED)
-	$(PY) -m rasa data validate --fail-on-warnings --domain bot/domain --data bot/data --config config.yml
+	$(PY) -m bot.validate
 
 bench: setup
-	$(PY) -m bot.bench
+	$(PY) -m tests.bench.latency
 
 bench-start: train
-	$(PY) -m bot.bench_startup
+	$(PY) -m tests.bench.startup
 
 bench-dialogue: train
-	$(PY) -m bot.bench_dialogue
+	$(PY) -m tests.bench.dialogue
 
 outbox: $(INSTALLED)
 	$(PY) -m actions.bank outbox
@@ -147,7 +147,7 @@ faq-reload: setup
 	$(PY) -m bot.faq reload
 
 bench-faq: setup
-	$(PY) -m bot.faq.bench_loop
+	$(PY) -m tests.bench.faq_loop
 
 faq-eval: setup
 	@test -n "$(FAQ)" -a -n "$(QUERIES)" || { echo "usage: make faq-eval FAQ=faq.json QUERIES=queries.jsonl" >&2; exit 2; }
@@ -179,7 +179,7 @@ whisper: $(INSTALLED)
 	$(PY) -m voice.whisper_model
 
 bench-speech: train neural-voice
-	$(PY) -m bot.bench_speech
+	$(PY) -m tests.bench.speech
 
 bench-tts: setup
 	$(PY) -m voice.intelligibility $(if $(VOICES),--voices $(VOICES))

@@ -1,6 +1,6 @@
 """Scripted multi-turn conversations run over Rasa's REST webhook, checked turn by turn and
 against the bank's database. Used by the end-to-end tests (tests/bot/conversations/) and by
-`make bench-dialogue` (bot/dialogue_bench/).
+`make bench-dialogue` (tests/bench/dialogues/).
 
 A script file holds ``conversations:``, each with ``name``, optional ``patterns`` (the
 conversation-repair patterns it exercises) and ``style`` (chat or asr), ``turns`` and

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench_dialogue import SCRIPTS, report
 from bot.scripted_conversations import Outcome, Script, Turn, TurnResult, check_effects, check_reply, load_scripts
+from tests.bench.dialogue import SCRIPTS, report
 
 QUESTION = "请问要转多少钱？"
 

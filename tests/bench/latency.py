@@ -12,6 +12,7 @@ ratio ours / bare. It also prints held-out intent accuracy for both models. Not 
 the figures depend on the machine.
 """
 
+import argparse
 import json
 import os
 import platform
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import manage
+from bot import build, processes, servers
 from bot.evaluate_nlu import DEFAULT_HOLDOUT, load_labelled_examples
 
 PARALLEL_LEVELS = (1, 20)
@@ -47,17 +48,17 @@ def bare_config() -> dict:
     return config
 
 
-def bare_model(root: Path = manage.REPO_ROOT) -> Path:
+def bare_model(root: Path = processes.REPO_ROOT) -> Path:
     """Stock Rasa (its default pipeline and policies) on our domain and data; cached by hash."""
-    digest = manage.content_hash(root, ("bot/domain", "bot/data"))
-    target = root / manage.MODELS_DIR / "bench" / f"bare-{digest}.tar.gz"
+    digest = build.content_hash(root, ("bot/domain", "bot/data"))
+    target = root / build.MODELS_DIR / "bench" / f"bare-{digest}.tar.gz"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.yml"
         config.write_text(yaml.safe_dump(bare_config()), encoding="utf-8")
-        cmd = manage.python_module(
+        cmd = processes.python_module(
             "rasa",
             "train",
             "--config",
@@ -71,7 +72,7 @@ def bare_model(root: Path = manage.REPO_ROOT) -> Path:
             "--fixed-model-name",
             target.name[: -len(".tar.gz")],
         )
-        manage.run_checked(cmd, root, "training the bare Rasa model")
+        processes.run_checked(cmd, root, "training the bare Rasa model")
     return target
 
 
@@ -110,9 +111,9 @@ def run_load(send, sentences: list[str], parallel: int) -> dict[str, float]:
 
 
 def measure(model: Path, sentences: list[str], action_url: str, tmp: Path) -> dict:
-    port, token = manage.free_port(), secrets.token_hex(8)
-    endpoints = manage.write_endpoints(tmp / f"endpoints-{port}.yml", action_url)
-    base = f"http://{manage.HOST}:{port}"
+    port, token = processes.free_port(), secrets.token_hex(8)
+    endpoints = servers.write_endpoints(tmp / f"endpoints-{port}.yml", action_url)
+    base = f"http://{processes.HOST}:{port}"
 
     def parse(sender: str, text: str) -> float:
         return post(f"{base}/model/parse?token={token}", {"text": text})
@@ -120,9 +121,9 @@ def measure(model: Path, sentences: list[str], action_url: str, tmp: Path) -> di
     def turn(sender: str, text: str) -> float:
         return post(f"{base}/webhooks/rest/webhook", {"sender": sender, "message": text})
 
-    with manage.ProcessGroup() as group:
-        server = group.start(manage.rasa_run_cmd(model, endpoints, port, token))
-        manage.wait_until_up(f"{base}/webhooks/rest/", server, "Rasa server")
+    with processes.ProcessGroup() as group:
+        server = group.start(servers.rasa_run_cmd(model, endpoints, port, token))
+        processes.wait_until_up(f"{base}/webhooks/rest/", server, "Rasa server")
         for text in sentences[:10]:  # warm-up: first parses load lazily
             parse("warm", text)
         results = {}
@@ -159,17 +160,19 @@ def report(ours: dict, bare: dict, accuracy: dict[str, float]) -> None:
     print(f"\nHeld-out intent accuracy: ours {accuracy['ours']:.1%}, bare Rasa {accuracy['bare']:.1%}")
 
 
-def main() -> int:
-    root = manage.REPO_ROOT
-    manage.setup(root)
-    ours_model, bare = manage.train(root), bare_model(root)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.latency", description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)  # only --help: the benchmark takes no options
+    root = processes.REPO_ROOT
+    build.setup(root)
+    ours_model, bare = build.train(root), bare_model(root)
     sentences = [text for text, _intent in load_labelled_examples(DEFAULT_HOLDOUT)]
     sentences = (sentences * (REQUESTS_PER_LEVEL // len(sentences) + 1))[:REQUESTS_PER_LEVEL]
-    with tempfile.TemporaryDirectory() as tmp, manage.ProcessGroup() as group:
+    with tempfile.TemporaryDirectory() as tmp, processes.ProcessGroup() as group:
         os.environ["TRACKER_STORE_URL"] = f"sqlite:///{Path(tmp) / 'tracker.db'}"
-        action_port = manage.free_port()
-        manage.start_action_server(group, action_port)
-        action_url = manage.action_url_for(action_port)
+        action_port = processes.free_port()
+        servers.start_action_server(group, action_port)
+        action_url = servers.action_url_for(action_port)
         results = {
             "ours": measure(ours_model, sentences, action_url, Path(tmp)),
             "bare": measure(bare, sentences, action_url, Path(tmp)),

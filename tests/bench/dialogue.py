@@ -1,4 +1,4 @@
-"""`make bench-dialogue`: the scripted conversations in bot/dialogue_bench/ (a set apart from the
+"""`make bench-dialogue`: the scripted conversations in tests/bench/dialogues/ (a set apart from the
 tests'), each run end to end against the real Rasa and action servers on a freshly seeded bank.
 
 Prints task success (every expectation of the script met and the bank changed exactly as
@@ -8,15 +8,16 @@ previous question again) and empty replies. Targets: success >= 95 %, stuck 0, e
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bot import manage
+from bot import build
 from bot.scripted_conversations import Outcome, load_scripts, run_script, running_assistant
 
-SCRIPTS = Path(__file__).parent / "dialogue_bench"
+SCRIPTS = Path(__file__).parent / "dialogues"
 TARGET_SUCCESS = 0.95
 
 
@@ -40,8 +41,10 @@ def report(outcomes: list[Outcome]) -> tuple[str, bool]:
     return "\n".join(lines), success >= TARGET_SUCCESS and stuck == 0 and empty == 0
 
 
-def main() -> int:
-    model = manage.model_path()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.dialogue", description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)  # only --help: the benchmark takes no options
+    model = build.model_path()
     if not model.exists():
         print(f"no trained model at {model}; run `make train` first", file=sys.stderr)
         return 2

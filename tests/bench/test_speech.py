@@ -1,6 +1,6 @@
 """Spoken requests understood end to end: speech (the neural voice as the caller) → the real
 Chinese recognizer → the call's text cleanup → the trained model's NLU. The full set, rates and
-phone-line conditions are measured by `make bench-speech` (bot/bench_speech.py).
+phone-line conditions are measured by `make bench-speech` (tests/bench/speech.py).
 
 The issue's target is 90 % from clean speech, within 5 points of text; this gate is lower (70 %,
 within 25 points) because that is not met yet (docs/benchmarks.md has the figures) and because the
@@ -9,8 +9,8 @@ deterministic), so one reply more or less is heard right from run to run."""
 
 import pytest
 
-from bot.bench_speech import grammar_for, heard, speech_set, understood
 from bot.evaluate_nlu import load_interpreter
+from tests.bench.speech import grammar_for, heard, speech_set, understood
 from tests.voice import installed
 from voice.audio import WIDEBAND_RATE
 from voice.stt import load_model

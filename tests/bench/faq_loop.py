@@ -6,6 +6,7 @@ the FAQ to a sheet, adds one FAQ to it, then times: faq-import, train, faq-reloa
 the first REST reply that gives the new answer. The FAQ source is restored afterwards.
 """
 
+import argparse
 import csv
 import json
 import os
@@ -14,7 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot import manage
+from bot import build, processes, servers
 from bot.faq import reload
 from bot.faq.__main__ import main as faq_command
 from nlu import faq_source
@@ -52,7 +53,7 @@ def timed_loop(base: str, sheet: Path) -> dict:
     marks, started = {}, time.monotonic()
     assert faq_command(["import", str(sheet)]) == 0
     marks["import"] = time.monotonic() - started
-    model = manage.train()
+    model = build.train()
     marks["train"] = time.monotonic() - started
     reload.load_model(model, base)
     marks["reload"] = time.monotonic() - started
@@ -62,17 +63,19 @@ def timed_loop(base: str, sheet: Path) -> dict:
     return marks
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.faq_loop", description=__doc__.split("\n\n")[0])
+    parser.parse_args(argv)  # only --help: the benchmark takes no options
     saved = {path: path.read_bytes() for path in (faq_source.SOURCE,)}
     token = os.environ.setdefault("RASA_TOKEN", "bench-faq")
-    model = manage.train()
-    with tempfile.TemporaryDirectory() as tmp, manage.ProcessGroup() as group:
-        action_port, rasa_port = manage.free_port(), manage.free_port()
-        endpoints = manage.write_endpoints(Path(tmp) / "endpoints.yml", manage.action_url_for(action_port))
-        manage.start_action_server(group, action_port)
-        rasa = group.start(manage.rasa_run_cmd(model, endpoints, rasa_port, token))
-        base = f"http://{manage.HOST}:{rasa_port}"
-        manage.wait_until_up(f"{base}/webhooks/rest/", rasa, "Rasa server")
+    model = build.train()
+    with tempfile.TemporaryDirectory() as tmp, processes.ProcessGroup() as group:
+        action_port, rasa_port = processes.free_port(), processes.free_port()
+        endpoints = servers.write_endpoints(Path(tmp) / "endpoints.yml", servers.action_url_for(action_port))
+        servers.start_action_server(group, action_port)
+        rasa = group.start(servers.rasa_run_cmd(model, endpoints, rasa_port, token))
+        base = f"http://{processes.HOST}:{rasa_port}"
+        processes.wait_until_up(f"{base}/webhooks/rest/", rasa, "Rasa server")
         try:
             marks = timed_loop(base, edited_sheet(Path(tmp)))
         finally:

@@ -11,7 +11,7 @@ the call's cleanup (voice.asr_text) tidies it, and the trained model's NLU parse
 and intent accuracy from speech beside the same sentences as text (for answers: the value found).
 Audio is generated at run time into a temporary folder; nothing is committed.
 
-    python -m bot.bench_speech [MODEL.tar.gz] [--limit N]
+    python -m tests.bench.speech [MODEL.tar.gz] [--limit N]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot import manage
+from bot import build
 from bot.evaluate_nlu import DEFAULT_HOLDOUT, label_of, load_interpreter, load_labelled_examples, same_label
 from voice import asr_eval
 from voice.asr_text import UNKNOWN, clean_transcript
@@ -153,11 +153,11 @@ def understood(agent, items: Sequence[Item], texts: Sequence[str]) -> list[bool]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.bench_speech", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.speech", description=__doc__.split("\n\n")[0])
     parser.add_argument("model", nargs="?", help="trained model (default: the one for this commit)")
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args(argv)
-    model_path = Path(args.model) if args.model else manage.model_path()
+    model_path = Path(args.model) if args.model else build.model_path()
     if not model_path.exists():
         print(f"no trained model at {model_path}; run `make train` first", file=sys.stderr)
         return 2
