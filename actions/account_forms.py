@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
-from actions.common import bank_session, customer_id
+from actions.common import bank_session, customer_id, tell_error
 from actions.confirmation import ConfirmingFormValidator
 
 # (session, customer id) → None to accept the answer as given, or the slots to set instead
@@ -51,4 +51,4 @@ class AccountFormValidator(ConfirmingFormValidator):
 
     @staticmethod
     def tell_refusal(dispatcher: CollectingDispatcher, error: BankError) -> None:
-        dispatcher.utter_message(text=error.message)
+        tell_error(dispatcher, error)

@@ -17,10 +17,12 @@ from rasa_sdk.events import ActionExecutionRejected, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.bank.money import format_yuan, parse_amount
+from actions import reply_values as typed
+from actions.bank.money import parse_amount
 from actions.bank.views import PRODUCT_NAMES
 from actions.common import active_form, latest_intent, slots_before_latest_message
 from actions.options import option_at
+from actions.reply_values import Reply, line, lines
 from actions.tasks import QUERIES, TASKS, restored_slots, task_named_by_entities, trigger_intent
 
 NEGATED = "negated"
@@ -74,14 +76,19 @@ ENTITY_SLOTS = {
     "otp_code": "otp_code",
 }
 BARE = ("number", "ordinal")
-LABELS = {
-    "amount": "金额",
-    "recipient": "收款人",
-    "card_tail": "卡片",
-    "product": "账单",
-    "installment_count": "期数",
-    "term_months": "期限",
-    "loan_purpose": "用途",
+# answers said back when given before they were asked for: slot → (as given, as changed)
+SAID_BACK = {
+    "amount": ("utter_noted_amount", "utter_changed_amount"),
+    "recipient": ("utter_noted_recipient", "utter_changed_recipient"),
+    "card_tail": ("utter_noted_card_tail", "utter_changed_card_tail"),
+    "product": ("utter_noted_product", "utter_changed_product"),
+    "installment_count": ("utter_noted_installment_count", "utter_changed_installment_count"),
+    "term_months": ("utter_noted_term_months", "utter_changed_term_months"),
+    "loan_purpose": ("utter_noted_loan_purpose", "utter_changed_loan_purpose"),
+}
+REPAY_MODES_SAID_BACK = {
+    "full": ("utter_noted_amount_full", "utter_changed_amount_full"),
+    "minimum": ("utter_noted_amount_minimum", "utter_changed_amount_minimum"),
 }
 ALWAYS_FOR_THE_FORM = ("inform", "affirm", "deny")
 FULL_REPAYMENT = re.compile(r"全部|全额|都还|还清|全还|一次性")
@@ -143,16 +150,20 @@ def says_little_else(tracker: Tracker, required: list[str], given: dict[str, Any
     return len(AROUND_VALUES.sub("", rest)) <= LITTLE_ELSE
 
 
-def shown(slot: str, value: Any) -> str:
+def said_back(slot: str, value: Any, changed: bool) -> Reply:
+    """The answer to ``slot`` as the bot repeats it: 金额是¥500.00, 期限改为12个月."""
+    if slot == "amount" and value in REPAY_MODES_SAID_BACK:
+        return line(REPAY_MODES_SAID_BACK[value][changed])
+    response = SAID_BACK[slot][changed]
     if slot == "amount":
-        return {"full": "全部还清", "minimum": "还最低"}.get(value) or format_yuan(parse_amount(value))
+        return line(response, amount=typed.money(parse_amount(value)))
     if slot == "card_tail":
-        return f"尾号{value}"
+        return line(response, card_tail=typed.digits(value))
     if slot in COUNTED_SLOTS:
-        return f"{int(value)}{'期' if slot == 'installment_count' else '个月'}"
+        return line(response, count=int(value))
     if slot == "product":
-        return PRODUCT_NAMES.get(value, value)
-    return str(value)
+        return line(response, product=PRODUCT_NAMES.get(value, value))
+    return line(response, value=str(value))
 
 
 def first_run_after_message(tracker: Tracker, form: str) -> bool:
@@ -247,11 +258,10 @@ class AnsweringFormValidator(FormValidationAction, ABC):
         said = []
         for slot in others:
             value = tracker.get_slot(slot)
-            if slot in LABELS and value is not None:
-                verb = "改为" if before.get(slot) is not None else "是"
-                said.append(f"{LABELS[slot]}{verb}{shown(slot, value)}")
+            if slot in SAID_BACK and value is not None:
+                said.append(said_back(slot, value, changed=before.get(slot) is not None))
         if said:
-            dispatcher.utter_message(text=f"好的，{'，'.join(said)}。")
+            dispatcher.utter_message(response="utter_noted", details=lines(said, joined_by="，"))
 
     def is_for_this_form(self, tracker: Tracker, required: list[str], requested: str | None) -> bool:
         intent = latest_intent(tracker)

@@ -6,13 +6,15 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import reply_values as typed
 from actions.account_forms import AccountFormValidator
 from actions.bank.errors import BankError
 from actions.bank.services import accounts, cards, tickets
 from actions.bank.views import PRODUCT_NAMES
-from actions.common import bank_session
+from actions.common import bank_session, tell_error
 from actions.confirmation import SubmitAfterConfirmation, abort
 from actions.handoff import conversation_summary
+from actions.reply_values import Reply, line
 from actions.tasks import finish_task
 from actions.verification import require_customer
 
@@ -28,7 +30,7 @@ class CardToFreezeValidator(AccountFormValidator):
             if card.status != "frozen":
                 return None
             dispatcher.utter_message(
-                text=f"您尾号{value}的{PRODUCT_NAMES[card.kind]}已经冻结，无需重复操作，卡内资金是安全的。"
+                response="utter_card_already_frozen", card_tail=typed.digits(value), card=PRODUCT_NAMES[card.kind]
             )
             return self.when_already_frozen(value)
 
@@ -52,25 +54,21 @@ class ValidateFraudForm(CardToFreezeValidator):
         return {"card_tail": slot_value, "confirm": True}
 
 
-def freeze_summary(session, customer: int, tracker: Tracker) -> str:
+def freeze_summary(session, customer: int, tracker: Tracker) -> Reply:
     card = accounts.find_card(session, customer, tracker.get_slot("card_tail"))
-    return (
-        f"请确认：立即冻结您尾号{card.card_tail}的{PRODUCT_NAMES[card.kind]}。"
-        "冻结后这张卡将无法消费和转账，补卡或解冻需要本人到网点或在App办理。确认冻结吗？"
-    )
+    return line("utter_ask_confirm_freeze", card_tail=typed.digits(card.card_tail), card=PRODUCT_NAMES[card.kind])
 
 
 class ActionSubmitCardLoss(SubmitAfterConfirmation):
-    cancelled_text = "好的，暂不冻结。如果确认卡片丢失，请尽快告诉我办理挂失。"
+    cancelled_response = "utter_freeze_cancelled"
 
     def name(self) -> str:
         return "action_submit_card_loss"
 
-    def execute(self, session, customer: int, tracker: Tracker) -> str:
+    def execute(self, session, customer: int, tracker: Tracker) -> Reply:
         result = cards.freeze_card(session, customer, tracker.get_slot("card_tail"), "客户挂失", tracker.sender_id)
-        return (
-            f"已为您冻结尾号{result.card_tail}的{PRODUCT_NAMES[result.kind]}，挂失立即生效。"
-            "如需补办新卡，请携带身份证到任意网点办理。"
+        return line(
+            "utter_card_reported_lost", card_tail=typed.digits(result.card_tail), card=PRODUCT_NAMES[result.kind]
         )
 
 
@@ -96,12 +94,12 @@ class ActionSubmitFraud(Action):
                     "urgent",
                 )
         except BankError as error:
-            dispatcher.utter_message(text=error.message)
+            tell_error(dispatcher, error)
             return finish_task(dispatcher, tracker)
-        done = f"已冻结您尾号{tail}的卡片，" if frozen else ""
         dispatcher.utter_message(
-            text=f"{done}已为您开通紧急工单{number}，反欺诈专员会尽快联系您。"
-            "请不要向任何人透露验证码或密码；如已转账给骗子，请同时拨打110报警。"
+            response="utter_fraud_card_frozen" if frozen else "utter_fraud_reported",
+            card_tail=typed.digits(tail),
+            ticket=typed.digits(number),
         )
         return finish_task(dispatcher, tracker)
 

@@ -6,8 +6,10 @@ from typing import Any, Iterator
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank import db
+from actions.bank.errors import BankError
 
 logger = logging.getLogger(__name__)
 
@@ -77,3 +79,8 @@ def active_form(tracker: Tracker) -> str | None:
 
 def button(title: str, payload: str) -> dict[str, str]:
     return {"title": title, "payload": payload}
+
+
+def tell_error(dispatcher: CollectingDispatcher, error: BankError) -> None:
+    """Tell the customer why the bank refused, in the words of the error's domain response."""
+    dispatcher.utter_message(text=error.message)

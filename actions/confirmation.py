@@ -13,7 +13,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
-from actions.common import REQUEST_SLOTS, bank_session, slots_before_latest_message
+from actions.common import REQUEST_SLOTS, bank_session, slots_before_latest_message, tell_error
+from actions.reply_values import Reply
 from actions.tasks import finish_task
 from actions.verification import VerifiedFormValidator, require_customer
 
@@ -46,12 +47,12 @@ class ConfirmingFormValidator(VerifiedFormValidator):
 class SubmitAfterConfirmation(Action, ABC):
     """The action after a confirming form: do the change only on an explicit yes."""
 
-    cancelled_text = "好的，已取消，没有办理任何业务。"
-    failed_suffix = ""
+    cancelled_response = "utter_request_cancelled"
+    failed_response: str | None = None  # said after the bank's reason when the change failed
 
     @abstractmethod
-    def execute(self, session, customer: int, tracker: Tracker) -> str:
-        """Make the change in ``session`` (one transaction) and return the success message."""
+    def execute(self, session, customer: int, tracker: Tracker) -> Reply:
+        """Make the change in ``session`` (one transaction) and return the success reply."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
         if tracker.get_slot("aborted"):
@@ -60,14 +61,17 @@ class SubmitAfterConfirmation(Action, ABC):
         if customer is None:
             return finish_task(dispatcher, tracker)
         if not tracker.get_slot("confirm"):
-            dispatcher.utter_message(text=self.cancelled_text)
+            dispatcher.utter_message(response=self.cancelled_response)
             return finish_task(dispatcher, tracker)
         try:
             with bank_session() as session:
-                text = self.execute(session, customer, tracker)
+                reply = self.execute(session, customer, tracker)
         except BankError as error:
-            text = error.message + self.failed_suffix
-        dispatcher.utter_message(text=text)
+            tell_error(dispatcher, error)
+            if self.failed_response:
+                dispatcher.utter_message(response=self.failed_response)
+        else:
+            dispatcher.utter_message(**reply)
         return self.context(tracker) + finish_task(dispatcher, tracker)
 
     def context(self, tracker: Tracker) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ class ActionCancelForm(Action):
         return "action_cancel_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
-        more = "" if tracker.get_slot("suspended_task") else "还有什么可以帮您？"
-        dispatcher.utter_message(text=f"好的，已为您取消，没有办理任何业务。{more}")
+        # with a task waiting, finish_task asks about it next instead of 还有什么可以帮您
+        waiting = tracker.get_slot("suspended_task")
+        dispatcher.utter_message(response="utter_form_cancelled" if waiting else "utter_form_cancelled_anything_else")
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + finish_task(dispatcher, tracker)

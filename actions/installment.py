@@ -6,12 +6,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import reply_values as typed
 from actions.account_forms import AccountFormValidator
-from actions.bank.money import format_yuan
 from actions.bank.services import credit
 from actions.bank.views import PRODUCT_NAMES
 from actions.confirmation import SubmitAfterConfirmation, abort
 from actions.products import CreditProductMixin
+from actions.reply_values import Reply, line
 
 
 class ValidateInstallmentForm(CreditProductMixin, AccountFormValidator):
@@ -42,20 +43,24 @@ class ValidateInstallmentForm(CreditProductMixin, AccountFormValidator):
         return self.check_answer("installment_count", value, dispatcher, tracker, count_is_offered)
 
 
-def installment_summary(session, customer: int, tracker: Tracker) -> str:
+def installment_summary(session, customer: int, tracker: Tracker) -> Reply:
     product = tracker.get_slot("product")
     quote = credit.quote_installment(session, customer, product, int(tracker.get_slot("installment_count")))
-    return (
-        f"{PRODUCT_NAMES[product]}本期待还{format_yuan(quote.principal)}，分{quote.count}期，"
-        f"每期应还{format_yuan(quote.per_period_amount)}（含手续费{format_yuan(quote.per_period_fee)}），"
-        f"总手续费{format_yuan(quote.total_fee)}，合计{format_yuan(quote.total_amount)}。"
-        "确认办理分期吗？"
+    return line(
+        "utter_ask_confirm_installment",
+        product=PRODUCT_NAMES[product],
+        principal=typed.money(quote.principal),
+        count=quote.count,
+        per_period=typed.money(quote.per_period_amount),
+        per_period_fee=typed.money(quote.per_period_fee),
+        total_fee=typed.money(quote.total_fee),
+        total=typed.money(quote.total_amount),
     )
 
 
 class ActionSubmitInstallment(SubmitAfterConfirmation):
-    cancelled_text = "好的，本次分期已取消，账单保持不变。"
-    failed_suffix = "本次分期未办理成功。"
+    cancelled_response = "utter_installment_cancelled"
+    failed_response = "utter_installment_failed"
 
     def name(self) -> str:
         return "action_submit_installment"
@@ -63,7 +68,7 @@ class ActionSubmitInstallment(SubmitAfterConfirmation):
     def context(self, tracker: Tracker) -> list[dict[str, Any]]:
         return [SlotSet("context_product", tracker.get_slot("product"))]
 
-    def execute(self, session, customer: int, tracker: Tracker) -> str:
+    def execute(self, session, customer: int, tracker: Tracker) -> Reply:
         plan = credit.create_installment(
             session,
             customer,
@@ -71,8 +76,9 @@ class ActionSubmitInstallment(SubmitAfterConfirmation):
             int(tracker.get_slot("installment_count")),
             tracker.sender_id,
         )
-        due = plan.first_due_date
-        return (
-            f"分期办理成功！共{plan.quote.count}期，每期应还{format_yuan(plan.quote.per_period_amount)}，"
-            f"首期还款日{due.month}月{due.day}日。"
+        return line(
+            "utter_installment_done",
+            count=plan.quote.count,
+            per_period=typed.money(plan.quote.per_period_amount),
+            first_due=typed.day(plan.first_due_date),
         )

@@ -5,15 +5,18 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import reply_values as typed
 from actions.answers import said
 from actions.bank.errors import BankError
-from actions.bank.money import format_yuan, parse_amount
+from actions.bank.money import parse_amount
 from actions.bank.services import loans
+from actions.common import tell_error
 from actions.confirmation import ConfirmingFormValidator, SubmitAfterConfirmation
+from actions.reply_values import Reply, line
 
 
-def _reject(slot: str, message: str, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    dispatcher.utter_message(text=message)
+def _reject(slot: str, dispatcher: CollectingDispatcher, response: str, **values: Any) -> dict[str, Any]:
+    dispatcher.utter_message(response=response, **values)
     return {slot: None}
 
 
@@ -32,45 +35,42 @@ class ValidateLoanForm(ConfirmingFormValidator):
         try:
             amount = parse_amount(value)
         except BankError as error:
-            return _reject("amount", error.message, dispatcher)
+            tell_error(dispatcher, error)
+            return {"amount": None}
         if not loans.MIN_LOAN <= amount <= loans.MAX_LOAN:
-            return _reject(
-                "amount",
-                f"单笔借款金额需要在{format_yuan(loans.MIN_LOAN)}到"
-                f"{format_yuan(loans.MAX_LOAN)}之间，请重新告诉我金额。",
-                dispatcher,
-            )
+            least, most = typed.money(loans.MIN_LOAN), typed.money(loans.MAX_LOAN)
+            return _reject("amount", dispatcher, "utter_loan_amount_out_of_range", least=least, most=most)
         return {"amount": value}
 
     def validate_term_months(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if int(value) not in loans.LOAN_TERMS:
             allowed = "、".join(str(t) for t in loans.LOAN_TERMS)
-            return _reject("term_months", f"借款期限可以选择{allowed}个月，请从中选一个。", dispatcher)
+            return _reject("term_months", dispatcher, "utter_loan_term_not_offered", terms=allowed)
         return {"term_months": value}
 
     def validate_loan_purpose(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value not in loans.LOAN_PURPOSES:
-            return _reject(
-                "loan_purpose", f"借款用途可以是{'、'.join(loans.LOAN_PURPOSES)}，请问是哪一种？", dispatcher
-            )
+            purposes = "、".join(loans.LOAN_PURPOSES)
+            return _reject("loan_purpose", dispatcher, "utter_loan_purpose_not_offered", purposes=purposes)
         return {"loan_purpose": value}
 
 
-def loan_summary(session, customer: int, tracker: Tracker) -> str:
-    return (
-        f"请确认借款申请：金额{format_yuan(parse_amount(tracker.get_slot('amount')))}，"
-        f"期限{int(tracker.get_slot('term_months'))}个月，用途{tracker.get_slot('loan_purpose')}。"
-        "确认提交吗？"
+def loan_summary(session, customer: int, tracker: Tracker) -> Reply:
+    return line(
+        "utter_ask_confirm_loan",
+        amount=typed.money(parse_amount(tracker.get_slot("amount"))),
+        term_months=int(tracker.get_slot("term_months")),
+        purpose=tracker.get_slot("loan_purpose"),
     )
 
 
 class ActionSubmitLoan(SubmitAfterConfirmation):
-    cancelled_text = "好的，借款申请已取消，没有提交。"
+    cancelled_response = "utter_loan_application_cancelled"
 
     def name(self) -> str:
         return "action_submit_loan"
 
-    def execute(self, session, customer: int, tracker: Tracker) -> str:
+    def execute(self, session, customer: int, tracker: Tracker) -> Reply:
         application = loans.apply_loan(
             session,
             customer,
@@ -79,7 +79,4 @@ class ActionSubmitLoan(SubmitAfterConfirmation):
             tracker.get_slot("loan_purpose"),
             tracker.sender_id,
         )
-        return (
-            f"借款申请已提交，申请编号{application.number}，当前状态：{application.status}。"
-            "审核结果会通过短信通知您，您也可以随时问我“借款进度”。"
-        )
+        return line("utter_loan_applied", number=typed.digits(application.number), status=application.status)

@@ -5,11 +5,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
 from actions.cards import freeze_summary
-from actions.common import active_form, bank_session, customer_id
+from actions.common import active_form, bank_session, customer_id, tell_error
 from actions.installment import installment_summary
 from actions.loan import loan_summary
 from actions.questions import ask
 from actions.repay import repay_summary
+from actions.reply_values import line
 from actions.transfer import transfer_summary
 
 CONFIRMATION_SUMMARIES = {
@@ -30,8 +31,9 @@ class ActionAskConfirm(Action):
         summarise = CONFIRMATION_SUMMARIES[active_form(tracker) or ""]
         try:
             with bank_session() as session:
-                text = summarise(session, customer_id(tracker), tracker)
+                reply = summarise(session, customer_id(tracker), tracker)
         except BankError as error:
-            text = f"{error.message}如仍要继续，请回复“确认”；不办了请回复“取消”。"
-        ask(dispatcher, tracker, "confirm", text)
+            tell_error(dispatcher, error)
+            reply = line("utter_ask_confirm_anyway")
+        ask(dispatcher, tracker, "confirm", **reply)
         return []

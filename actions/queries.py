@@ -8,13 +8,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import reply_values as typed
 from actions.bank.clock import today as bank_today
 from actions.bank.errors import BankError
-from actions.bank.money import format_yuan
 from actions.bank.services import accounts, credit, loans
 from actions.bank.views import PRODUCT_NAMES
-from actions.common import bank_session
+from actions.common import bank_session, tell_error
 from actions.products import CREDIT_PRODUCTS
+from actions.reply_values import line as reply_line
+from actions.reply_values import lines
 from actions.tasks import finish_task
 from actions.verification import VerifiedFormValidator, require_customer
 
@@ -54,12 +56,15 @@ class ValidateLoanStatusForm(VerifiedFormValidator):
         return "validate_loan_status_form"
 
 
+Answer = dict[str, Any]  # the response to utter and its values: reply_line("utter_…", **values)
+
+
 class CustomerQuery(Action, ABC):
     """An answer that needs a verified customer; subclasses write ``answer``."""
 
     @abstractmethod
-    def answer(self, session, customer: int, tracker: Tracker) -> list[str]:
-        """Lines of the reply."""
+    def answer(self, session, customer: int, tracker: Tracker) -> Answer:
+        """The reply: a response with its values."""
 
     def context(self, tracker: Tracker) -> list[dict[str, Any]]:
         """Slots that carry what was just shown to the next request."""
@@ -72,10 +77,11 @@ class CustomerQuery(Action, ABC):
             return [] if in_between else finish_task(dispatcher, tracker)
         try:
             with bank_session() as session:
-                lines = self.answer(session, customer, tracker)
+                reply = self.answer(session, customer, tracker)
         except BankError as error:
-            lines = [error.message]
-        dispatcher.utter_message(text="\n".join(lines))
+            tell_error(dispatcher, error)
+        else:
+            dispatcher.utter_message(**reply)
         return self.context(tracker) + ([] if in_between else finish_task(dispatcher, tracker))
 
 
@@ -85,15 +91,22 @@ class ActionShowBalance(CustomerQuery):
 
     def answer(self, session, customer, tracker):
         summary = accounts.balance_summary(session, customer)
-        lines = [
-            f"{PRODUCT_NAMES[a.kind]}尾号{a.card_tail}：可用余额{format_yuan(a.balance)}"
-            + ("（已冻结）" if a.status == "frozen" else "")
+        items = [
+            reply_line(
+                "utter_balance_frozen_account" if a.status == "frozen" else "utter_balance_account",
+                product=PRODUCT_NAMES[a.kind],
+                card_tail=typed.digits(a.card_tail),
+                balance=typed.money(a.balance),
+            )
             for a in summary.accounts
         ]
-        lines += [f"{line.product_name}：可用额度{format_yuan(line.available)}" for line in summary.credit_lines]
-        if not lines:
-            return ["您名下目前没有储蓄账户或信用产品。"]
-        return ["您的账户情况如下："] + lines
+        items += [
+            reply_line("utter_balance_credit_line", product=c.product_name, available=typed.money(c.available))
+            for c in summary.credit_lines
+        ]
+        if not items:
+            return reply_line("utter_no_accounts")
+        return reply_line("utter_balance", accounts=lines(items))
 
 
 class ActionShowBill(CustomerQuery):
@@ -115,8 +128,8 @@ class ActionShowBill(CustomerQuery):
             except BankError:
                 continue
         if not bills:
-            return ["您目前没有未出或待还的账单。"]
-        return [describe_bill(bill) for bill in bills]
+            return reply_line("utter_no_bills")
+        return reply_line("utter_bills", bills=lines([describe_bill(bill) for bill in bills]))
 
 
 def asked_products(tracker: Tracker) -> list[str]:
@@ -125,17 +138,17 @@ def asked_products(tracker: Tracker) -> list[str]:
     return [p for p in CREDIT_PRODUCTS if p in named]
 
 
-def describe_bill(bill) -> str:
-    due = f"{bill.due_date.month}月{bill.due_date.day}日"
+def describe_bill(bill) -> Answer:
     if bill.remaining <= 0:
-        return f"{bill.product_name}本期账单已还清。"
-    text = (
-        f"{bill.product_name}本期应还{format_yuan(bill.remaining)}，"
-        f"最低还款{format_yuan(bill.remaining_minimum)}，到期日{due}。"
+        return reply_line("utter_bill_paid", product=bill.product_name)
+    return reply_line(
+        "utter_bill_overdue" if bill.days_overdue > 0 else "utter_bill_due",
+        product=bill.product_name,
+        amount=typed.money(bill.remaining),
+        minimum=typed.money(bill.remaining_minimum),
+        due=typed.day(bill.due_date),
+        days_overdue=bill.days_overdue,
     )
-    if bill.days_overdue > 0:
-        text += f"目前已逾期{bill.days_overdue}天，请尽快还款以免影响征信。"
-    return text
 
 
 class ActionShowTransactions(CustomerQuery):
@@ -148,20 +161,28 @@ class ActionShowTransactions(CustomerQuery):
         statement = accounts.transactions(
             session, customer, start, end, min_amount=low, max_amount=high, card_tail=tracker.get_slot("card_tail")
         )
-        period = f"{cn_date(statement.start)}至{cn_date(statement.end)}"
+        period = {"start": typed.full_date(statement.start), "end": typed.full_date(statement.end)}
         if not statement.items:
-            return [f"{period}没有符合条件的交易记录。"]
-        lines = [
-            f"{period}共{len(statement.items)}笔交易，收入{format_yuan(statement.total_in)}，"
-            f"支出{format_yuan(statement.total_out)}。"
-        ]
-        lines += [
-            f"{cn_date(item.posted_at.date())} {item.description} {format_yuan(item.amount)}"
+            return reply_line("utter_no_transactions", **period)
+        listed = [
+            reply_line(
+                "utter_transaction",
+                posted=typed.full_date(item.posted_at.date()),
+                description=item.description,
+                amount=typed.money(item.amount),
+            )
             for item in statement.items[:MAX_LISTED_TRANSACTIONS]
         ]
-        if len(statement.items) > MAX_LISTED_TRANSACTIONS:
-            lines.append(f"以上为最近{MAX_LISTED_TRANSACTIONS}笔，完整明细请在App中查看。")
-        return lines
+        more = len(statement.items) > MAX_LISTED_TRANSACTIONS
+        return reply_line(
+            "utter_transactions_more_in_app" if more else "utter_transactions",
+            **period,
+            count=len(statement.items),
+            total_in=typed.money(statement.total_in),
+            total_out=typed.money(statement.total_out),
+            items=lines(listed),
+            listed=MAX_LISTED_TRANSACTIONS,
+        )
 
 
 def requested_period(tracker: Tracker, today: date) -> tuple[date, date]:
@@ -187,23 +208,25 @@ def amount_filter(tracker: Tracker) -> tuple[str | None, str | None]:
     return amount, None
 
 
-def cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 class ActionShowCreditLimit(CustomerQuery):
     def name(self) -> str:
         return "action_show_credit_limit"
 
     def answer(self, session, customer, tracker):
-        lines = credit.credit_lines(session, customer)
-        if not lines:
-            return ["您目前还没有开通信用卡或白条。"]
-        return [
-            f"{line.product_name}：总额度{format_yuan(line.credit_limit)}，"
-            f"已用{format_yuan(line.used)}，可用{format_yuan(line.available)}。"
-            for line in lines
+        credit_lines = credit.credit_lines(session, customer)
+        if not credit_lines:
+            return reply_line("utter_no_credit_lines")
+        items = [
+            reply_line(
+                "utter_credit_line",
+                product=c.product_name,
+                limit=typed.money(c.credit_limit),
+                used=typed.money(c.used),
+                available=typed.money(c.available),
+            )
+            for c in credit_lines
         ]
+        return reply_line("utter_credit_lines", credit_lines=lines(items))
 
 
 class ActionRaiseCreditLimit(CustomerQuery):
@@ -212,18 +235,26 @@ class ActionRaiseCreditLimit(CustomerQuery):
 
     def answer(self, session, customer, tracker):
         answers = []
-        for line in credit.credit_lines(session, customer):
-            result = credit.raise_limit_eligibility(session, customer, line.product)
+        for c in credit.credit_lines(session, customer):
+            result = credit.raise_limit_eligibility(session, customer, c.product)
             if result.eligible:
                 answers.append(
-                    f"{line.product_name}目前额度{format_yuan(result.current_limit)}，"
-                    f"您符合提额条件，可申请提升至{format_yuan(result.suggested_limit)}，"
-                    "请在App“额度管理”中提交申请，审核结果会短信通知您。"
+                    reply_line(
+                        "utter_limit_can_be_raised",
+                        product=c.product_name,
+                        limit=typed.money(result.current_limit),
+                        raised_limit=typed.money(result.suggested_limit),
+                    )
                 )
             else:
-                reasons = "；".join(result.reasons)
-                answers.append(f"{line.product_name}暂不满足提额条件：{reasons}。")
-        return answers or ["您目前还没有开通信用卡或白条，暂时无法提额。"]
+                answers.append(
+                    reply_line(
+                        "utter_limit_cannot_be_raised", product=c.product_name, reasons="；".join(result.reasons)
+                    )
+                )
+        if not answers:
+            return reply_line("utter_no_credit_line_to_raise")
+        return reply_line("utter_raise_limit", answers=lines(answers))
 
 
 class ActionShowLoanStatus(CustomerQuery):
@@ -231,23 +262,35 @@ class ActionShowLoanStatus(CustomerQuery):
         return "action_show_loan_status"
 
     def answer(self, session, customer, tracker):
-        lines = [describe_loan(loan) for loan in loans.loans(session, customer)]
-        lines += [
-            f"借款申请{app.number}：{format_yuan(app.amount)}，{app.term_months}个月，"
-            f"用途{app.purpose}，状态：{app.status}。"
+        items = [describe_loan(loan) for loan in loans.loans(session, customer)]
+        items += [
+            reply_line(
+                "utter_loan_application",
+                number=typed.digits(app.number),
+                amount=typed.money(app.amount),
+                term_months=app.term_months,
+                purpose=app.purpose,
+                status=app.status,
+            )
             for app in loans.loan_applications(session, customer)
         ]
-        return lines or ["您目前没有借款，也没有正在审核的借款申请。"]
+        if not items:
+            return reply_line("utter_no_loans")
+        return reply_line("utter_loans", loans=lines(items))
 
 
-def describe_loan(loan) -> str:
-    text = (
-        f"{PRODUCT_NAMES.get(loan.product, loan.product)}借款{format_yuan(loan.principal)}，"
-        f"剩余待还本金{format_yuan(loan.outstanding)}，状态：{loan.status}"
-    )
+def describe_loan(loan) -> Answer:
+    values = {
+        "product": PRODUCT_NAMES.get(loan.product, loan.product),
+        "principal": typed.money(loan.principal),
+        "outstanding": typed.money(loan.outstanding),
+        "status": loan.status,
+    }
     if loan.next_due_date and loan.next_due_amount:
-        text += (
-            f"，下次还款日{loan.next_due_date.month}月{loan.next_due_date.day}日，"
-            f"应还{format_yuan(loan.next_due_amount)}"
+        return reply_line(
+            "utter_loan_with_next_payment",
+            **values,
+            due=typed.day(loan.next_due_date),
+            amount=typed.money(loan.next_due_amount),
         )
-    return text + "。"
+    return reply_line("utter_loan", **values)

@@ -7,13 +7,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import reply_values as typed
 from actions.bank.errors import BankError
-from actions.bank.money import format_yuan, parse_amount
+from actions.bank.money import parse_amount
 from actions.bank.repayment import REPAY_MODES, amount_or_mode
 from actions.bank.services import credit, lookup
 from actions.bank.views import PRODUCT_NAMES
 from actions.confirmation import SubmitAfterConfirmation, abort
 from actions.products import CreditProductMixin
+from actions.reply_values import Reply, line
 from actions.sources import SourceCardMixin
 
 
@@ -39,7 +41,7 @@ class ValidateRepayForm(CreditProductMixin, SourceCardMixin):
         def bill_to_repay(session, customer: int) -> dict[str, Any] | None:
             bill = credit.current_bill(session, customer, value)
             if bill.remaining <= 0:
-                dispatcher.utter_message(text=f"您本期{bill.product_name}账单已经还清，无需还款。")
+                dispatcher.utter_message(response="utter_bill_already_repaid", product=bill.product_name)
                 return abort("product")
             if amount:
                 try:
@@ -70,21 +72,23 @@ class ValidateRepayForm(CreditProductMixin, SourceCardMixin):
         return _amount_to_repay(credit.current_bill(session, customer, product), amount)
 
 
-def repay_summary(session, customer: int, tracker: Tracker) -> str:
+def repay_summary(session, customer: int, tracker: Tracker) -> Reply:
     product, value = tracker.get_slot("product"), tracker.get_slot("amount")
     bill = credit.current_bill(session, customer, product)
-    amount = _amount_to_repay(bill, value)
     account = lookup.source_account(session, customer, tracker.get_slot("card_tail"))
-    kind = {"full": "全额还款", "minimum": "最低还款"}.get(value, "还款")
-    return (
-        f"请确认：从储蓄卡尾号{account.card_number[-4:]}扣款{format_yuan(amount)}，"
-        f"用于{PRODUCT_NAMES[product]}本期账单{kind}。确认办理吗？"
+    return line(
+        {"full": "utter_ask_confirm_full_repayment", "minimum": "utter_ask_confirm_minimum_repayment"}.get(
+            value, "utter_ask_confirm_repayment"
+        ),
+        card_tail=typed.digits(account.card_number[-4:]),
+        amount=typed.money(_amount_to_repay(bill, value)),
+        product=PRODUCT_NAMES[product],
     )
 
 
 class ActionSubmitRepay(SubmitAfterConfirmation):
-    cancelled_text = "好的，本次还款已取消，没有扣款。"
-    failed_suffix = "本次还款未成功，没有扣款。"
+    cancelled_response = "utter_repayment_cancelled"
+    failed_response = "utter_repayment_failed"
 
     def name(self) -> str:
         return "action_submit_repay"
@@ -92,7 +96,7 @@ class ActionSubmitRepay(SubmitAfterConfirmation):
     def context(self, tracker: Tracker) -> list[dict[str, Any]]:
         return [SlotSet("context_product", tracker.get_slot("product"))]
 
-    def execute(self, session, customer: int, tracker: Tracker) -> str:
+    def execute(self, session, customer: int, tracker: Tracker) -> Reply:
         receipt = credit.repay(
             session,
             customer,
@@ -101,10 +105,10 @@ class ActionSubmitRepay(SubmitAfterConfirmation):
             source_card_tail=tracker.get_slot("card_tail"),
             sender_id=tracker.sender_id,
         )
-        left = (
-            "本期账单已全部还清。" if receipt.remaining <= 0 else f"本期账单还剩{format_yuan(receipt.remaining)}待还。"
-        )
-        return (
-            f"还款成功！已从储蓄卡尾号{receipt.source_card_tail}扣款{format_yuan(receipt.amount)}，"
-            f"卡内余额{format_yuan(receipt.source_balance_after)}。{left}"
+        return line(
+            "utter_repaid_in_full" if receipt.remaining <= 0 else "utter_repaid",
+            card_tail=typed.digits(receipt.source_card_tail),
+            amount=typed.money(receipt.amount),
+            balance=typed.money(receipt.source_balance_after),
+            left_to_repay=typed.money(receipt.remaining),
         )

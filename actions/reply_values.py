@@ -36,10 +36,14 @@ def full_date(value: date) -> dict[str, str]:
     return {"date": value.isoformat()}
 
 
-def line(response: str, **values: Any) -> dict[str, Any]:
+Reply = dict[str, Any]  # a response and its values, as dispatcher.utter_message(**reply) takes them
+
+
+def line(response: str, **values: Any) -> Reply:
+    """A reply: ``dispatcher.utter_message(**line("utter_…", amount=money(x)))``, or one line of ``lines``."""
     return {"response": response, **values}
 
 
-def lines(items: list[dict[str, Any]]) -> dict[str, list]:
+def lines(items: list[Reply], joined_by: str = "\n") -> dict[str, Any]:
     """One line per item, each a response of its own (see ``line``)."""
-    return {"lines": items}
+    return {"lines": items, "joined_by": joined_by}

@@ -7,12 +7,14 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import reply_values as typed
 from actions.bank.clock import now as bank_now
 from actions.bank.errors import AmbiguousCard, BankError, DailyLimitExceeded
 from actions.bank.money import format_yuan, parse_amount
 from actions.bank.services import lookup, transfers
-from actions.common import bank_session, customer_id
+from actions.common import bank_session, customer_id, tell_error
 from actions.confirmation import ConfirmingFormValidator, SubmitAfterConfirmation
+from actions.reply_values import Reply, line
 from actions.sources import SourceCardMixin
 
 # What a bare answer to "请问要转给谁？" may wrap around the name: 是李娜 / 给李娜吧 / 李娜。
@@ -78,11 +80,10 @@ class ValidateTransferForm(SourceCardMixin, ConfirmingFormValidator):
             names = [p.name for p in transfers.payees(session, customer)]
         if value in names:
             return {"recipient": value}
-        known = "、".join(names) if names else "（暂无）"
-        dispatcher.utter_message(
-            text=f"抱歉，您的常用收款人里没有“{value}”。为了资金安全，只能向已保存的收款人转账，"
-            f"您的常用收款人有：{known}。请问要转给哪一位？"
-        )
+        if names:
+            dispatcher.utter_message(response="utter_not_a_payee", name=value, payees="、".join(names))
+        else:
+            dispatcher.utter_message(response="utter_not_a_payee_and_none_saved", name=value)
         return {"recipient": None}
 
     def validate_amount(self, value, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
@@ -95,7 +96,7 @@ class ValidateTransferForm(SourceCardMixin, ConfirmingFormValidator):
                     self.check_balance(session, customer, tail, amount)
                     check_daily_limit(session, customer, tail, amount)
         except BankError as error:
-            dispatcher.utter_message(text=error.message)
+            tell_error(dispatcher, error)
             return {"amount": None}
         return {"amount": value}
 
@@ -104,25 +105,28 @@ class ValidateTransferForm(SourceCardMixin, ConfirmingFormValidator):
         return parse_amount(value) if value else None
 
 
-def transfer_summary(session, customer: int, tracker: Tracker) -> str:
+def transfer_summary(session, customer: int, tracker: Tracker) -> Reply:
     name = tracker.get_slot("recipient")
     payee = next(p for p in transfers.payees(session, customer) if p.name == name)
     account = lookup.source_account(session, customer, tracker.get_slot("card_tail"))
-    amount = parse_amount(tracker.get_slot("amount"))
-    return (
-        f"请确认：从储蓄卡尾号{account.card_number[-4:]}向{payee.name}"
-        f"（{payee.bank}尾号{payee.account_tail}）转账{format_yuan(amount)}。确认转账吗？"
+    return line(
+        "utter_ask_confirm_transfer",
+        card_tail=typed.digits(account.card_number[-4:]),
+        payee=payee.name,
+        payee_bank=payee.bank,
+        payee_tail=typed.digits(payee.account_tail),
+        amount=typed.money(parse_amount(tracker.get_slot("amount"))),
     )
 
 
 class ActionSubmitTransfer(SubmitAfterConfirmation):
-    cancelled_text = "好的，本次转账已取消，资金没有转出。"
-    failed_suffix = "本次转账未成功，资金没有转出。"
+    cancelled_response = "utter_transfer_cancelled"
+    failed_response = "utter_transfer_failed"
 
     def name(self) -> str:
         return "action_submit_transfer"
 
-    def execute(self, session, customer: int, tracker: Tracker) -> str:
+    def execute(self, session, customer: int, tracker: Tracker) -> Reply:
         receipt = transfers.transfer(
             session,
             customer,
@@ -131,9 +135,12 @@ class ActionSubmitTransfer(SubmitAfterConfirmation):
             tracker.get_slot("card_tail"),
             tracker.sender_id,
         )
-        return (
-            f"转账成功！已向{receipt.recipient}转账{format_yuan(receipt.amount)}，"
-            f"交易编号{receipt.number}。储蓄卡尾号{receipt.source_card_tail}"
-            f"余额{format_yuan(receipt.balance_after)}，"
-            f"今日还可转账{format_yuan(receipt.remaining_daily_limit)}。"
+        return line(
+            "utter_transferred",
+            payee=receipt.recipient,
+            amount=typed.money(receipt.amount),
+            number=typed.digits(receipt.number),
+            card_tail=typed.digits(receipt.source_card_tail),
+            balance=typed.money(receipt.balance_after),
+            left_today=typed.money(receipt.remaining_daily_limit),
         )

@@ -15,7 +15,7 @@ from actions import reply_values as typed
 from actions.answers import AnsweringFormValidator
 from actions.bank.errors import BankError
 from actions.bank.services import identity
-from actions.common import bank_session, customer_id
+from actions.common import bank_session, customer_id, tell_error
 
 MAX_OTP_FAILURES = 3
 VERIFICATION_SLOTS = ("phone", "otp_code")
@@ -41,7 +41,7 @@ class VerifiedFormValidator(AnsweringFormValidator, ABC):
                 customer = identity.find_customer_by_phone(session, value)
                 identity.issue_otp(session, value, tracker.sender_id)
         except BankError as error:
-            dispatcher.utter_message(text=error.message)
+            tell_error(dispatcher, error)
             return {"phone": None}
         dispatcher.utter_message(response="utter_code_sent", phone=typed.phone(customer.masked_phone))
         return {"phone": value}

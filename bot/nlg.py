@@ -8,7 +8,8 @@ plus three things it lacks:
   are picked as usual;
 - ``{"lines": [{"response": "utter_…", **values}, …]}`` fills a placeholder with one line per
   item, each a response of its own (a statement's transactions, one bill per product);
-- a question for a slot (``utter_ask_<slot>`` or ``utter_ask_<form>_<slot>``) says which slot it
+  ``"joined_by": "，"`` makes them one sentence;
+- a question for a slot (``utter_ask_[<form>_]<slot>[_<variant>]``) says which slot it
   asks for as ``requested_slot``, and the typed values travel along as ``values``: the voice
   gateway picks its speech grammar and reads values from them, never from the reply's text.
 """
@@ -29,6 +30,7 @@ class ChannelResponses(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: Any = None, domain: Optional[Domain] = None) -> None:
         super().__init__(domain.responses if domain else {})
         self.slot_names = sorted((slot.name for slot in domain.slots), key=len, reverse=True) if domain else []
+        self.form_names = list(domain.form_names) if domain else []
 
     async def generate(
         self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text, **kwargs: Any
@@ -51,19 +53,22 @@ class ChannelResponses(TemplatedNaturalLanguageGenerator):
         return message
 
     def _worded(self, value: Any, filled_slots: Dict[Text, Any], output_channel: Text, said: bool) -> Any:
-        if isinstance(value, dict) and set(value) == {"lines"}:
+        if isinstance(value, dict) and "lines" in value and set(value) <= {"lines", "joined_by"}:
             lines = []
             for item in value["lines"]:
                 item = dict(item)
                 line = self.generate_from_slots(item.pop("response"), filled_slots, output_channel, **item)
                 if line and line.get("text"):
                     lines.append(line["text"])
-            return "\n".join(lines)
+            return value.get("joined_by", "\n").join(lines)
         return worded(value, said)
 
     def slot_asked_by(self, utter_action: Text) -> Optional[Text]:
-        """utter_ask_otp_code → otp_code; utter_ask_repay_form_amount → amount."""
+        """utter_ask_<form>_<slot>_<variant>, the form and the variant optional:
+        utter_ask_otp_code → otp_code, utter_ask_transfer_form_amount_for_recipient → amount."""
         if not utter_action.startswith(ASK_PREFIX):
             return None
         asked = utter_action[len(ASK_PREFIX) :]
-        return next((s for s in self.slot_names if asked == s or asked.endswith(f"_{s}")), None)
+        form = next((f for f in self.form_names if asked.startswith(f"{f}_")), None)
+        asked = asked[len(form) + 1 :] if form else asked
+        return next((s for s in self.slot_names if asked == s or asked.startswith(f"{s}_")), None)

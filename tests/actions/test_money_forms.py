@@ -13,13 +13,13 @@ from actions.loan import ActionSubmitLoan, ValidateLoanForm
 from actions.prompts import ActionAskConfirm
 from actions.repay import ActionSubmitRepay, ValidateRepayForm
 from actions.transfer import ActionSubmitTransfer, ValidateTransferForm
-from tests.actions.conftest import make_tracker, run, verified
+from tests.actions.conftest import make_tracker, run, texts_of, verified
 
 
 def validate(method, value, slots, **tracker_args):
     dispatcher = CollectingDispatcher()
     result = method(value, dispatcher, make_tracker(slots, **tracker_args), {})
-    return result, [m.get("text") for m in dispatcher.messages]
+    return result, texts_of(dispatcher)
 
 
 def balance_of(url, tail="1234") -> Decimal:
@@ -86,7 +86,7 @@ def test_a_customer_without_a_bill_is_told_so_and_the_repayment_ends(bank):
     dispatcher = CollectingDispatcher()
     found = asyncio.run(ValidateRepayForm().default_product(dispatcher, make_tracker(verified(3)), {}))
     assert found == {"aborted": True}
-    assert "没有开通" in dispatcher.messages[0]["text"]
+    assert "没有开通" in texts_of(dispatcher)[0]
 
 
 def test_the_bill_just_discussed_is_the_default_when_there_are_two(bank):
