@@ -21,6 +21,7 @@ class Reply:
     text: str
     buttons: List[dict] = field(default_factory=list)
     response: str = ""  # the domain response it came from, when Rasa says (voice channel)
+    requested_slot: str = ""  # the slot this message asks the caller for (voice channel)
 
     @property
     def ends_call(self) -> bool:
@@ -44,6 +45,7 @@ def replies_from(messages: list) -> List[Reply]:
                     str(message.get("text") or ""),
                     list(message.get("buttons") or []),
                     str(message.get("response") or ""),
+                    str(message.get("requested_slot") or ""),
                 )
             )
     return replies

@@ -14,6 +14,7 @@ from voice.clock import Clock
 from voice.config import CallSettings, settings_from_env
 from voice.player import CallOutput
 from voice.session import CallSession
+from voice.stages import SpeechRecognizer, Synthesizer
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +22,8 @@ logger = logging.getLogger(__name__)
 @dataclass
 class CallServices:
     assistant: Assistant
-    new_recognizer: Callable[[int], object]  # sample rate → a fresh streaming recognizer
-    synthesizer: object
+    new_recognizer: Callable[[int], SpeechRecognizer]  # sample rate → a fresh streaming recognizer
+    synthesizer: Synthesizer
     settings: CallSettings
     store: Optional[CallRecordStore] = None
 

@@ -1,44 +1,51 @@
 """One phone call: inbound audio and keys in, the assistant's spoken replies out.
 
-Three tasks share the call: the *listener* runs endpointing on every inbound frame and
-does barge-in; the *recognizer* streams speech to the ASR and turns each utterance into a
-caller turn; the *dialogue* takes turns one by one, asks the assistant and speaks. A
-*watchdog* handles keypad pauses, silence (reprompt twice, then offer a human) and the
-maximum call length. Transports only call ``feed_audio``, ``press`` and ``caller_hung_up``.
+Four tasks share the call: the *listener* runs endpointing on every inbound frame and does
+barge-in; the *recognizer* streams speech to the ASR and turns each utterance into a caller turn;
+the *dialogue* takes turns one by one, asks the assistant and speaks; the *watchdog* handles keypad
+pauses, silence (reprompt twice, then offer a human) and the maximum call length. Where the call
+is (greeting, listening, speaking, …) is ``states`` (voice/call_state.py lists the moves).
+Transports only call ``feed_audio``, ``press`` and ``caller_hung_up``.
 """
 
 import asyncio
 import logging
-import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import AsyncIterable, List, Optional
 
 from voice import prompts
-from voice.asr_text import UNKNOWN, clean_transcript
-from voice.assistant import Assistant, AssistantUnavailable, Reply
+from voice.asr_text import clean_transcript
+from voice.assistant import AssistantUnavailable, Reply
+from voice.call_events import CallObserver
+from voice.call_recognizer import CallRecognizer
 from voice.call_record import CallRecord, CallRecordStore
+from voice.call_state import (
+    BOT_HAS_FLOOR,
+    COLLECTING_KEYS,
+    ENDED,
+    HANDING_OFF,
+    LISTENING,
+    RECOGNIZING,
+    SPEAKING,
+    THINKING,
+    CallState,
+    CallStates,
+    IllegalTransition,
+)
 from voice.clock import Clock
 from voice.config import CallSettings
 from voice.dtmf import DtmfCollector
 from voice.endpointing import Endpointer, NoiseDiscarded, SpeechAudio, SpeechEnded, SpeechStarted
 from voice.menu import choose
-from voice.player import CallOutput, Player
+from voice.player import Player
+from voice.slot_grammars import grammar_for
 from voice.speech_out import SpeechOut, sentences
-from voice.stt import DIGITS_GRAMMAR, Transcript
+from voice.stages import Assistant, CallOutput, MarkingOutput, SpeechRecognizer, Synthesizer
 from voice.turn_end import looks_complete
+from voice.turns import Turn, TurnKind
 
 log = logging.getLogger(__name__)
-ASKS_FOR_DIGITS = re.compile(r"验证码|手机号|尾号|后四位|卡号")
 WATCH_INTERVAL_S = 0.05
-
-
-@dataclass
-class Turn:
-    kind: str  # speech | dtmf | no_input
-    text: str = ""
-    confidence: Optional[float] = None
-    speech_end: Optional[float] = None  # call time the caller stopped speaking
 
 
 @dataclass
@@ -62,47 +69,37 @@ class CallSession:
         call_id: str,
         output: CallOutput,
         assistant: Assistant,
-        recognizer,
-        synthesizer,
+        recognizer: SpeechRecognizer,
+        synthesizer: Synthesizer,
         settings: CallSettings,
         clock: Clock,
         transport: str = "test",
         store: Optional[CallRecordStore] = None,
         conversation_id: Optional[str] = None,
+        observer: Optional[CallObserver] = None,
     ) -> None:
         self.call_id, self.settings, self.clock, self.store = call_id, settings, clock, store
-        self.output, self.assistant, self.recognizer = output, assistant, recognizer
+        self.output, self.assistant = output, assistant
         self.conversation_id = conversation_id or call_id
+        self.observer = observer or CallObserver()
         self.record = CallRecord(call_id, self.conversation_id, transport)
+        self.states = CallStates(clock.now, self._state_changed)
         self.player = Player(output, clock, settings.sample_rate)
         self.speech_out = SpeechOut(synthesizer, settings.sample_rate)
-        # The call's own decoding thread: its speech never waits behind other calls' work (TTS,
-        # records) in the shared pool, and the recognizer is fed from one thread only.
-        self._asr_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"asr-{call_id}")
+        self.recognition = CallRecognizer(recognizer, call_id)
         self.endpointer = Endpointer(settings.sample_rate, settings.endpoint, turn_is_complete=self._words_are_a_turn)
         self.dtmf = DtmfCollector(settings.dtmf_timeout_s)
-        self.latencies: List[float] = []  # end of caller speech → first frame of the answer
-        self.turn_silences: List[float] = []  # silence waited before each spoken turn ended
-        self.barge_ins = 0
         self.menu: List[dict] = []
         self._inbound: asyncio.Queue = asyncio.Queue()
         self._speech: asyncio.Queue = asyncio.Queue()
         self._turns: asyncio.Queue = asyncio.Queue()
         self._ended = asyncio.Event()
         self._end_reason = ""
-        self._interrupted = False
-        self._busy = True  # greeting first; no-input counts only while the caller has the floor
-        self._floor_since = 0.0
+        self._interrupted = False  # the caller cut off the latest answer
+        self._unsaid: List[str] = []  # sentences of the latest answer not yet played to the end
+        self._ends_queued = 0  # utterance ends the recognizer has not handled yet
         self._silent_turns = 0
         self._marks = 0
-        self._heard: List[Transcript] = []  # phrases Vosk already ended within the current utterance
-        self._partial = ""  # the recognizer's latest partial text after those phrases
-        self._ends_queued = 0  # utterance ends the recognizer has not handled yet
-        self._recognizing = False  # an utterance is being turned into a caller turn
-        self._speaking = False  # an answer is being played (or synthesised between its sentences)
-        self._grammar: Optional[tuple] = None  # phrases the recognizer is restricted to
-        self._wanted_grammar: Optional[tuple] = None
-        self._unsaid: List[str] = []  # sentences of the current answer not yet played to the end
 
     # ------------------------------------------------------------------ transport side
     def feed_audio(self, pcm: bytes) -> None:
@@ -115,9 +112,12 @@ class CallSession:
         entry = self.dtmf.press(key, self.clock.now(), menu_size=len(self.menu))
         self.record.add(self.clock.now(), "key", "•" if key.isdigit() else key)  # the whole entry is kept masked
         self._barge_in("keypad")
-        self._floor_since = self.clock.now()
         if entry:
-            self._turns.put_nowait(Turn("dtmf", entry))
+            self._turns.put_nowait(Turn(TurnKind.KEYS, entry))
+        elif self.dtmf.digits and self.states.state is LISTENING:
+            self.states.go(COLLECTING_KEYS)
+        elif not self.dtmf.digits and self.states.state is COLLECTING_KEYS:  # * erased the entry
+            self.states.go(LISTENING)
 
     def caller_hung_up(self) -> None:
         if self.endpointer.in_speech:
@@ -129,12 +129,14 @@ class CallSession:
         return self._ended.is_set()
 
     @property
+    def state(self) -> CallState:
+        return self.states.state
+
+    @property
     def waiting_for_caller(self) -> bool:
         """The bot has said everything and nothing the caller did is still being processed."""
         return (
-            not self._busy
-            and not self._speaking
-            and not self._recognizing
+            self.states.state in (LISTENING, COLLECTING_KEYS)
             and not self.endpointer.in_speech
             and self._turns.empty()
             and self._speech.empty()
@@ -142,22 +144,34 @@ class CallSession:
 
     # ------------------------------------------------------------------ the call
     async def run(self) -> CallRecord:
+        """Until the call ends. A task that fails ends the call; an illegal move of the call's state
+        (raised only in strict mode, as in the tests) is raised again once the call is closed."""
         self.record.add(0.0, "event", "call started")
-        tasks = [asyncio.create_task(job()) for job in (self._listen, self._recognize, self._watch, self._converse)]
+        jobs = (self._listen, self._recognize, self._watch, self._converse)
+        tasks = {asyncio.create_task(job(), name=f"call {self.call_id}: {job.__name__.lstrip('_')}") for job in jobs}
+        ended = asyncio.create_task(self._ended.wait())
+        failure: Optional[BaseException] = None
         try:
-            await self._ended.wait()
+            pending = {ended, *tasks}
+            while not self._ended.is_set():
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done - {ended}:
+                    if not task.cancelled() and task.exception() is not None:
+                        failure = task.exception()
+                        log.error("call %s: %s failed", self.call_id, task.get_name(), exc_info=failure)
+                        self._end("error")
         finally:
-            for task in tasks:
+            for task in (ended, *tasks):
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(ended, *tasks, return_exceptions=True)
             await self._close()
+        if isinstance(failure, IllegalTransition):
+            raise failure
         return self.record
 
     async def _close(self) -> None:
         self.record.finish(self.clock.now(), self._end_reason or "ended")
-        if hasattr(self.recognizer, "close"):  # a pooled recognizer goes back for the next call
-            await self._asr(self.recognizer.close)
-        self._asr_thread.shutdown(wait=False)
+        await self.recognition.close()
         if self._end_reason != "caller_hung_up":
             await _quietly(self.output.hang_up())
         if self.store is not None:
@@ -170,7 +184,12 @@ class CallSession:
         if not self._ended.is_set():
             self._end_reason = reason
             self.player.stop()
+            self.states.go(ENDED)
             self._ended.set()
+
+    def _state_changed(self, old: CallState, new: CallState) -> None:
+        log.debug("call %s: %s → %s", self.call_id, old.value, new.value)
+        self.observer.state_changed(old, new, self.clock.now())
 
     # ------------------------------------------------------------------ listener
     async def _listen(self) -> None:
@@ -190,12 +209,14 @@ class CallSession:
         elif isinstance(event, SpeechEnded):
             self._ends_queued += 1
             trailing_s = (self.endpointer.elapsed_ms - event.at_ms) / 1000
-            self.turn_silences.append(trailing_s)
-            self._speech.put_nowait(_UtteranceEnd(event.audio, self.clock.now() - trailing_s))
+            speech_end = self.clock.now() - trailing_s
+            self.observer.utterance_ended(speech_end, trailing_s)
+            if self.states.state is LISTENING:
+                self.states.go(RECOGNIZING)
+            self._speech.put_nowait(_UtteranceEnd(event.audio, speech_end))
 
     def _barge_in(self, cause: str) -> None:
-        if self._speaking and not self._interrupted:
-            self.barge_ins += 1
+        if self.states.state in BOT_HAS_FLOOR and not self._interrupted:
             self._interrupted = True
             self.player.stop()
             self.record.add(self.clock.now(), "event", f"barge-in ({cause}): playback stopped")
@@ -208,25 +229,22 @@ class CallSession:
             if isinstance(item, bytes):
                 item = await self._accept_audio(item)
             if isinstance(item, _UtteranceEnd):
-                self._recognizing = True
                 try:
-                    await self._finish_utterance(item)
+                    result = await self.recognition.finish(item.audio)
+                    turn = Turn(TurnKind.SPEECH, clean_transcript(result.text), result.confidence, item.speech_end)
+                    self._turns.put_nowait(turn)
                 finally:
-                    self._recognizing = False
                     self._ends_queued -= 1
             elif isinstance(item, _UseGrammar):
-                self._wanted_grammar = item.phrases
-                await self._asr(self._apply_grammar)
+                await self.recognition.use_grammar(item.phrases)
             elif isinstance(item, _Discard):
-                await self._asr(self.recognizer.finish)
-                self._heard, self._partial = [], ""
+                await self.recognition.discard()
                 self._ends_queued -= 1
-                if self._interrupted and (self._unsaid or self._speaking):  # speaking: more may still come
+                if self._interrupted and (self._unsaid or self.states.state in BOT_HAS_FLOOR):  # more may come
                     self.record.add(self.clock.now(), "event", "only noise: the answer resumes")
-                    self._turns.put_nowait(Turn("resume"))
-
-    async def _asr(self, function, *args):
-        return await asyncio.get_running_loop().run_in_executor(self._asr_thread, function, *args)
+                    self._turns.put_nowait(Turn(TurnKind.RESUME))
+                elif self.states.state is RECOGNIZING and not self._ends_queued:
+                    self.states.go(LISTENING)
 
     async def _accept_audio(self, first: bytes):
         """Decodes all the speech queued so far in one go (one thread hop per batch, not per
@@ -239,12 +257,7 @@ class CallSession:
                 break
             batch.append(item)
             item = None
-        result = await self._asr(self.recognizer.accept, b"".join(batch))
-        if result is not None and result.final and result.text:  # Vosk ended a phrase on its own
-            self._heard.append(result)
-            self._partial = ""
-        elif result is not None and not result.final:
-            self._partial = result.text
+        await self.recognition.accept(b"".join(batch))
         return item
 
     def _words_are_a_turn(self) -> bool:
@@ -253,39 +266,7 @@ class CallSession:
         an earlier utterance is still being finished, the partial text is that one's: wait."""
         if self._ends_queued:
             return False
-        return looks_complete(" ".join([phrase.text for phrase in self._heard] + [self._partial]))
-
-    async def _finish_utterance(self, end: _UtteranceEnd) -> None:
-        result = joined(self._heard + [await self._asr(self.recognizer.finish)])
-        self._heard, self._partial = [], ""
-        if clean_transcript(result.text) in ("", UNKNOWN) and self._grammar is not None:  # 尾号幺二三四: [unk]
-            result = await self._asr(self._decode_freely, end.audio)
-        await self._asr(self._apply_grammar)
-        self._floor_since = self.clock.now()
-        self._turns.put_nowait(Turn("speech", clean_transcript(result.text), result.confidence, end.speech_end))
-
-    def _decode_freely(self, audio: bytes):
-        """A grammar found nothing: the caller said something else, so listen again without it."""
-        self.recognizer.set_grammar(None)
-        self._grammar = None
-        first = self.recognizer.accept(audio)
-        earlier = [first] if first is not None and first.final else []
-        return joined(earlier + [self.recognizer.finish()])
-
-    def _apply_grammar(self) -> None:
-        """Runs between utterances, in the recognizer's thread."""
-        wanted = self._wanted_grammar
-        if wanted == self._grammar or not hasattr(self.recognizer, "set_grammar"):
-            return
-        try:
-            self.recognizer.set_grammar(list(wanted) if wanted else None)
-        except RuntimeError:  # the caller is already speaking again: apply after this utterance
-            return
-        except ValueError as exc:  # the model does not know these words
-            log.warning("call %s: grammar not used: %s", self.call_id, exc)
-            self._wanted_grammar = None
-            return
-        self._grammar = wanted
+        return looks_complete(self.recognition.words_so_far())
 
     # ------------------------------------------------------------------ watchdog
     async def _watch(self) -> None:
@@ -295,19 +276,18 @@ class CallSession:
             if now >= self.settings.max_call_s:
                 self._interrupted = True
                 self.player.stop()
-                self._turns.put_nowait(Turn("too_long"))
+                self._turns.put_nowait(Turn(TurnKind.TOO_LONG))
                 return
             entry = self.dtmf.due(now)
             if entry:
-                self._turns.put_nowait(Turn("dtmf", entry))
-            elif self._caller_silent_since(now) >= self.settings.no_input_s:
-                self._floor_since = now
-                self._turns.put_nowait(Turn("no_input"))
+                self._turns.put_nowait(Turn(TurnKind.KEYS, entry))
+            elif self._caller_silent_for(now) >= self.settings.no_input_s:
+                self._turns.put_nowait(Turn(TurnKind.NO_INPUT))
 
-    def _caller_silent_since(self, now: float) -> float:
-        if self._busy or self.endpointer.in_speech or self.dtmf.digits:
+    def _caller_silent_for(self, now: float) -> float:
+        if self.states.state is not LISTENING or self.endpointer.in_speech or not self._turns.empty():
             return 0.0
-        return now - self._floor_since
+        return now - self.states.since
 
     # ------------------------------------------------------------------ dialogue
     async def _converse(self) -> None:
@@ -318,8 +298,8 @@ class CallSession:
             while not self._ended.is_set():
                 self._hand_floor_to_caller()
                 turn = await self._turns.get()
-                self._busy = True
-                await self._take(turn)
+                if not self._ended.is_set():
+                    await self._take(turn)
         except AssistantUnavailable as exc:
             log.error("call %s: assistant unavailable: %s", self.call_id, exc)
             self.record.add(self.clock.now(), "event", "assistant unavailable")
@@ -327,24 +307,31 @@ class CallSession:
             self._end("assistant_unavailable")
 
     def _hand_floor_to_caller(self) -> None:
-        self._busy = False
-        self._floor_since = self.clock.now()
+        if self._ends_queued:
+            self.states.go(RECOGNIZING)
+        elif self.dtmf.digits:
+            self.states.go(COLLECTING_KEYS)
+        else:
+            self.states.go(LISTENING)
 
     async def _take(self, turn: Turn) -> None:
-        if turn.kind == "too_long":
+        if turn.kind is TurnKind.TOO_LONG:
             await self._say_text(prompts.CALL_TOO_LONG)
             self._end("max_call_length")
-        elif turn.kind == "no_input":
+        elif turn.kind is TurnKind.NO_INPUT:
             await self._no_input()
-        elif turn.kind == "resume":  # a cough cut the bot off: go on from the cut sentence
+        elif turn.kind is TurnKind.RESUME:  # a cough cut the bot off: go on from the cut sentence
+            self.states.go(SPEAKING)
             await self._speak_sentences(_queued(self._unsaid), None)
-        elif turn.kind == "speech" and not turn.text:
+        elif turn.kind is TurnKind.SPEECH and not turn.text:
             self.record.add(self.clock.now(), "caller", "(未识别)", turn.confidence)
             await self._say_text(prompts.NOT_HEARD)
         else:
             self._silent_turns = 0
-            self.record.add(self.clock.now(), "caller" if turn.kind == "speech" else "dtmf", turn.text, turn.confidence)
-            await self._ask(self._message_for(turn), via=turn.kind, turn=turn)
+            who = "caller" if turn.kind is TurnKind.SPEECH else "dtmf"
+            self.record.add(self.clock.now(), who, turn.text, turn.confidence)
+            self.states.go(THINKING)
+            await self._ask(self._message_for(turn), via=turn.kind.value, turn=turn)
 
     async def _no_input(self) -> None:
         self._silent_turns += 1
@@ -352,6 +339,7 @@ class CallSession:
         if self._silent_turns <= self.settings.max_reprompts:
             await self._say_text(prompts.REPROMPT)
             return
+        self.states.go(HANDING_OFF)
         await self._ask(prompts.OFFER_HUMAN_INTENT, via="system")
         self._end("no_input")
 
@@ -387,17 +375,18 @@ class CallSession:
         finally:
             due.put_nowait(None)
         self.menu = next((r.buttons for r in reversed(replies) if r.buttons), [])
-        wants_digits = bool(replies) and bool(ASKS_FOR_DIGITS.search(replies[-1].text))
-        self._speech.put_nowait(_UseGrammar(tuple(DIGITS_GRAMMAR) if wants_digits else None))
+        slot = next((r.requested_slot for r in reversed(replies) if r.requested_slot), "")
+        self._speech.put_nowait(_UseGrammar(grammar_for(slot)))
         return replies
 
     async def _say_text(self, text: str) -> None:
         self.record.add(self.clock.now(), "bot", text)
+        self.states.go(SPEAKING)
         await self._speak_sentences(_queued(sentences([Reply(text)])), None)
 
     async def _speak_sentences(self, due: asyncio.Queue, speech_end: Optional[float]) -> None:
         """Speaks the queued sentences until a None; ``_unsaid`` keeps those not yet spoken."""
-        self._interrupted, self._speaking = False, True
+        self._interrupted = False
         self._unsaid, pulled = [], 0
 
         async def texts():
@@ -407,13 +396,10 @@ class CallSession:
                 pulled += 1
                 yield text
 
-        try:
-            await self._play_sentences(texts(), speech_end)
-        finally:
-            self._speaking = False
+        await self._play_sentences(texts(), speech_end)
         if self._interrupted:
             self._unsaid += _drained(due)
-        elif pulled and hasattr(self.output, "mark"):
+        elif pulled and isinstance(self.output, MarkingOutput):
             self._marks += 1
             await _quietly(self.output.mark(f"answer-{self._marks}"))
 
@@ -421,18 +407,15 @@ class CallSession:
         async for pcm in self.speech_out.audio(texts):
             if self._interrupted or self._ended.is_set():
                 return
+            if pcm and self.states.state is THINKING:
+                self.states.go(SPEAKING)
             completed = await self.player.play(pcm) if pcm else True
             if speech_end is not None and pcm and self.player.first_frame_at is not None:
-                self.latencies.append(self.player.first_frame_at - speech_end)
+                self.observer.answer_started(speech_end, self.player.first_frame_at)
                 speech_end = None
             if not completed:
                 return
             self._unsaid.pop(0)
-
-
-def joined(parts: List[Transcript]) -> Transcript:
-    """One utterance's transcript from the phrases the recognizer returned for it."""
-    return Transcript(" ".join(p.text for p in parts if p.text), [w for p in parts for w in p.words], final=True)
 
 
 def _queued(texts: List[str]) -> asyncio.Queue:

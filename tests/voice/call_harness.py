@@ -23,11 +23,10 @@ from actions.bank.models import Account, Bill, CreditLine, Customer, OtpMessage
 from bot import processes, servers
 from tests.database_backends import empty_database, fresh_copy
 from tests.voice import virtual_time
-from tests.voice.doubles import RecordingOutput, ScriptedRecognizer, spoken
+from tests.voice.doubles import RecordingOutput, ScriptedRecognizer, read_out, spoken
 from voice import prompts
 from voice.assistant import RasaAssistant
 from voice.audio import FRAME_MS, TELEPHONY_RATE, frame_bytes
-from voice.bench import read_out
 from voice.call_record import CallRecord, CallRecordStore
 from voice.calls import CallServices
 from voice.config import CallSettings

@@ -1,12 +1,15 @@
 """Test doubles for calls: a recognizer that returns scripted Chinese text for each speech
 segment the real endpointer finds, an assistant with canned replies, caller audio from
-espeak-ng, and an output that records what the bot sent."""
+espeak-ng, an output that records what the bot sent, and an observer that logs the call."""
 
 import asyncio
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from voice.assistant import Reply
 from voice.audio import silence
+from voice.call_events import CallObserver
+from voice.call_record import CallRecord
+from voice.call_state import GREETING, CallState
 from voice.stt import Transcript, Word
 from voice.tts import EspeakSynthesizer, ToneSynthesizer
 
@@ -83,6 +86,33 @@ class RecordingOutput:
 
     async def hang_up(self) -> None:
         self.hung_up = True
+
+
+class CallLog(CallObserver):
+    """The states a call went through, in order, and the latency of each answer (end of the
+    caller's speech → the answer's first frame)."""
+
+    def __init__(self) -> None:
+        self.states: List[CallState] = [GREETING]
+        self.latencies: List[float] = []
+
+    def state_changed(self, old: CallState, new: CallState, at: float) -> None:
+        self.states.append(new)
+
+    def answer_started(self, speech_end: float, first_frame_at: float) -> None:
+        self.latencies.append(first_frame_at - speech_end)
+
+
+def barge_ins(record: CallRecord) -> int:
+    return sum(entry.text.startswith("barge-in") for entry in record.entries if entry.who == "event")
+
+
+SPOKEN_DIGITS = "零幺二三四五六七八九"
+
+
+def read_out(digits: str) -> str:
+    """Digits as a caller says them: 138 → 幺三八."""
+    return "".join(SPOKEN_DIGITS[int(d)] for d in digits)
 
 
 _espeak = EspeakSynthesizer()

@@ -18,6 +18,14 @@ def test_rasa_messages_become_replies():
     assert replies_from({"error": "x"}) == []
 
 
+def test_the_slot_a_message_asks_for_comes_with_its_reply():
+    messages = [
+        {"text": "验证码已发送到138****8000。"},
+        {"text": "请说出6位验证码。", "response": "utter_ask_otp_code", "requested_slot": "otp_code"},
+    ]
+    assert [reply.requested_slot for reply in replies_from(messages)] == ["", "otp_code"]
+
+
 def test_an_unreachable_server_is_reported_not_raised_raw():
     async def send():
         assistant = RasaAssistant(f"http://127.0.0.1:{processes.free_port()}", timeout_s=2)

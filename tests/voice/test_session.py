@@ -9,11 +9,20 @@ from itertools import pairwise
 import pytest
 
 from tests.voice import virtual_time
-from tests.voice.doubles import CannedAssistant, RecordingOutput, ScriptedRecognizer, caller_audio, spoken
+from tests.voice.doubles import (
+    CallLog,
+    CannedAssistant,
+    RecordingOutput,
+    ScriptedRecognizer,
+    barge_ins,
+    caller_audio,
+    spoken,
+)
 from voice import prompts
 from voice.assistant import AssistantUnavailable, Reply
 from voice.audio import FRAME_MS, frames, rms, silence
 from voice.call_record import CallRecordStore
+from voice.call_state import CallState
 from voice.clock import Clock
 from voice.config import CallSettings
 from voice.endpointing import SpeechEnded
@@ -68,7 +77,15 @@ async def call(
     assistant = assistant or CannedAssistant({"/greet": GREETING, **(replies or {})})
     recognizer = recognizer or ScriptedRecognizer(texts)
     session = CallSession(
-        "c1", output, assistant, recognizer, ToneSynthesizer(), settings or CallSettings(), Clock(), store=store
+        "c1",
+        output,
+        assistant,
+        recognizer,
+        ToneSynthesizer(),
+        settings or CallSettings(),
+        Clock(),
+        store=store,
+        observer=CallLog(),
     )
     output.clock = session.clock
     running = asyncio.create_task(session.run())
@@ -109,12 +126,52 @@ def test_greets_then_answers_each_utterance_the_endpointer_finds():
     _, _, metadata = assistant.received[1]
     assert metadata == {"call_id": "c1", "via": "speech", "asr_confidence": 0.9}
     assert output.sent_at[0] == 0.0, "the greeting starts at once"
-    assert len(session.latencies) == 2
+    assert len(session.observer.latencies) == 2
     who = [(e.who, e.text) for e in session.record.entries if e.who in ("caller", "bot")]
     assert who[:3] == [
         ("bot", GREETING[0].text),
         ("caller", "查一下这个月的账单"),
         ("bot", "您说的是：查一下这个月的账单"),
+    ]
+
+
+def test_a_spoken_turn_is_recognized_thought_about_and_answered_then_the_caller_has_the_floor():
+    session, _, _, _ = run(call([(4.0, "我想查一下这个月的账单")], ["查一下这个月的账单"], until_s=9))
+    assert session.observer.states == [
+        CallState.GREETING,
+        CallState.LISTENING,
+        CallState.RECOGNIZING,
+        CallState.THINKING,
+        CallState.SPEAKING,
+        CallState.LISTENING,
+        CallState.ENDED,
+    ]
+
+
+def test_keys_pressed_over_the_greeting_are_collected_until_the_entry_ends():
+    keys = [(1.0, "1"), (1.2, "3"), (1.4, "8"), (3.0, "#")]
+    session, _, _, _ = run(call([], [], replies={"/greet": LONG_ANSWER}, keys=keys, until_s=5))
+    assert session.observer.states == [
+        CallState.GREETING,
+        CallState.COLLECTING_KEYS,
+        CallState.THINKING,
+        CallState.SPEAKING,
+        CallState.LISTENING,
+        CallState.ENDED,
+    ]
+
+
+def test_a_caller_who_stays_silent_is_reprompted_then_handed_off():
+    settings = replace(CallSettings(), no_input_s=2.0)
+    session, _, _, _ = run(call([], [], settings=settings, until_s=40))
+    reprompt = [CallState.SPEAKING, CallState.LISTENING]
+    assert session.observer.states == [
+        CallState.GREETING,
+        CallState.LISTENING,
+        *reprompt,
+        *reprompt,
+        CallState.HANDING_OFF,
+        CallState.ENDED,
     ]
 
 
@@ -131,7 +188,7 @@ def test_caller_speech_stops_a_long_answer_within_200_ms_and_clears_the_line():
         )
     )
     speech_onset = 4.0 + len(caller_audio([(0, "查账单")], RATE)) / (2 * RATE) + 1.0
-    assert session.barge_ins == 1 and output.clears == 1
+    assert barge_ins(session.record) == 1 and output.clears == 1
     cleared = output.cleared_at[0]
     assert speech_onset < cleared <= speech_onset + 0.2
     frames_after = [t for t in output.sent_at if cleared + 0.05 < t < cleared + 1.0]
@@ -184,15 +241,24 @@ def test_buttons_are_read_as_options_and_chosen_by_key_or_by_voice():
 
 
 def test_a_question_for_digits_restricts_recognition_to_digits():
-    asks_code = [Reply("请告诉我短信里收到的6位验证码。")]
+    asks_code = [Reply("请告诉我短信里收到的6位验证码。", requested_slot="otp_code")]
     _, _, _, recognizer = run(
         call([(5.0, "幺二三四五六")], ["一 二 三 四 五 六"], replies={"/greet": asks_code}, until_s=11)
     )
     assert recognizer.grammars and list(recognizer.grammars[0]) == list(DIGITS_GRAMMAR)
 
 
+def test_the_grammar_comes_from_the_slot_asked_for_not_from_the_words_of_the_reply():
+    sent = [Reply("验证码已发送到138****8000，5分钟内有效。")]  # names the code, asks for nothing
+    amount = [Reply("请问您要还多少钱？", requested_slot="amount")]  # a slot without a grammar
+    code_then_note = [Reply("请说出6位验证码。", requested_slot="otp_code"), Reply("验证码可以在电脑终端里查看。")]
+    for greeting, grammars in ((sent, []), (amount, []), (code_then_note, [list(DIGITS_GRAMMAR)])):
+        _, _, _, recognizer = run(call([(5.0, "幺二三四五六")], ["一 二 三 四 五 六"], replies={"/greet": greeting}))
+        assert [list(g) if g else g for g in recognizer.grammars[:1]] == grammars, greeting
+
+
 def test_a_grammar_miss_is_decoded_again_without_the_grammar():
-    asks_code = [Reply("请告诉我短信里收到的6位验证码。")]
+    asks_code = [Reply("请告诉我短信里收到的6位验证码。", requested_slot="otp_code")]
     _, _, assistant, recognizer = run(
         call([(5.0, "我没收到验证码")], ["", "我没收到验证码"], replies={"/greet": asks_code}, until_s=11)
     )
@@ -201,7 +267,7 @@ def test_a_grammar_miss_is_decoded_again_without_the_grammar():
 
 
 def test_a_grammar_that_heard_only_unknown_words_is_decoded_again_without_it():
-    asks_tail = [Reply("请问是哪张卡？请告诉我卡号后四位。")]
+    asks_tail = [Reply("请问是哪张卡？请告诉我卡号后四位。", requested_slot="card_tail")]
     _, _, assistant, recognizer = run(
         call([(5.0, "尾号幺二三四")], ["[unk]", "尾号 幺 二 三 四"], replies={"/greet": asks_tail}, until_s=11)
     )
@@ -240,7 +306,7 @@ def test_an_unreachable_assistant_ends_the_call_politely():
 def test_a_cough_during_an_answer_does_not_lose_the_answer():
     cough = caller_audio([(0, "啊")], RATE)[: RATE * 2 // 10]  # 100 ms of voice
     session, output, assistant, _ = run(_call_with_cough(cough))
-    assert session.barge_ins == 1
+    assert barge_ins(session.record) == 1
     assert "only noise: the answer resumes" in [e.text for e in session.record.entries]
     assert texts_sent(assistant) == ["/greet"]
     cut_sentence_frames = len("第三句话也很长很长很长。") * ToneSynthesizer.MS_PER_CHAR // FRAME_MS
@@ -251,7 +317,9 @@ async def _call_with_cough(cough: bytes, assistant=None):
     output = TimedOutput()
     one_reply = [Reply("第一句话。第二句话比较长一些。第三句话也很长很长很长。")]
     assistant = assistant or CannedAssistant({"/greet": one_reply})
-    session = CallSession("c1", output, assistant, ScriptedRecognizer([]), ToneSynthesizer(), CallSettings(), Clock())
+    session = CallSession(
+        "c1", output, assistant, ScriptedRecognizer([]), ToneSynthesizer(), CallSettings(), Clock(), observer=CallLog()
+    )
     output.clock = session.clock
     running = asyncio.create_task(session.run())
     stream = silence(RATE, 1000) + cough + silence(RATE, 6000)
@@ -362,7 +430,7 @@ def answer_latency(line: str, recognized: str, recognizer_class) -> float:
         call([(3.0, line)], [recognized], until_s=8, recognizer=recognizer_class([recognized]))
     )
     assert texts_sent(assistant)[1:] == [recognized]
-    return session.latencies[0]
+    return session.observer.latencies[0]
 
 
 @pytest.mark.parametrize(
@@ -392,7 +460,7 @@ def test_the_partial_text_of_an_utterance_still_being_finished_never_ends_the_ne
             CallSettings(),
             Clock(),
         )
-        session._partial = "是的"  # the earlier utterance's words; its end is not handled yet
+        session.recognition._partial = "是的"  # the earlier utterance's words; its end is not handled yet
         session._on_speech_event(SpeechEnded(at_ms=1000, audio=b"", duration_ms=500))
         while_queued = session._words_are_a_turn()
         session._ends_queued = 0  # the recognizer has handled it
@@ -407,7 +475,9 @@ TWO_PART_ANSWER = [Reply("身份验证成功。"), Reply("本期应还八千六�
 def test_the_first_reply_is_spoken_while_the_next_is_still_on_its_way():
     assistant = CannedAssistant({"/greet": GREETING, "查账单": TWO_PART_ANSWER}, gap_s=3.0)
     session, output, _, _ = run(call([(2.0, "查账单")], ["查账单"], assistant=assistant, until_s=12))
-    assert session.latencies and session.latencies[0] < 1.0, "the first reply did not wait for the second"
+    assert session.observer.latencies and session.observer.latencies[0] < 1.0, (
+        "the first reply did not wait for the second"
+    )
     bot = [e for e in session.record.entries if e.who == "bot"]
     assert [e.text for e in bot[1:]] == [r.text for r in TWO_PART_ANSWER]
     assert bot[2].t - bot[1].t >= 2.5
@@ -420,7 +490,7 @@ def test_a_cough_while_the_rest_of_an_answer_is_on_its_way_loses_none_of_it():
     answer = [Reply("第一句话。第二句话比较长一些。"), Reply("第三句话也很长很长很长。")]
     assistant = CannedAssistant({"/greet": answer}, gap_s=1.8)  # the second reply comes at 1.8 s
     session, output, _, _ = run(_call_with_cough(cough, assistant))
-    assert session.barge_ins == 1
+    assert barge_ins(session.record) == 1
     assert "only noise: the answer resumes" in [e.text for e in session.record.entries]
     third_sentence_frames = len("第三句话也很长很长很长。") * ToneSynthesizer.MS_PER_CHAR // FRAME_MS
     assert len([t for t in output.sent_at if t > 1.5]) == third_sentence_frames, "said once, after the cough"

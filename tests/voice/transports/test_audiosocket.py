@@ -12,7 +12,7 @@ from itertools import pairwise
 import pytest
 
 from tests.voice import virtual_time
-from tests.voice.doubles import spoken
+from tests.voice.doubles import barge_ins, spoken
 from tests.voice.transports.clients import (
     BILL_ANSWER,
     GREETING,
@@ -105,7 +105,7 @@ def test_caller_speech_during_an_answer_stops_it_within_200_ms(speech):
 
         await caller.wait_quiet(since=said.end)
         assert [r.data for r in caller.audio(since=said.end)] == bot_frames(BILL_ANSWER, services.synthesizer)
-        assert services.by_id(str(caller.call_id)).barge_ins == 1
+        assert barge_ins(services.by_id(str(caller.call_id)).record) == 1
         await caller.hang_up()
         await caller.wait_closed()
 

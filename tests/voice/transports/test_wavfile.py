@@ -21,7 +21,7 @@ def test_a_wav_call_writes_the_bot_audio_and_a_timestamped_transcript(tmp_path):
     record, session, _, bot = virtual_time.run(run_file_call(services, call, tmp_path / "out"))
 
     assert [text for _, text, _ in assistant.received] == ["/greet", "查账单", "1"]
-    assert record.end_reason == "caller_hung_up" and session.latencies
+    assert record.end_reason == "caller_hung_up" and session.ended
     lines = (tmp_path / "out" / "transcript.txt").read_text(encoding="utf-8").splitlines()
     assert any("caller 查账单 (asr 0.90)" in line for line in lines)
     assert any("bot    您本期账单应还1,234.50元。" in line for line in lines)
