@@ -25,7 +25,7 @@ help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
 	@echo "make test       train if needed, then run every test tier (unit, e2e, quality, realtime)"
 	@echo "make test-fast  unit tests only: no trained model, no servers (about 80 s on 2 cores)"
-	@echo "make lint       ruff (lint + format check) and mypy, configured in pyproject.toml"
+	@echo "make lint       ruff (lint + format check), mypy and the import contracts (lint-imports), in pyproject.toml"
 	@echo "make setup      venv from requirements.lock, Debian packages, spaCy dir, demo bank DB, Chinese speech model"
 	@echo "make train      train models/<content-hash>.tar.gz unless it already exists"
 	@echo "make serve      Rasa HTTP server (REST + socket.io) and action server on 127.0.0.1"
@@ -110,7 +110,7 @@ test-fast: setup
 	$(PY) -m pytest tests -q -m "$(UNIT_TIER)" $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
-	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy && $(VENV)/bin/lint-imports --no-cache --no-logo
 
 validate: $(INSTALLED)
 	$(PY) -m bot.validate
