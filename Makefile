@@ -165,7 +165,7 @@ voice-serve: setup
 	$(PY) -m voice serve
 
 bench-voice: setup neural-voice
-	$(PY) -m voice.bench
+	$(PY) -m tests.bench.voice
 
 # Opt-in only: the neural voice's weights are for non-commercial use (voice/neural_tts.py).
 neural-voice: $(INSTALLED)
@@ -182,7 +182,7 @@ bench-speech: train neural-voice
 	$(PY) -m tests.bench.speech
 
 bench-tts: setup
-	$(PY) -m voice.intelligibility $(if $(VOICES),--voices $(VOICES))
+	$(PY) -m tests.bench.tts $(if $(VOICES),--voices $(VOICES))
 
 asr-eval: setup
 	$(PY) -m voice.asr_eval $(MODEL)

@@ -28,10 +28,10 @@ import numpy as np
 
 from bot import build
 from bot.evaluate_nlu import DEFAULT_HOLDOUT, label_of, load_interpreter, load_labelled_examples, same_label
+from tests.bench.tts import cer
 from voice import asr_eval
 from voice.asr_text import UNKNOWN, clean_transcript
 from voice.audio import TELEPHONY_RATE, WIDEBAND_RATE
-from voice.intelligibility import cer
 from voice.neural_tts import NeuralSynthesizer
 from voice.stt import DIGITS_GRAMMAR, Recognizer, load_model
 

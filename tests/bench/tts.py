@@ -1,9 +1,9 @@
 """How well a caller can make out the bot's voice, measured as round-trip character error rate:
-the bot's frequent spoken replies (``voice/spoken_replies.txt``) are synthesized by each voice,
+the bot's frequent spoken replies (``tests/bench/spoken_replies.txt``) are synthesized by each voice,
 transcribed by real recognizers (Vosk small-cn; Whisper base when its model is installed, see
-``voice/whisper_eval.py``), and compared with what was meant to be said.
+``voice/whisper_model.py``), and compared with what was meant to be said.
 
-    python -m voice.intelligibility [--voices espeak,espeak-slow,…] [--limit N]   (make bench-tts)
+    python -m tests.bench.tts [--voices espeak,espeak-slow,…] [--limit N]   (make bench-tts)
 
 Numbers are compared as numbers (八千六百五十 and 8650 are the same reading, 幺 is 一), so a
 recognizer that writes digits is not counted wrong for it. Latin letters (App, the LA of an
@@ -117,7 +117,7 @@ VOICES: dict[str, Callable[[], Synthesizer]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m voice.intelligibility", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.tts", description=__doc__.split("\n\n")[0])
     parser.add_argument("--voices", default="espeak,neural", help="comma-separated voice names")
     parser.add_argument("--limit", type=int, default=None, help="only the first N replies")
     parser.add_argument("--show", action="store_true", help="print what was heard of every reply")

@@ -5,7 +5,7 @@ from itertools import pairwise
 
 import pytest
 
-from voice.bench import (
+from tests.bench.voice import (
     BREAKDOWN,
     PHONES,
     REQUESTS,
@@ -22,16 +22,17 @@ from voice.bench import (
     asr_lag,
     breakdown,
     caller,
+    code_in_outbox,
     largest_real_time,
     parallel_levels,
     percentile,
-    read_out,
     real_time_problems,
     summarize,
     text_lag,
     turn_times,
     understanding_of,
 )
+from tests.voice.doubles import read_out
 from voice.stt import Transcript
 
 
@@ -229,3 +230,14 @@ def test_the_first_call_says_the_script_and_later_callers_vary_their_request_and
 
 def test_digits_are_read_out_as_callers_say_them():
     assert read_out("13800138000") == "幺三八零零幺三八零零零"
+
+
+def test_the_code_is_the_newest_the_outbox_shows_for_the_call():
+    outbox = (
+        "2026-12-03 10:02:11  138****8000  验证码 111111  (未使用，会话 call-bench-real1-b)\n"
+        "2026-12-03 10:01:40  138****8000  验证码 576044  (未使用，会话 call-bench-real0-a)\n"
+        "2026-12-03 10:01:05  138****8000  验证码 222222  (已使用，会话 call-bench-real0-a)\n"
+    )
+    assert code_in_outbox(outbox, "call-bench-real0-a") == "576044"
+    assert code_in_outbox(outbox, "call-bench-other") is None
+    assert code_in_outbox("短信发件箱为空。", "call-bench-real0-a") is None

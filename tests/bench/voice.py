@@ -1,4 +1,4 @@
-"""Voice benchmark for this machine: ``make bench-voice`` (``python -m voice.bench [--quick]``).
+"""Voice benchmark for this machine: ``make bench-voice`` (``python -m tests.bench.voice [--quick]``).
 
 1. Vosk real-time factor: decode time / audio duration, one stream, on the shared Mandarin
    recordings (../shared/data/speech_zh; espeak-ng speech when they are missing) at 8 and 16 kHz.
@@ -17,8 +17,11 @@ The caller is the opt-in neural voice (`make neural-voice`; the one the Chinese 
 espeak-ng's Mandarin it does not) saying its lines over the phone line's 8 kHz. Callers vary the
 wording of the request and the customer. A caller whose line was not understood (the answer does
 not move the call on) says it again, once. It listens to LISTEN_S of each answer (all of it if
-shorter), then talks over the rest (a barge-in), which keeps a call near 30 s. Figures are in
-seconds of wall-clock time (calls run in real time).
+shorter), then talks over the rest (a barge-in), which keeps a call near 30 s. It reads each
+one-time code from the demo bank's SMS outbox, as the customer's phone would (`make outbox`).
+Figures are in seconds of wall-clock time (calls run in real time). What is timed is measured
+around the call's parts (wrappers of the recognizer, assistant, synthesizer and output) and
+through the session's CallObserver hooks.
 """
 
 import argparse
@@ -27,7 +30,9 @@ import contextlib
 import itertools
 import math
 import os
+import re
 import resource
+import subprocess
 import sys
 import time
 import uuid
@@ -39,10 +44,13 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.voice.doubles import read_out
 from voice import asr_eval, vosk_model
 from voice.assistant import RasaAssistant
 from voice.audio import FRAME_MS, TELEPHONY_RATE, WIDEBAND_RATE, duration_s, frame_bytes, read_wav
-from voice.calls import WARM_UP_TEXT, CallServices
+from voice.call_events import CallObserver
+from voice.calls import WARM_UP_TEXT
+from voice.clock import Clock
 from voice.config import CallSettings, settings_from_env
 from voice.neural_tts import NeuralSynthesizer
 from voice.recognizers import PooledRecognizer, RecognizerPool
@@ -50,7 +58,7 @@ from voice.session import CallSession
 from voice.stt import VOSK_MODEL_ENV, ModelMissing, Recognizer, Transcript, Word, load_model
 from voice.tts import EspeakSynthesizer, TtsError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVER_LOG = REPO_ROOT / "var" / "bench-voice-servers.log"
 RATE = TELEPHONY_RATE
 FRAME_S = FRAME_MS / 1000
@@ -325,6 +333,21 @@ class TimedSynthesizer:
         return pcm
 
 
+class CallTimings(CallObserver):
+    """What the session tells of each caller turn: the silence the endpointer waited before it
+    ended the turn, and the latency of the answer (end of speech → its first frame)."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.turn_silences: list[float] = []
+
+    def utterance_ended(self, speech_end: float, trailing_silence_s: float) -> None:
+        self.turn_silences.append(trailing_silence_s)
+
+    def answer_started(self, speech_end: float, first_frame_at: float) -> None:
+        self.latencies.append(first_frame_at - speech_end)
+
+
 class TimedOutput:
     """The transport's way back: when each frame went out, and how late against the Player's
     schedule (frame k of a play() is due k × 20 ms after its first frame)."""
@@ -360,29 +383,32 @@ class NotUnderstood(CallStuck):
     pass
 
 
-def outbox_code(conversation_id: str) -> str | None:
-    """The one-time code the demo bank 'texted' for this conversation."""
-    from sqlalchemy import select
-
-    from actions.bank.db import session_scope
-    from actions.bank.models import OtpMessage
-
-    with session_scope() as db:
-        query = select(OtpMessage.code).where(OtpMessage.sender_id == conversation_id)
-        return db.scalar(query.order_by(OtpMessage.id.desc()).limit(1))
+# A line of `python -m actions.bank outbox`: "… 138****8000  验证码 576044  (未使用，会话 bench-…)".
+OUTBOX_LINE = re.compile(r"验证码 (?P<code>\d+)\s+\(.*，会话 (?P<conversation>.+)\)$")
 
 
-SPOKEN_DIGITS = "零幺二三四五六七八九"
+def outbox_code(phone: str, conversation_id: str) -> str | None:
+    """The one-time code the demo bank 'texted' to ``phone`` for this conversation, read from its
+    SMS outbox with the command `make outbox` runs."""
+    command = [sys.executable, "-m", "actions.bank", "outbox", phone, "--limit", "50"]
+    shown = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=60)
+    return code_in_outbox(shown.stdout, conversation_id)
+
+
+def code_in_outbox(outbox: str, conversation_id: str) -> str | None:
+    """The newest code of the conversation in the outbox's lines (they list the newest first)."""
+    for line in outbox.splitlines():
+        found = OUTBOX_LINE.search(line.strip())
+        if found and found["conversation"] == conversation_id:
+            return found["code"]
+    return None
+
+
 # What the answer to each line of the script says when the line was understood: it asks for the
 # phone number (a bill needs verification), says the code was sent, reads out the bill.
 UNDERSTOOD_WHEN = ("手机号", "验证码已发送", "应还")
 ATTEMPTS = 2  # a caller not understood says the line once more
 VERIFIED = "身份验证成功"  # then no bill: the request was taken for another, and saying the code again won't help
-
-
-def read_out(digits: str) -> str:
-    """Digits as a caller says them: 138 → 幺三八."""
-    return "".join(SPOKEN_DIGITS[int(d)] for d in digits)
 
 
 @dataclass(frozen=True)
@@ -399,8 +425,11 @@ class SimulatedCaller:
     """The caller's side: a frame every 20 ms (silence unless talking, sent when the frame is
     complete, as a phone line delivers it); listens to the start of each answer, then talks."""
 
-    def __init__(self, session, assistant: TimedAssistant, recognizer, voice, lines: Sequence[str]) -> None:
-        self.session, self.assistant, self.recognizer, self.voice = session, assistant, recognizer, voice
+    def __init__(
+        self, session, timings: CallTimings, assistant: TimedAssistant, recognizer, voice, lines: Sequence[str]
+    ) -> None:
+        self.session, self.timings, self.assistant = session, timings, assistant
+        self.recognizer, self.voice = recognizer, voice
         self.lines = list(lines)
         self.output: TimedOutput = session.output
         self.turns: list[CallerTurn] = []
@@ -460,7 +489,7 @@ class SimulatedCaller:
                     raise NotUnderstood(f"verified, but no bill: the request was heard as {self.turns[0].heard!r}")
                 if attempt == ATTEMPTS:
                     raise NotUnderstood(f"line {index + 1} ({meant}) not understood: heard {heard!r}")
-        while len(self.session.latencies) < len(self.assistant.requests) - 1:  # the last answer's first sentence
+        while len(self.timings.latencies) < len(self.assistant.requests) - 1:  # the last answer's first sentence
             await asyncio.sleep(POLL_S)
 
     async def _say(self, words: str, meant: str) -> None:
@@ -495,7 +524,7 @@ class SimulatedCaller:
     async def _meant(self, line: str) -> str:
         if line != ONE_TIME_CODE:
             return line
-        code = await asyncio.to_thread(outbox_code, self.session.conversation_id)
+        code = await asyncio.to_thread(outbox_code, self.lines[1], self.session.conversation_id)
         if not code:
             raise CallStuck("no one-time code in the outbox")
         return code
@@ -543,20 +572,23 @@ async def bench_call(kit: CallKit, name: str, number: int) -> CallResult:
         TimedSynthesizer(kit.new_synthesizer()),
         TimedOutput(),
     )
-    services = CallServices(assistant, lambda _rate: recognizer, synthesizer, kit.settings)
-    session = services.session(output, RATE, "bench", call_id=f"bench-{name}-{uuid.uuid4().hex[:8]}")
+    timings, call_id = CallTimings(), f"bench-{name}-{uuid.uuid4().hex[:8]}"
+    session = CallSession(
+        call_id, output, assistant, recognizer, synthesizer, kit.settings.with_rate(RATE), Clock(),
+        transport="bench", conversation_id=f"call-{call_id}", observer=timings,
+    )  # fmt: skip
     output.session = session
     started = time.monotonic()
     running = asyncio.create_task(session.run())
-    caller_side = SimulatedCaller(session, assistant, recognizer, kit.voice, caller(number))
+    caller_side = SimulatedCaller(session, timings, assistant, recognizer, kit.voice, caller(number))
     problem = await caller_side.run()
     try:
         await asyncio.wait_for(running, HANG_UP_TIMEOUT_S)
     except asyncio.TimeoutError:  # noqa: UP041 (not the builtin one on Python 3.10)
         problem = problem or "the session did not end after the caller hung up"
     turns = turn_times(
-        session.latencies,
-        session.turn_silences,
+        timings.latencies,
+        timings.turn_silences,
         recognizer.finishes,
         assistant.requests[1:],
         synthesizer.spans,
@@ -817,7 +849,7 @@ async def warm_up(assistant: RasaAssistant) -> None:
     """The first requests to fresh Rasa and action servers take seconds."""
     conversation = f"bench-warm-up-{uuid.uuid4().hex[:8]}"
     for line in ("/greet",) + SCRIPT:
-        text = line if line != ONE_TIME_CODE else await asyncio.to_thread(outbox_code, conversation)
+        text = line if line != ONE_TIME_CODE else await asyncio.to_thread(outbox_code, PHONE, conversation)
         await assistant.send(conversation, text or "000000")
 
 
@@ -851,7 +883,7 @@ def load_line() -> str:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m voice.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.voice", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short run for development: fewer calls and levels")
     parser.add_argument("--calls", type=int, default=7, help="scripted calls for the latency (3 turns each; default 7)")
     parser.add_argument("--peer-calls", type=int, default=4, help="peer calls for the latency (default 4)")
@@ -880,7 +912,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     factors = bench_rtf(model, args.quick)
     (latency, peer_latency, understood), largest = bench_calls(model, voice, args)
     print(
-        f"\n== summary: python -m voice.bench {' '.join(sys.argv[1:] if argv is None else argv)} "
+        f"\n== summary: python -m tests.bench.voice {' '.join(sys.argv[1:] if argv is None else argv)} "
         f"(took {time.monotonic() - started:.0f} s; {load_line()}) =="
     )
     print(
@@ -906,10 +938,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def bench_calls(model, voice, args) -> tuple:
     """Parts 2 and 3, against Rasa at $RASA_URL or servers started here."""
-    from bot import manage  # Rasa's tooling: imported only once it is needed
+    from bot import build  # Rasa's tooling: imported only once it is needed
     from voice.backend import running_assistant
 
-    if not os.environ.get("RASA_URL") and not manage.model_path().exists():
+    if not os.environ.get("RASA_URL") and not build.model_path().exists():
         print("\nNo trained Rasa model for the current sources: training one first (this takes 15+ minutes).")
     print(f"\nStarting Rasa and the action server (their output: {SERVER_LOG.relative_to(REPO_ROOT)}) ...", flush=True)
     with contextlib.ExitStack() as servers:

@@ -1,6 +1,6 @@
 """Round-trip intelligibility compares readings, not spellings: numbers as numbers, no punctuation."""
 
-from voice.intelligibility import as_numbers, cer, replies
+from tests.bench.tts import as_numbers, cer, replies
 
 
 def test_a_number_written_in_digits_is_the_same_reading():
