@@ -2,12 +2,15 @@
 
 import logging
 from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
 from typing import Any, Iterator
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import reply_values as typed
 from actions.bank import db
 from actions.bank.errors import BankError
 
@@ -81,6 +84,27 @@ def button(title: str, payload: str) -> dict[str, str]:
     return {"title": title, "payload": payload}
 
 
+# Dates the customer hears with their year (交易记录从2026年1月5日开始); others as 12月5日.
+DATES_WITH_YEAR = {"earliest"}
+
+
 def tell_error(dispatcher: CollectingDispatcher, error: BankError) -> None:
     """Tell the customer why the bank refused, in the words of the error's domain response."""
-    dispatcher.utter_message(text=error.message)
+    dispatcher.utter_message(response=f"utter_bank_{error.code}", **error_values(error))
+
+
+def error_values(error: BankError) -> dict[str, Any]:
+    """The error's facts as typed values, for each channel to word its own way."""
+    return {name: _typed(name, value) for name, value in error.values.items()}
+
+
+def _typed(name: str, value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return typed.money(value)
+    if isinstance(value, date):
+        return typed.full_date(value) if name in DATES_WITH_YEAR else typed.day(value)
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(item) for item in value)
+    if name.endswith(("tail", "number")):
+        return typed.digits(value)
+    return value

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import reply_values as typed
 from actions.bank.clock import now as bank_now
 from actions.bank.errors import AmbiguousCard, BankError, DailyLimitExceeded
-from actions.bank.money import format_yuan, parse_amount
+from actions.bank.money import parse_amount
 from actions.bank.services import lookup, transfers
 from actions.common import bank_session, customer_id, tell_error
 from actions.confirmation import ConfirmingFormValidator, SubmitAfterConfirmation
@@ -32,8 +32,10 @@ def check_daily_limit(session, customer: int, tail: str | None, amount: Decimal)
     left = account.daily_transfer_limit - transfers.transferred_today(session, account, bank_now())
     if amount > left:
         raise DailyLimitExceeded(
-            f"抱歉，这张卡今日还可转账{format_yuan(max(left, Decimal('0')))}"
-            f"（每日限额{format_yuan(account.daily_transfer_limit)}），请调整金额。"
+            "amount_over_daily_limit",
+            amount=amount,
+            left_today=max(left, Decimal("0.00")),
+            daily_limit=account.daily_transfer_limit,
         )
 
 

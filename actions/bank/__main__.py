@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     try:
         args.run(args)
     except BankError as error:
-        print(error.message, file=sys.stderr)
+        print(f"错误：{error}", file=sys.stderr)
         return 1
     return 0
 

@@ -77,12 +77,12 @@ def normalize_phone(phone) -> str:
     digits = re.sub(r"[\s-]", "", str(phone or ""))
     digits = digits.removeprefix("+86")
     if not _PHONE.match(digits):
-        raise InvalidInput("抱歉，手机号格式不正确，请提供11位的大陆手机号码。", code="invalid_phone")
+        raise InvalidInput("invalid_phone")
     return digits
 
 
 def normalize_card_tail(tail) -> str:
     tail = str(tail or "").strip()
     if not _CARD_TAIL.match(tail):
-        raise InvalidInput("请提供卡号的后四位数字。", code="invalid_card_tail")
+        raise InvalidInput("invalid_card_tail")
     return tail

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from actions.bank.errors import InvalidInput, NothingToRepay, RepayExceedsOwed
-from actions.bank.money import format_yuan, parse_amount
+from actions.bank.money import parse_amount
 
 REPAY_MODES = ("full", "minimum")
 
@@ -23,22 +23,19 @@ class Debt:
 def amount_to_repay(debt: Debt, amount=None, mode: str | None = None) -> Decimal:
     """The amount that repaying ``debt`` takes; give either ``amount`` or ``mode``."""
     if (amount is None) == (mode is None):
-        raise InvalidInput("请告诉我要还款的金额，或者选择全额还款、最低还款。", code="repay_amount_missing")
+        raise InvalidInput("repay_amount_missing")
     if debt.owed <= 0:
-        raise NothingToRepay(f"您{debt.name}已经还清，目前没有需要还款的金额。")
+        raise NothingToRepay(debt=debt.name)
     if mode is not None:
         if mode not in REPAY_MODES:
-            raise InvalidInput("还款方式只能是全额还款或最低还款。", code="invalid_repay_mode")
+            raise InvalidInput("invalid_repay_mode", mode=mode)
         chosen = debt.owed if mode == "full" else debt.due_now
         if chosen <= 0:
-            raise NothingToRepay(
-                f"本期最低还款额已经还上了，剩余待还{format_yuan(debt.owed)}，如需继续还款请告诉我金额。",
-                code="minimum_already_paid",
-            )
+            raise NothingToRepay("minimum_already_paid", debt=debt.name, owed=debt.owed)
         return chosen
     value = parse_amount(amount)
     if value > debt.owed:
-        raise RepayExceedsOwed(f"{debt.name}待还{format_yuan(debt.owed)}，还款金额不能超过这个数，请重新告诉我金额。")
+        raise RepayExceedsOwed(debt=debt.name, owed=debt.owed, amount=value)
     return value
 
 

@@ -6,20 +6,24 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.bank.db import session_scope
 from actions.bank.errors import BankError
 from actions.bank.services import credit
+from actions.common import tell_error
 from actions.repay import ValidateRepayForm
-from tests.actions.conftest import make_tracker, verified
+from tests.actions.conftest import make_tracker, texts_of, verified
 
 
 def validate_amount(value, **slots):
     dispatcher = CollectingDispatcher()
     result = ValidateRepayForm().validate_amount(value, dispatcher, make_tracker(verified(**slots)), {})
-    return result, [m.get("text") for m in dispatcher.messages]
+    return result, texts_of(dispatcher)
 
 
-def bank_refusal(url, **request) -> str:
+def bank_refusal(url, **request) -> list[str]:
+    """What the customer is told when the bank itself refuses the repayment."""
     with session_scope(url) as session, pytest.raises(BankError) as caught:
         credit.repay(session, 1, "credit_card", source_card_tail="1234", sender_id="s", **request)
-    return caught.value.message
+    dispatcher = CollectingDispatcher()
+    tell_error(dispatcher, caught.value)
+    return texts_of(dispatcher)
 
 
 @pytest.mark.parametrize("value", ["8650.00", "865.00", "100.00", "full", "minimum"])
@@ -31,7 +35,7 @@ def test_what_the_bank_would_take_is_accepted(bank, value):
 def test_what_the_bank_would_refuse_is_refused_in_the_banks_words(bank, value):
     result, texts = validate_amount(value, product="credit_card", card_tail="1234")
     assert result == {"amount": None}
-    assert texts == [bank_refusal(bank, amount=value)]
+    assert texts == bank_refusal(bank, amount=value)
 
 
 def test_the_minimum_once_paid_is_refused_before_the_confirmation(bank):
@@ -54,4 +58,4 @@ def test_a_new_product_rechecks_the_amount_already_given(bank):
     tracker = make_tracker(verified(amount="5000.00"))
     result = ValidateRepayForm().validate_product("baitiao", dispatcher, tracker, {})
     assert result == {"product": "baitiao", "amount": None}
-    assert "¥3,120.80" in dispatcher.messages[0]["text"]
+    assert "¥3,120.80" in texts_of(dispatcher)[0]

@@ -55,21 +55,29 @@ def find_card(session: Session, customer_id: int, tail: str) -> CardView:
         for line in lookup.credit_cards_with_tail(session, customer_id, tail)
     ]
     if not cards:
-        raise CardNotFound()
+        raise CardNotFound(card_tail=tail)
     if len(cards) > 1:
-        raise AmbiguousCard("您名下有不止一张卡的尾号是这四位，请告诉我是储蓄卡还是信用卡。")
+        raise AmbiguousCard("card_tail_shared", card_tail=tail)
     return cards[0]
 
 
-def _as_date(value, label: str) -> date:
+def _as_date(value) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
+    return date.fromisoformat(str(value))
+
+
+def _range_dates(start, end) -> tuple[date, date]:
     try:
-        return date.fromisoformat(str(value))
+        first = _as_date(start)
     except ValueError:
-        raise InvalidDateRange(f"抱歉，{label}日期格式不正确，请重新告诉我要查询的日期。") from None
+        raise InvalidDateRange("start_date_format", given=str(start)) from None
+    try:
+        return first, _as_date(end)
+    except ValueError:
+        raise InvalidDateRange("end_date_format", given=str(end)) from None
 
 
 def _earliest_record(session: Session, customer_id: int) -> date | None:
@@ -87,21 +95,20 @@ def _amount_bound(value) -> Decimal | None:
         return None
     bound = to_decimal(value)
     if bound < 0:
-        raise InvalidAmount("金额筛选条件需要是不小于0的数字。")
+        raise InvalidAmount("negative_amount_filter", bound=bound)
     return bound
 
 
 def _check_range(session, customer_id, start: date, end: date, today: date) -> date:
     if start > end:
-        raise InvalidDateRange("开始日期晚于结束日期了，请重新告诉我要查询的时间段。")
+        raise InvalidDateRange("start_after_end", start=start, end=end)
     if start > today:
-        raise InvalidDateRange("这个时间段还没有到，暂时没有交易记录，请换一个已经过去的时间段。")
+        raise InvalidDateRange("range_in_future", start=start, end=end)
     earliest = _earliest_record(session, customer_id)
-    if earliest is None or end < earliest:
-        since = f"{earliest.year}年{earliest.month}月{earliest.day}日" if earliest else "近期"
-        raise InvalidDateRange(
-            f"抱歉，目前可以查询的交易记录从{since}开始，您要查的时间段早于这个日期。", code="date_range_outside_data"
-        )
+    if earliest is None:
+        raise InvalidDateRange("no_transaction_records", start=start, end=end)
+    if end < earliest:
+        raise InvalidDateRange("date_range_outside_data", earliest=earliest, start=start, end=end)
     return min(end, today)
 
 
@@ -121,11 +128,11 @@ def transactions(
     An ``end`` in the future is capped at today.
     """
     lookup.customer(session, customer_id)
-    start, end = _as_date(start, "开始"), _as_date(end, "结束")
+    start, end = _range_dates(start, end)
     end = _check_range(session, customer_id, start, end, today or bank_today())
     low, high = _amount_bound(min_amount), _amount_bound(max_amount)
     if low is not None and high is not None and low > high:
-        raise InvalidAmount("最低金额不能高于最高金额，请重新设置筛选条件。")
+        raise InvalidAmount("min_above_max", low=low, high=high)
     rows = [
         row
         for row in _rows_in_range(session, customer_id, start, end, card_tail)

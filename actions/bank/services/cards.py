@@ -21,15 +21,13 @@ def freeze_card(
     cards = [a for a in lookup.savings_accounts(session, customer_id) if card_tail(a.card_number) == tail]
     cards += lookup.credit_cards_with_tail(session, customer_id, tail)
     if not cards:
-        raise CardNotFound()
+        raise CardNotFound(card_tail=tail)
     if len(cards) > 1:
-        raise AmbiguousCard("您名下有不止一张卡的尾号是这四位，请告诉我是储蓄卡还是信用卡。")
+        raise AmbiguousCard("card_tail_shared", card_tail=tail)
     card = cards[0]
     kind = getattr(card, "kind", None) or card.product
     if card.status == "frozen":
-        raise CardAlreadyFrozen(
-            f"您尾号{tail}的{PRODUCT_NAMES[kind]}已经处于冻结状态，无需重复操作，卡内资金是安全的。"
-        )
+        raise CardAlreadyFrozen(card_tail=tail, card=PRODUCT_NAMES[kind])
     card.status, card.frozen_reason, card.frozen_at = "frozen", (reason or "客户申请")[:200], moment
     audit.record(
         session, "freeze_card", sender_id, customer_id, at=moment, kind=kind, card_tail=tail, reason=card.frozen_reason

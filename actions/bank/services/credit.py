@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from actions.bank.clock import now as bank_now
 from actions.bank.errors import BillNotFound, InvalidInput, NotAllowed
 from actions.bank.models import Bill, CreditLine, InstallmentPlan, Transaction
-from actions.bank.money import card_tail, cents, format_yuan
+from actions.bank.money import card_tail, cents
 from actions.bank.repayment import Debt, amount_to_repay
 from actions.bank.services import audit, loans, lookup
 from actions.bank.views import (
@@ -42,7 +42,7 @@ def _latest_bill(session: Session, line: CreditLine) -> Bill:
         select(Bill).where(Bill.credit_line_id == line.id).order_by(Bill.statement_date.desc(), Bill.id.desc()).limit(1)
     )
     if bill is None:
-        raise BillNotFound(f"您的{PRODUCT_NAMES[line.product]}目前还没有出账单。")
+        raise BillNotFound(product=PRODUCT_NAMES[line.product])
     return bill
 
 
@@ -76,17 +76,13 @@ def current_bill(session: Session, customer_id: int, product: str, today: date |
 def _fee_rate(product: str, count) -> tuple[int, Decimal]:
     rates = INSTALLMENT_FEE_RATES.get(product)
     if rates is None:
-        raise InvalidInput("抱歉，只有信用卡和白条账单可以分期。", code="invalid_product")
+        raise InvalidInput("not_installable_product", product=product)
     try:
         count = int(count)
     except (TypeError, ValueError):
         count = None
     if count not in rates:
-        allowed = "、".join(str(c) for c in rates)
-        raise InvalidInput(
-            f"抱歉，{PRODUCT_NAMES[product]}账单可以分{allowed}期，请从中选择一个期数。",
-            code="invalid_installment_count",
-        )
+        raise InvalidInput("invalid_installment_count", product=PRODUCT_NAMES[product], counts=list(rates))
     return count, rates[count]
 
 
@@ -114,15 +110,11 @@ def _installable(session, customer_id, product, today) -> tuple[CreditLine, Bill
     view = _bill_view(bill, line, today)
     name = PRODUCT_NAMES[product]
     if view.status == "installment":
-        raise NotAllowed(f"您本期{name}账单已经办理过分期了。", code="already_installed")
+        raise NotAllowed("already_installed", product=name)
     if view.status == "overdue":
-        raise NotAllowed(f"您的{name}账单已逾期，暂时不能分期，建议先还清逾期金额。", code="bill_overdue")
+        raise NotAllowed("bill_overdue", product=name)
     if view.remaining < MIN_INSTALLMENT_PRINCIPAL:
-        raise NotAllowed(
-            f"本期{name}账单待还{format_yuan(view.remaining)}，"
-            f"不足{format_yuan(MIN_INSTALLMENT_PRINCIPAL)}，无法办理分期。",
-            code="bill_too_small",
-        )
+        raise NotAllowed("bill_too_small", product=name, remaining=view.remaining, least=MIN_INSTALLMENT_PRINCIPAL)
     return line, bill, view
 
 

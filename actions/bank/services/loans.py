@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from actions.bank.clock import now as bank_now
 from actions.bank.errors import InvalidAmount, InvalidInput, NotAllowed, ProductNotFound
 from actions.bank.models import Loan, LoanApplication, Transaction
-from actions.bank.money import card_tail, format_yuan, parse_amount
+from actions.bank.money import card_tail, parse_amount
 from actions.bank.repayment import Debt, amount_to_repay
 from actions.bank.services import audit, lookup
 from actions.bank.views import LoanApplicationView, LoanView, RepaymentView
@@ -66,19 +66,15 @@ def loan_applications(session: Session, customer_id: int) -> tuple[LoanApplicati
 def _validate_application(amount, term_months, purpose) -> tuple[Decimal, int]:
     value = parse_amount(amount)
     if not MIN_LOAN <= value <= MAX_LOAN:
-        raise InvalidAmount(
-            f"金条单笔借款金额需要在{format_yuan(MIN_LOAN)}到{format_yuan(MAX_LOAN)}之间，请重新告诉我借款金额。",
-            code="loan_amount_out_of_range",
-        )
+        raise InvalidAmount("loan_amount_out_of_range", amount=value, least=MIN_LOAN, most=MAX_LOAN)
     try:
         term = int(term_months)
     except (TypeError, ValueError):
         term = None
     if term not in LOAN_TERMS:
-        allowed = "、".join(str(t) for t in LOAN_TERMS)
-        raise InvalidInput(f"借款期限可以选择{allowed}个月，请从中选择一个。", code="invalid_term")
+        raise InvalidInput("invalid_term", terms=list(LOAN_TERMS))
     if purpose not in LOAN_PURPOSES:
-        raise InvalidInput(f"借款用途可以是{'、'.join(LOAN_PURPOSES)}，请告诉我是哪一种。", code="invalid_purpose")
+        raise InvalidInput("invalid_purpose", purposes=list(LOAN_PURPOSES))
     return value, term
 
 
@@ -95,10 +91,7 @@ def apply_loan(
         .limit(1)
     )
     if pending is not None:
-        raise NotAllowed(
-            f"您有一笔借款申请（编号{pending.number}）正在审核中，请等审核结果出来后再申请。",
-            code="application_pending",
-        )
+        raise NotAllowed("application_pending", number=pending.number)
     app = LoanApplication(
         customer_id=customer_id, amount=value, term_months=term, purpose=purpose, status=PENDING, created_at=moment
     )
@@ -130,7 +123,7 @@ def _open_loan(session: Session, customer_id: int) -> Loan:
         .with_for_update()
     )
     if loan is None:
-        raise ProductNotFound("您目前没有需要还款的金条借款。", code="no_open_loan")
+        raise ProductNotFound("no_open_loan")
     return loan
 
 

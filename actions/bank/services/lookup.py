@@ -15,7 +15,7 @@ from actions.bank.errors import (
     ProductNotFound,
 )
 from actions.bank.models import Account, CreditLine, Customer
-from actions.bank.money import card_tail, format_yuan, normalize_card_tail
+from actions.bank.money import card_tail, normalize_card_tail
 from actions.bank.views import PRODUCT_NAMES, AccountView, CreditLineView
 
 CREDIT_PRODUCTS = ("credit_card", "baitiao")
@@ -24,7 +24,7 @@ CREDIT_PRODUCTS = ("credit_card", "baitiao")
 def customer(session: Session, customer_id: int) -> Customer:
     found = session.get(Customer, customer_id)
     if found is None:
-        raise NotFound("抱歉，没有找到您的客户信息，请重新验证身份。", code="customer_not_found")
+        raise NotFound("verified_customer_missing", customer_id=customer_id)
     return found
 
 
@@ -49,24 +49,24 @@ def source_account(session: Session, customer_id: int, tail: str | None) -> Acco
     if tail is None:
         candidates = [a for a in accounts if a.status == "active"] if len(accounts) > 1 else accounts
         if not candidates:
-            raise CardNotFound("抱歉，您名下没有可用的储蓄卡。")
+            raise CardNotFound("no_usable_debit_card")
         if len(candidates) > 1:
-            raise AmbiguousCard("您名下有多张储蓄卡，请告诉我要从哪张卡付款（卡号后四位）。")
+            raise AmbiguousCard("several_debit_cards")
         chosen = candidates[0]
     else:
         tail = normalize_card_tail(tail)
         matches = [a for a in accounts if card_tail(a.card_number) == tail]
         if not matches:
             if credit_cards_with_tail(session, customer_id, tail):
-                raise InvalidInput("信用卡不能用于付款或转出，请提供一张储蓄卡的后四位。", code="not_a_debit_card")
-            raise CardNotFound()
+                raise InvalidInput("not_a_debit_card", card_tail=tail)
+            raise CardNotFound(card_tail=tail)
         chosen = matches[0]
     return session.scalar(select(Account).where(Account.id == chosen.id).with_for_update())
 
 
 def credit_line(session: Session, customer_id: int, product: str) -> CreditLine:
     if product not in CREDIT_PRODUCTS:
-        raise InvalidInput("抱歉，这项业务只适用于信用卡和白条。", code="invalid_product")
+        raise InvalidInput("invalid_product", product=product)
     customer(session, customer_id)
     found = session.scalar(
         select(CreditLine)
@@ -76,7 +76,7 @@ def credit_line(session: Session, customer_id: int, product: str) -> CreditLine:
         .with_for_update()
     )
     if found is None:
-        raise ProductNotFound(f"抱歉，您目前还没有开通{PRODUCT_NAMES[product]}。")
+        raise ProductNotFound(product=PRODUCT_NAMES[product])
     return found
 
 
@@ -106,10 +106,6 @@ def credit_line_view(line: CreditLine) -> CreditLineView:
 
 def check_can_pay(account: Account, value: Decimal) -> None:
     if account.status != "active":
-        raise CardFrozen(f"抱歉，尾号{card_tail(account.card_number)}的储蓄卡已冻结，请换一张卡付款。")
+        raise CardFrozen(card_tail=card_tail(account.card_number))
     if value > account.balance:
-        raise InsufficientFunds(
-            f"抱歉，尾号{card_tail(account.card_number)}的储蓄卡可用余额"
-            f"为{format_yuan(account.balance)}，不足以支付"
-            f"{format_yuan(value)}。"
-        )
+        raise InsufficientFunds(card_tail=card_tail(account.card_number), balance=account.balance, amount=value)

@@ -26,7 +26,7 @@ def create_ticket(
 ) -> str:
     """Open a ticket and return its number (``H000123``). Long digit runs in the summary are masked."""
     if priority not in PRIORITIES:
-        raise InvalidInput("工单优先级只能是普通或紧急。", code="invalid_priority")
+        raise InvalidInput("invalid_priority", priority=priority)
     text = scrub_digits((summary or "").strip())[:MAX_SUMMARY] or "客户请求人工服务"
     moment = now or bank_now()
     ticket = HandoffTicket(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from actions.bank.clock import now as bank_now
 from actions.bank.errors import DailyLimitExceeded, PayeeNotFound
 from actions.bank.models import Account, Payee, Transaction, Transfer
-from actions.bank.money import card_tail, format_yuan, parse_amount
+from actions.bank.money import card_tail, parse_amount
 from actions.bank.services import audit, lookup
 from actions.bank.views import PayeeView, TransferView
 
@@ -24,9 +24,10 @@ def _payee(session: Session, customer_id: int, name: str) -> Payee:
     name = (name or "").strip()
     found = session.scalar(select(Payee).where(Payee.customer_id == customer_id, Payee.name == name).limit(1))
     if found is None:
-        known = "、".join(p.name for p in payees(session, customer_id))
-        hint = f"目前您的常用收款人有：{known}。" if known else ""
-        raise PayeeNotFound(f"抱歉，您的常用收款人里没有“{name}”。{hint}为了资金安全，只能向已保存的收款人转账。")
+        known = [p.name for p in payees(session, customer_id)]
+        if not known:
+            raise PayeeNotFound("payee_not_found_none_saved", name=name)
+        raise PayeeNotFound(name=name, payees=known)
     return found
 
 
@@ -61,8 +62,9 @@ def transfer(
     remaining_limit = account.daily_transfer_limit - transferred_today(session, account, moment)
     if value > remaining_limit:
         raise DailyLimitExceeded(
-            f"抱歉，这张卡今日还可转账{format_yuan(max(remaining_limit, Decimal('0.00')))}"
-            f"（每日限额{format_yuan(account.daily_transfer_limit)}），请调整金额或明天再转。"
+            amount=value,
+            left_today=max(remaining_limit, Decimal("0.00")),
+            daily_limit=account.daily_transfer_limit,
         )
 
     account.balance -= value

@@ -67,15 +67,15 @@ def test_amount_and_card_filters(session, zhang, day):
 @pytest.mark.parametrize(
     "start, end, code",
     [
-        (5, 10, "invalid_date_range"),  # start after end
-        (-3, -10, "invalid_date_range"),  # entirely in the future
+        (5, 10, "start_after_end"),
+        (-3, -10, "range_in_future"),
         (400, 300, "date_range_outside_data"),
     ],
 )
 def test_bad_ranges(session, zhang, day, start, end, code):
     with pytest.raises(InvalidDateRange) as caught:
         transactions(session, zhang, day - timedelta(days=start), day - timedelta(days=end))
-    assert caught.value.code == code and caught.value.message
+    assert caught.value.code == code
 
 
 def test_bad_filters(session, zhang, day):

@@ -23,7 +23,7 @@ def test_freeze_debit_card_blocks_transfers(session, zhang):
         transfer(session, zhang, "李娜", "10", "1234", "web-1")
     with pytest.raises(CardAlreadyFrozen) as caught:
         freeze_card(session, zhang, "1234", "再次挂失", "web-1")
-    assert "已经处于冻结状态" in caught.value.message
+    assert caught.value.values == {"card_tail": "1234", "card": "储蓄卡"}
     [entry] = audit.entries(session, zhang, "freeze_card")
     assert entry[4] == {"card_tail": "1234", "kind": "savings", "reason": "银行卡丢失"}
 

@@ -41,7 +41,7 @@ def test_current_bills(session, zhang, li, wang, day):
     assert overdue.status == "overdue" and overdue.days_overdue == 5
     with pytest.raises(ProductNotFound) as caught:
         current_bill(session, wang, "baitiao")
-    assert "白条" in caught.value.message
+    assert caught.value.values == {"product": "白条"}
     assert credit_lines(session, wang) == ()
 
 
@@ -61,7 +61,7 @@ def test_installment_quote_rounds_half_up(session, zhang):
 def test_installment_bad_count_lists_allowed_counts(session, zhang, count):
     with pytest.raises(InvalidInput) as caught:
         quote_installment(session, zhang, "credit_card", count)
-    assert "3、6、12、24期" in caught.value.message
+    assert caught.value.code == "invalid_installment_count" and caught.value.values["counts"] == [3, 6, 12, 24]
 
 
 def test_create_installment_restructures_bill(session, zhang, count):
@@ -78,7 +78,7 @@ def test_create_installment_restructures_bill(session, zhang, count):
 def test_overdue_bill_cannot_be_split(session, li):
     with pytest.raises(NotAllowed) as caught:
         quote_installment(session, li, "credit_card", 3)
-    assert "逾期" in caught.value.message
+    assert caught.value.code == "bill_overdue"
 
 
 def test_repay_full_moves_money_and_records_it(session, zhang, count):
@@ -107,7 +107,7 @@ def test_repay_minimum_then_amount(session, zhang):
     assert first.amount == Decimal("312.08") and first.status == "partially_paid"
     with pytest.raises(NothingToRepay) as caught:
         repay(session, zhang, "baitiao", mode="minimum", sender_id="web-1")
-    assert "¥2,808.72" in caught.value.message
+    assert caught.value.values["owed"] == Decimal("2808.72")
     second = repay(session, zhang, "baitiao", amount="2808.72", sender_id="web-1")
     assert second.remaining == Decimal("0.00") and second.status == "paid"
 
@@ -121,7 +121,7 @@ def test_repay_rejects_bad_amounts(session, zhang, amount):
 def test_repay_more_than_owed(session, zhang):
     with pytest.raises(RepayExceedsOwed) as caught:
         repay(session, zhang, "credit_card", amount="8650.01", sender_id="web-1")
-    assert "¥8,650.00" in caught.value.message
+    assert caught.value.values["owed"] == Decimal("8650.00")
 
 
 def test_repay_source_card_checks(session, li):
@@ -134,7 +134,7 @@ def test_repay_source_card_checks(session, li):
     account.balance = Decimal("100.00")
     with pytest.raises(InsufficientFunds) as caught:
         repay(session, li, "credit_card", mode="minimum", sender_id="s")
-    assert "¥100.00" in caught.value.message
+    assert caught.value.values["balance"] == Decimal("100.00")
     with pytest.raises(InvalidInput):
         repay(session, li, "credit_card", sender_id="s")  # neither amount nor mode
     assert session.scalar(select(AuditLog)) is None

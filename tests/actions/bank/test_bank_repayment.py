@@ -24,7 +24,8 @@ def test_an_own_amount_up_to_what_is_owed_is_taken_as_given(amount):
 def test_more_than_is_owed_is_refused_naming_what_is_owed():
     with pytest.raises(RepayExceedsOwed) as caught:
         amount_to_repay(BILL, amount="8650.01")
-    assert caught.value.message == "本期信用卡账单待还¥8,650.00，还款金额不能超过这个数，请重新告诉我金额。"
+    assert caught.value.code == "repay_exceeds_owed"
+    assert caught.value.values["debt"] == "本期信用卡账单" and caught.value.values["owed"] == Decimal("8650.00")
 
 
 @pytest.mark.parametrize("amount", ["0", "0.00", "-1", "100.001", "0.005", "abc", "", "10000000.01"])
@@ -37,7 +38,7 @@ def test_a_paid_minimum_leaves_only_an_own_amount_or_full():
     paid_minimum = Debt(name="本期白条账单", owed=Decimal("2808.72"), due_now=Decimal("0.00"))
     with pytest.raises(NothingToRepay) as caught:
         amount_to_repay(paid_minimum, mode="minimum")
-    assert caught.value.code == "minimum_already_paid" and "¥2,808.72" in caught.value.message
+    assert caught.value.code == "minimum_already_paid" and caught.value.values["owed"] == Decimal("2808.72")
     assert amount_to_repay(paid_minimum, mode="full") == Decimal("2808.72")
     assert amount_to_repay(paid_minimum, amount="100") == Decimal("100.00")
 
@@ -47,7 +48,7 @@ def test_nothing_owed_refuses_every_repayment(request_):
     paid = Debt(name="本期信用卡账单", owed=Decimal("0.00"), due_now=Decimal("0.00"))
     with pytest.raises(NothingToRepay) as caught:
         amount_to_repay(paid, **request_)
-    assert caught.value.message == "您本期信用卡账单已经还清，目前没有需要还款的金额。"
+    assert caught.value.code == "nothing_to_repay" and caught.value.values == {"debt": "本期信用卡账单"}
 
 
 @pytest.mark.parametrize("request_", [{}, {"amount": "100", "mode": "full"}])
