@@ -62,14 +62,18 @@ def count_action_responses_as_used(named: set[str]) -> None:
     Validator._gather_utterance_actions = gathered  # type: ignore[method-assign]
 
 
-def main() -> int:
+def check_wording(domain: Domain) -> list[str]:
+    """The responses actions name that the domain lacks; the others count as used from now on."""
     named = responses_named_in_actions() | RASA_DEFAULT_RESPONSES
-    domain = Domain.load(REPO_ROOT / "bot" / "domain")
-    missing = missing_responses(domain, named)
+    count_action_responses_as_used(named | responses_with_prefixes(domain, response_prefixes_in_actions()))
+    return missing_responses(domain, named)
+
+
+def main() -> int:
+    missing = check_wording(Domain.load(REPO_ROOT / "bot" / "domain"))
     if missing:
         print(f"validate: actions utter responses the domain lacks: {', '.join(missing)}", file=sys.stderr)
         return 1
-    count_action_responses_as_used(named | responses_with_prefixes(domain, response_prefixes_in_actions()))
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *RASA_ARGS, "--config", "config.yml"]

@@ -37,7 +37,7 @@ def test_typed_values_are_written_for_a_screen():
 
 def test_the_same_values_are_said_on_a_call():
     text = say("utter_bill_due", "voice", **BILL)["text"]
-    assert text == "信用卡本期应还八千六百五十元，最低还款八百六十五元，到期日十二月五日。"
+    assert text == "信用卡本期应还八千六百五十元。最低还款八百六十五元。到期日是十二月五日。"
 
 
 def test_a_call_gets_the_voice_variant_and_a_chat_the_other():

@@ -24,7 +24,7 @@ from bot.evaluate_nlu import (
 )
 from bot.faq.checks import NLU_DIR, question_key
 
-# The target. Measured 0.917 with nlu.intent_classifier (README "NLU quality").
+# The target. Measured 0.917 with nlu.intent_classifier (docs/benchmarks.md "NLU quality").
 MIN_HOLDOUT_ACCURACY = 0.90
 MAX_OOS_BANKING_ACCEPTANCE = 0.05  # the target: non-finance requests given a banking intent
 MAX_OOS_ANY_ACCEPTANCE = 0.08  # any intent but out_of_scope, small talk included: a regression guard
