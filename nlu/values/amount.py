@@ -12,9 +12,10 @@ from nlu.values.span import Span
 ENTITY = "amount"
 _CURRENCY = r"(?:块钱|元钱|元|块|圆|人民币|rmb)"
 _JIAO_DIGIT = r"[一二两三四五六七八九\d]"
-# Words after a number that make it something other than money (分 only when no count follows: 两万分12期).
+# Words after a number that make it something other than money (分 only when no count follows: 两万分12期);
+# a dot is a decimal point only before a digit (转500. ends a sentence: 。 is normalized to .).
 _NOT_MONEY_AFTER = (
-    rf"(?![\d.%{CN_DIGITS}{CN_UNITS}]|期|个|月|年|号|日|天|周|次|人|"
+    rf"(?![\d%{CN_DIGITS}{CN_UNITS}]|\.\d|期|个|月|年|号|日|天|周|次|人|"
     rf"分(?![\d{CN_DIGITS}十成为])|份|积分|条|张|笔|位|岁|倍|秒|小时|点)"
 )
 _MONEY_VERBS = (

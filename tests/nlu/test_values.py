@@ -214,3 +214,12 @@ def test_entity_offsets_cover_the_matched_text():
     text = normalize_text("请帮我转给张三五百块")
     spans = {s.entity: text[s.start : s.end] for s in extract_values(text, TODAY)}
     assert spans == {"recipient": "张三", "amount": "五百块"}
+
+
+@pytest.mark.parametrize("typed", ["给李娜转五百。", "转500。", "还500。", "给李娜转500."])
+def test_an_amount_at_the_end_of_a_sentence_keeps_its_full_stop_apart(typed):
+    assert [value for entity, value in found(typed) if entity == "amount"] == ["500.00"]
+
+
+def test_a_dot_before_a_digit_is_still_a_decimal_point():
+    assert [value for entity, value in found("转500.5") if entity == "amount"] == ["500.50"]
