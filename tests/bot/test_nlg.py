@@ -1,12 +1,15 @@
 """bot.nlg: domain responses filled with typed values, written for chat and said for calls."""
 
+import asyncio
 from functools import cache
 from pathlib import Path
 
 import pytest
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActiveLoop
+from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.nlg import ChannelResponses
+from bot.nlg import ChannelResponses, slot_asked_by
 
 DOMAIN = Path(__file__).resolve().parents[2] / "bot" / "domain"
 
@@ -80,9 +83,28 @@ def test_lines_can_make_one_sentence():
     ],
 )
 def test_a_question_says_which_slot_it_asks_for(response, slot):
-    assert nlg().slot_asked_by(response) == slot
+    domain = Domain.load(DOMAIN)
+    assert slot_asked_by(response, [s.name for s in domain.slots], domain.form_names) == slot
+
+
+def tracker(active_loop=None) -> DialogueStateTracker:
+    domain = Domain.load(DOMAIN)
+    found = DialogueStateTracker("caller", domain.slots)
+    if active_loop:
+        found.update(ActiveLoop(active_loop))
+    return found
 
 
 def test_the_slot_asked_for_is_sent_with_the_question():
-    assert say("utter_ask_otp_code", "voice")["requested_slot"] == "otp_code"
-    assert "requested_slot" not in say("utter_greet", "voice")
+    generator = ChannelResponses()  # as Rasa makes it: responses are set after the model loads
+    generator.responses = Domain.load(DOMAIN).responses
+    asked = asyncio.run(generator.generate("utter_ask_otp_code", tracker(), "voice"))
+    assert asked["requested_slot"] == "otp_code"
+    in_form = asyncio.run(generator.generate("utter_ask_transfer_form_amount", tracker("transfer_form"), "voice"))
+    assert in_form["requested_slot"] == "amount"
+    assert "requested_slot" not in asyncio.run(generator.generate("utter_greet", tracker(), "voice"))
+
+
+def test_only_the_actions_values_travel_not_rasas_message_fields():
+    message = say("utter_verified", "voice", name="张伟", text=None, buttons=[], template="utter_verified")
+    assert message["values"] == {"name": "张伟"}
