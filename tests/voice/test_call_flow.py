@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from actions.bank.db import session_scope
 from actions.bank.models import HandoffTicket
-from actions.bank.money import format_yuan
+from nlu.value_wording import digits_one_by_one, said_money
 from tests.voice.call_harness import (
     ASR_CONFIDENCE,
     LI_NA,
@@ -41,7 +41,6 @@ from voice import prompts
 from voice.assistant import Reply
 from voice.audio import FRAME_MS, TELEPHONY_RATE, frame_bytes
 from voice.config import CallSettings
-from voice.speakable import speakable
 from voice.speech_out import sentences
 from voice.stt import DIGITS_GRAMMAR
 
@@ -78,18 +77,18 @@ def test_greeting_voice_verification_and_bill_with_a_masked_record(bot):
     assert [e["metadata"]["via"] for e in heard] == ["system", "speech", "speech", "speech"]
     assert [e["metadata"].get("asr_confidence") for e in heard[1:]] == [ASR_CONFIDENCE] * 3
     assert any(g == list(DIGITS_GRAMMAR) for g in call.recognizer.grammars)  # digits expected when asked
-    # the bill with the figures in the bank's books
+    # the bill with the figures in the bank's books, worded for a call: ¥8,650.00 → 八千六百五十元
     with session_scope(bot.bank_url) as db:
         card = open_bill(db, ZHANG_WEI, "credit_card")
         expected = [
-            f"信用卡本期应还{format_yuan(card.amount_due - card.paid_amount)}",
-            f"最低还款{format_yuan(card.minimum_due - card.paid_amount)}",
+            f"信用卡本期应还{said_money(str(card.amount_due - card.paid_amount))}",
+            f"最低还款{said_money(str(card.minimum_due - card.paid_amount))}",
         ]
     answer = call.first("bot", "本期应还").text
     assert all(figure in answer for figure in expected), answer
     assert "白条" not in answer  # the credit card's bill was asked for, not every bill
-    spoken_text = "".join(call.synthesizer.texts)  # and said as words: ¥8,650.00 → 八千六百五十元
-    assert all(speakable(figure) in spoken_text for figure in expected), spoken_text
+    spoken_text = "".join(call.synthesizer.texts)
+    assert all(figure in spoken_text for figure in expected), spoken_text
     assert "身份验证成功，张伟您好" in " ".join(call.bot_said())
     # the record: caller turns with ASR confidences, numbers masked, kept in the store
     caller_turns = call.entries("caller")
@@ -118,7 +117,8 @@ def test_verification_by_keypad_then_balance(bot):
     assert [e["metadata"]["via"] for e in heard] == ["system", "speech", "dtmf", "dtmf"]
     answer = call.first("bot", "可用余额").text  # the voice channel's wording: figures as words
     for account in savings_of(bot, LI_NA):
-        assert speakable(f"尾号{account.card_number[-4:]}：可用余额{format_yuan(account.balance)}") in answer
+        tail, balance = digits_one_by_one(account.card_number[-4:]), said_money(str(account.balance))
+        assert f"尾号{tail}" in answer and f"余额{balance}" in answer, answer
     # keypad entries are kept masked, whole and key by key
     assert [e.text for e in call.entries("dtmf")] == ["139****9000", "******"]
     all_text = "".join(e["text"] for e in call.stored["entries"])
@@ -159,7 +159,7 @@ def test_buttons_are_read_as_numbered_options_and_chosen_by_key_and_by_voice(bot
     assert "确认，请按一；取消，请按二" in spoken_text
     heard = texts_rasa_heard(bot, call.session.conversation_id)
     assert heard[-2:] == ['/inform{"card_tail": "3344"}', "/affirm"]
-    assert "已为您冻结尾号3344的储蓄卡" in call.bot_said()[-1]
+    assert "已为您冻结尾号三三四四的储蓄卡" in call.bot_said()[-1]
     (card,) = savings_of(bot, WANG_QIANG)
     assert card.status == "frozen"
     assert "第一个" in [e.text for e in call.entries("caller")]  # the record keeps what was said
@@ -230,7 +230,7 @@ def test_silence_gets_two_reprompts_then_a_human(bot):
     with session_scope(bot.bank_url) as db:
         ticket = db.scalars(select(HandoffTicket).where(HandoffTicket.sender_id == call.session.conversation_id)).one()
     handoff = tracker_events(bot, call.session.conversation_id, "bot")[-1]["text"]
-    assert f"工单号{ticket.number}" in handoff
+    assert f"工单号{digits_one_by_one(ticket.number)}" in handoff  # H000001 said H零零零零零幺
     assert said[-1].startswith("已为您转接人工客服") and len(said) == 4
     assert call.record.end_reason == "no_input" and call.stored["end_reason"] == "no_input"
     assert call.output.hung_up

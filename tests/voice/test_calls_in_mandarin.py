@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from actions.bank.db import session_scope
-from actions.bank.money import format_yuan
+from nlu.value_wording import said_money
 from tests.database_backends import seeded_template
 from tests.voice import installed, virtual_time
 from tests.voice.call_harness import (
@@ -39,7 +39,6 @@ from voice import asr_eval
 from voice.audio import FRAME_MS, TELEPHONY_RATE, WIDEBAND_RATE, read_wav
 from voice.calls import CallServices
 from voice.config import CallSettings
-from voice.speakable import speakable
 from voice.stt import Recognizer, load_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600, func_only=True)]
@@ -109,9 +108,9 @@ def test_a_bill_asked_for_and_verified_by_voice_is_read_back(bot, model, caller_
     assert all(0.0 < c <= 1.0 for c in confidences), confidences  # the recognizer's own
     with session_scope(bot.bank_url) as db:
         card = open_bill(db, ZHANG_WEI, "credit_card")
-        due = format_yuan(card.amount_due - card.paid_amount)
-    assert f"信用卡本期应还{due}" in call.first("bot", "本期应还").text
-    assert speakable(due) in "".join(call.synthesizer.texts)  # the figure spoken back as words
+        due = said_money(str(card.amount_due - card.paid_amount))
+    assert f"信用卡本期应还{due}" in call.first("bot", "本期应还").text  # the call's wording: figures as words
+    assert due in "".join(call.synthesizer.texts)
     caller_said = [e.text for e in call.entries("caller")]
     assert caller_said[1] == "138****8000" and all(set(text) == {"*"} for text in caller_said[2:])  # masked
 
@@ -132,7 +131,7 @@ def test_digits_keyed_and_spoken_in_one_call(bot, model, caller_voice):
     assert heard[2]["text"] == LI_NA and heard[-1]["text"] == code_sent(bot, conversation)
     assert [e["metadata"]["via"] for e in heard[1:4]] == ["speech", "dtmf", "speech"]
     answer = call.first("bot", "可用余额").text
-    assert all(format_yuan(a.balance) in answer for a in savings_of(bot, LI_NA))
+    assert all(said_money(str(a.balance)) in answer for a in savings_of(bot, LI_NA))
 
 
 def test_keypad_verification_after_a_spoken_request(bot, model, caller_voice):
