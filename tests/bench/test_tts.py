@@ -13,4 +13,5 @@ def test_the_replies_are_read_as_the_call_says_them():
     said = replies()
     assert len(said) == 30
     assert "您好，我是智能客服小金" in said[0]
-    assert not any("¥" in text or "****" in text for text in said)  # speakable: 八千六百五十元, 尾号八零零零
+    assert not any("¥" in text or "****" in text for text in said)  # the voice wording: 八千六百五十元, 尾号八零零零
+    assert "信用卡本期应还八千六百五十元。最低还款八百六十五元。到期日是十二月十四日。" in said

@@ -1,5 +1,6 @@
 """How well a caller can make out the bot's voice, measured as round-trip character error rate:
-the bot's frequent spoken replies (``tests/bench/spoken_replies.txt``) are synthesized by each voice,
+the bot's frequent spoken replies (``tests/bench/spoken_replies.yml``: domain responses with values,
+worded for the voice channel as a call hears them) are synthesized by each voice,
 transcribed by real recognizers (Vosk small-cn; Whisper base when its model is installed, see
 ``voice/whisper_model.py``), and compared with what was meant to be said.
 
@@ -21,7 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import cn2an
+import yaml
+from rasa.shared.core.domain import Domain
 
+from bot.nlg import ChannelResponses
 from voice import asr_eval, whisper_model
 from voice.audio import WIDEBAND_RATE, duration_s
 from voice.neural_tts import NeuralSynthesizer
@@ -29,15 +33,22 @@ from voice.speakable import speakable
 from voice.stt import Recognizer, load_model
 from voice.tts import EspeakSynthesizer, Synthesizer
 
-REPLIES = Path(__file__).with_name("spoken_replies.txt")
+REPLIES = Path(__file__).with_name("spoken_replies.yml")
+DOMAIN = Path(__file__).resolve().parents[2] / "bot" / "domain"
 Transcriber = Callable[[bytes], str]  # 16 kHz PCM16 → text
 LATIN = re.compile(r"[A-Za-z]+")
 
 
 def replies(path: Path = REPLIES) -> list[str]:
-    """The replies to measure, as the call speaks them."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [speakable(line) for line in lines if line.strip() and not line.startswith("#")]
+    """The replies to measure, worded for the voice channel and made speakable as the call does."""
+    words = ChannelResponses(domain=Domain.load(DOMAIN))
+    texts = []
+    for reply in yaml.safe_load(path.read_text(encoding="utf-8")):
+        values = dict(reply)
+        message = words.generate_from_slots(values.pop("response"), {}, "voice", **values)
+        assert message is not None, reply
+        texts.append(speakable(message["text"]))
+    return texts
 
 
 def as_numbers(text: str) -> str:
