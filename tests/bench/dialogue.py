@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from bot import build
-from bot.scripted_conversations import Outcome, load_scripts, run_script, running_assistant
+from tests.scripted_conversations import Outcome, load_scripts, run_script, running_assistant
 
 SCRIPTS = Path(__file__).parent / "dialogues"
 TARGET_SUCCESS = 0.95

@@ -1,6 +1,6 @@
 """Multi-turn conversations as customers have them (tests/bot/conversations/*.yml), each run
 end to end against the real Rasa and action servers and checked turn by turn and in the bank's
-database (bot/scripted_conversations.py). Every conversation-repair pattern Rasa CALM names is
+database (tests/scripted_conversations.py). Every conversation-repair pattern Rasa CALM names is
 covered by tagged conversations; internal-error has its own test below."""
 
 from pathlib import Path
@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from actions.bank import db
-from bot.scripted_conversations import (
+from tests.scripted_conversations import (
     PATTERNS,
     TurnResult,
     latest_code,

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.scripted_conversations import Outcome, Script, Turn, TurnResult, check_effects, check_reply, load_scripts
 from tests.bench.dialogue import SCRIPTS, report
+from tests.scripted_conversations import Outcome, Script, Turn, TurnResult, check_effects, check_reply, load_scripts
 
 QUESTION = "请问要转多少钱？"
 
