@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import List, Optional
 
-from bot.processes import HOST, REPO_ROOT, ProcessGroup, ensure_port_free, python_module, wait_until_up
+from bot.processes import HOST, REPO_ROOT, ProcessGroup, ensure_port_free, free_port, python_module, wait_until_up
 
 DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTION_PORT = 5055
@@ -85,3 +85,22 @@ def start_action_server(group: ProcessGroup, port: int, log: Optional[Path] = No
     proc = group.start(action_server_cmd(port), log=log, SANIC_HOST=HOST)
     wait_until_up(f"http://{HOST}:{port}/health", proc, "action server")
     print(f"Action server: http://{HOST}:{port}/webhook", flush=True)
+
+
+def start_rasa_with_actions(
+    group: ProcessGroup,
+    model: Path,
+    endpoints_file: Path,
+    token: Optional[str] = None,
+    channel: str = "rest",
+    root: Path = REPO_ROOT,
+) -> str:
+    """An action server and a Rasa server on free ports in ``group``; the Rasa base URL, once
+    the ``channel`` webhook answers."""
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = write_endpoints(endpoints_file, action_url_for(action_port), root)
+    start_action_server(group, action_port)
+    rasa = group.start(rasa_run_cmd(model, endpoints, rasa_port, token))
+    base = f"http://{HOST}:{rasa_port}"
+    wait_until_up(f"{base}/webhooks/{channel}/", rasa, f"Rasa server ({channel} channel)")
+    return base

@@ -18,13 +18,10 @@ def running_assistant(root: Path = processes.REPO_ROOT) -> Iterator[str]:
         return
     build.setup(root)
     model = build.train(root)
-    rasa_port, action_port = processes.free_port(), processes.free_port()
-    endpoints = servers.write_endpoints(root / "var" / "endpoints-voice.yml", servers.action_url_for(action_port), root)
     with processes.ProcessGroup(root) as group:
-        servers.start_action_server(group, action_port)
-        rasa = group.start(servers.rasa_run_cmd(model, endpoints, rasa_port, None))
-        url = f"http://{processes.HOST}:{rasa_port}"
-        processes.wait_until_up(f"{url}/webhooks/voice/", rasa, "Rasa server")
+        url = servers.start_rasa_with_actions(
+            group, model, root / "var" / "endpoints-voice.yml", channel="voice", root=root
+        )
         warm_up(url)
         print(f"Rasa server:   {url}  (voice channel: POST /webhooks/voice/webhook)", flush=True)
         yield url

@@ -70,12 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     token = os.environ.setdefault("RASA_TOKEN", "bench-faq")
     model = build.train()
     with tempfile.TemporaryDirectory() as tmp, processes.ProcessGroup() as group:
-        action_port, rasa_port = processes.free_port(), processes.free_port()
-        endpoints = servers.write_endpoints(Path(tmp) / "endpoints.yml", servers.action_url_for(action_port))
-        servers.start_action_server(group, action_port)
-        rasa = group.start(servers.rasa_run_cmd(model, endpoints, rasa_port, token))
-        base = f"http://{processes.HOST}:{rasa_port}"
-        processes.wait_until_up(f"{base}/webhooks/rest/", rasa, "Rasa server")
+        base = servers.start_rasa_with_actions(group, model, Path(tmp) / "endpoints.yml", token)
         try:
             marks = timed_loop(base, edited_sheet(Path(tmp)))
         finally:

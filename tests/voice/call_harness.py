@@ -63,13 +63,8 @@ def serving(database_backend: str, bank_template, directory: Path, trained_model
     ):
         env.setenv("BANK_DATABASE_URL", bank_url)
         env.setenv("TRACKER_STORE_URL", tracker_url)
-        action_port, rasa_port = processes.free_port(), processes.free_port()
-        endpoints = servers.write_endpoints(directory / "endpoints.yml", servers.action_url_for(action_port))
         with processes.ProcessGroup() as group:
-            servers.start_action_server(group, action_port)
-            rasa = group.start(servers.rasa_run_cmd(trained_model, endpoints, rasa_port, None))
-            base = f"http://{processes.HOST}:{rasa_port}"
-            processes.wait_until_up(f"{base}/webhooks/voice/", rasa, "Rasa server (voice channel)")
+            base = servers.start_rasa_with_actions(group, trained_model, directory / "endpoints.yml", channel="voice")
             asyncio.run(_warm_up(base))
             yield Bot(base, bank_url, tracker_url, f"sqlite:///{directory / 'calls.db'}")
 

@@ -43,11 +43,11 @@ HELD_OUT_QUESTION = "我想用数字人民币，要怎么开钱包"
 FAQ_COMPONENT = "nlu.intent_classifier.IntentClassifier"
 
 
-def config_reading(faq_source) -> dict:
-    config = yaml.safe_load((faq_source.REPO_ROOT / "config.yml").read_text(encoding="utf-8"))
+def config_reading(faqs) -> dict:
+    config = yaml.safe_load((processes.REPO_ROOT / "config.yml").read_text(encoding="utf-8"))
     for component in config["pipeline"]:
         if component["name"] == FAQ_COMPONENT:
-            component["faq_source"] = str(faq_source)
+            component["faq_source"] = str(faqs)
     return config
 
 
@@ -89,14 +89,8 @@ def model_with_new_faq(trained_model, tmp_path_factory):
 @pytest.fixture
 def server(trained_model, model_with_new_faq, bank_db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
-    action_port, rasa_port = processes.free_port(), processes.free_port()
-    endpoints = servers.write_endpoints(tmp_path / "endpoints.yml", servers.action_url_for(action_port))
     with processes.ProcessGroup() as group:
-        servers.start_action_server(group, action_port)
-        rasa = group.start(servers.rasa_run_cmd(trained_model, endpoints, rasa_port, TOKEN))
-        base = f"http://{processes.HOST}:{rasa_port}"
-        processes.wait_until_up(f"{base}/webhooks/rest/", rasa, "Rasa server")
-        yield base
+        yield servers.start_rasa_with_actions(group, trained_model, tmp_path / "endpoints.yml", TOKEN)
 
 
 def test_reload_keeps_the_conversation_and_answers_the_new_faq(server, model_with_new_faq, bank_db_url, trained_model):
