@@ -15,8 +15,8 @@ from actions.bank.services import accounts, credit, loans
 from actions.bank.views import PRODUCT_NAMES
 from actions.common import bank_session, tell_error
 from actions.products import CREDIT_PRODUCTS
+from actions.reply_values import Reply, lines
 from actions.reply_values import line as reply_line
-from actions.reply_values import lines
 from actions.tasks import finish_task
 from actions.verification import VerifiedFormValidator, require_customer
 
@@ -56,14 +56,11 @@ class ValidateLoanStatusForm(VerifiedFormValidator):
         return "validate_loan_status_form"
 
 
-Answer = dict[str, Any]  # the response to utter and its values: reply_line("utter_…", **values)
-
-
 class CustomerQuery(Action, ABC):
     """An answer that needs a verified customer; subclasses write ``answer``."""
 
     @abstractmethod
-    def answer(self, session, customer: int, tracker: Tracker) -> Answer:
+    def answer(self, session, customer: int, tracker: Tracker) -> Reply:
         """The reply: a response with its values."""
 
     def context(self, tracker: Tracker) -> list[dict[str, Any]]:
@@ -138,7 +135,7 @@ def asked_products(tracker: Tracker) -> list[str]:
     return [p for p in CREDIT_PRODUCTS if p in named]
 
 
-def describe_bill(bill) -> Answer:
+def describe_bill(bill) -> Reply:
     if bill.remaining <= 0:
         return reply_line("utter_bill_paid", product=bill.product_name)
     return reply_line(
@@ -279,7 +276,7 @@ class ActionShowLoanStatus(CustomerQuery):
         return reply_line("utter_loans", loans=lines(items))
 
 
-def describe_loan(loan) -> Answer:
+def describe_loan(loan) -> Reply:
     values = {
         "product": PRODUCT_NAMES.get(loan.product, loan.product),
         "principal": typed.money(loan.principal),

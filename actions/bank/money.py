@@ -44,13 +44,6 @@ def parse_amount(value) -> Decimal:
     return cents(number)
 
 
-def format_yuan(amount: Decimal) -> str:
-    """``Decimal("1234.5")`` → ``"¥1,234.50"``; negative amounts get a leading minus."""
-    amount = cents(Decimal(amount))
-    sign = "-" if amount < 0 else ""
-    return f"{sign}¥{abs(amount):,.2f}"
-
-
 def card_tail(number: str) -> str:
     return str(number)[-4:]
 

@@ -1,8 +1,10 @@
 """nlu.value_wording: typed values written for a screen and said for a call."""
 
+from decimal import Decimal
+
 import pytest
 
-from nlu.value_wording import said_money, value_type, worded
+from nlu.value_wording import said_money, value_type, worded, written_money
 
 
 @pytest.mark.parametrize(
@@ -32,3 +34,18 @@ def test_plain_values_pass_through(plain):
 
 def test_two_before_big_units_is_liang():
     assert said_money("2000") == "两千元" and said_money("22000") == "两万二千元" and said_money("2") == "两元"
+
+
+@pytest.mark.parametrize(
+    "amount, text",
+    [
+        (Decimal("1234.5"), "¥1,234.50"),
+        (Decimal("0"), "¥0.00"),
+        (Decimal("52340.50"), "¥52,340.50"),
+        (Decimal("1000000"), "¥1,000,000.00"),
+        (Decimal("-8650"), "-¥8,650.00"),
+        (Decimal("0.005"), "¥0.01"),
+    ],
+)
+def test_written_money(amount, text):
+    assert written_money(str(amount)) == text

@@ -1,10 +1,10 @@
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from actions.bank.money import format_yuan, mask_phone
+from actions.bank.money import mask_phone
+from nlu.value_wording import written_money
 from tests.voice.bot_texts import domain_and_faq_texts
 from voice.speakable import digits_one_by_one, speakable
 
@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 # Real replies of the bot (domain responses, FAQ answers, action texts) and how they are said.
 CASES = [
-    # money as format_yuan writes it, and as the FAQ writes it
+    # money as a chat reply writes it, and as the FAQ writes it
     (
         "信用卡本期应还¥8,650.00，最低还款¥865.00，到期日12月15日。",
         "信用卡本期应还八千六百五十元，最低还款八百六十五元，到期日十二月十五日。",
@@ -108,7 +108,7 @@ def test_bot_replies_read_as_spoken_mandarin(text, spoken):
     ],
 )
 def test_amounts_formatted_by_the_bank_are_read_as_money(amount, spoken):
-    assert speakable(format_yuan(Decimal(amount))) == spoken
+    assert speakable(written_money(amount)) == spoken
 
 
 def test_a_phone_masked_by_the_bank_is_read_by_its_last_four_digits():

@@ -4,7 +4,6 @@ import pytest
 
 from actions.bank.errors import InvalidAmount, InvalidInput
 from actions.bank.money import (
-    format_yuan,
     mask_card,
     mask_phone,
     normalize_card_tail,
@@ -13,21 +12,6 @@ from actions.bank.money import (
     scrub_digits,
     to_decimal,
 )
-
-
-@pytest.mark.parametrize(
-    "amount, text",
-    [
-        (Decimal("1234.5"), "¥1,234.50"),
-        (Decimal("0"), "¥0.00"),
-        (Decimal("52340.50"), "¥52,340.50"),
-        (Decimal("1000000"), "¥1,000,000.00"),
-        (Decimal("-8650"), "-¥8,650.00"),
-        (Decimal("0.005"), "¥0.01"),
-    ],
-)
-def test_format_yuan(amount, text):
-    assert format_yuan(amount) == text
 
 
 def test_masking():
