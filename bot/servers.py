@@ -10,6 +10,9 @@ from bot.processes import HOST, REPO_ROOT, ProcessGroup, ensure_port_free, free_
 
 DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTION_PORT = 5055
+DEV_CREDENTIALS = "bot/credentials.yml"  # open channels, for servers on a random loopback port
+SERVE_CREDENTIALS = "bot/credentials-serve.yml"  # token-protected channels only (`make serve`)
+CHANNEL_TOKEN_ENV = "RASA_CHANNEL_TOKEN"
 
 
 def tracker_store_config(url: Optional[str], root: Path = REPO_ROOT) -> dict:
@@ -70,10 +73,12 @@ def action_server_cmd(port: int) -> List[str]:
     return python_module("actions.server", "--actions", "actions", "--port", str(port))
 
 
-def rasa_run_cmd(model: Path, endpoints: Path, port: int, token: Optional[str]) -> List[str]:
+def rasa_run_cmd(
+    model: Path, endpoints: Path, port: int, token: Optional[str], credentials: str = DEV_CREDENTIALS
+) -> List[str]:
     cmd = python_module(
         "bot.rasa_cli", "run", "--model", str(model), "--endpoints", str(endpoints),
-        "--credentials", "bot/credentials.yml", "--interface", HOST, "--port", str(port),
+        "--credentials", credentials, "--interface", HOST, "--port", str(port),
     )  # fmt: skip
     if token:
         cmd += ["--enable-api", "--auth-token", token]
@@ -94,13 +99,20 @@ def start_rasa_with_actions(
     token: Optional[str] = None,
     channel: str = "rest",
     root: Path = REPO_ROOT,
+    channel_token: Optional[str] = None,
+    rasa_port: Optional[int] = None,
 ) -> str:
     """An action server and a Rasa server on free ports in ``group``; the Rasa base URL, once
-    the ``channel`` webhook answers."""
-    action_port, rasa_port = free_port(), free_port()
+    the ``channel`` webhook answers. With ``channel_token``, Rasa serves only the token-protected
+    channels of SERVE_CREDENTIALS, with that token. ``rasa_port``: the Rasa server's port (default: a free one)."""
+    action_port, rasa_port = free_port(), rasa_port or free_port()
     endpoints = write_endpoints(endpoints_file, action_url_for(action_port), root)
     start_action_server(group, action_port)
-    rasa = group.start(rasa_run_cmd(model, endpoints, rasa_port, token))
+    if channel_token:
+        cmd = rasa_run_cmd(model, endpoints, rasa_port, token, SERVE_CREDENTIALS)
+        rasa = group.start(cmd, None, RASA_CHANNEL_TOKEN=channel_token)  # CHANNEL_TOKEN_ENV
+    else:
+        rasa = group.start(rasa_run_cmd(model, endpoints, rasa_port, token))
     base = f"http://{HOST}:{rasa_port}"
     wait_until_up(f"{base}/webhooks/{channel}/", rasa, f"Rasa server ({channel} channel)")
     return base

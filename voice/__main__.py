@@ -2,29 +2,36 @@
 
     python -m voice call                      microphone and speaker (make call)
     python -m voice call-file IN.wav OUT_DIR  a WAV file as the caller (make call-file)
-    python -m voice serve                     Twilio Media Streams websocket + Asterisk AudioSocket servers
+    python -m voice serve                     the web page (chat and calls), Twilio Media Streams
+                                              websocket and Asterisk AudioSocket servers
 
-The Rasa server comes from RASA_URL, or is started here with its action server.
+The Rasa server comes from RASA_URL (its channels' token in RASA_CHANNEL_TOKEN), or is started
+here with its action server.
 The Chinese Vosk model is the one `make setup` installs (vosk-model-small-cn-0.22), or VOSK_MODEL.
 """
 
 import argparse
 import asyncio
 import logging
+import os
+import secrets
 import sys
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Awaitable, List, Optional, Tuple
 
-from bot.processes import ManageError
-from voice.audio import WIDEBAND_RATE, AudioFormatError
+from bot.processes import REPO_ROOT, ManageError, port_from_env
+from bot.servers import CHANNEL_TOKEN_ENV
+from voice.assistant import RasaAssistant
+from voice.audio import TELEPHONY_RATE, WIDEBAND_RATE, AudioFormatError
 from voice.backend import running_assistant
-from voice.calls import services_from_env
+from voice.calls import CallServices, services_from_env
 from voice.stt import ModelMissing
 from voice.transports.microphone import NoAudioDevice
 from voice.tts import TtsUnavailable
 
 HOST = "127.0.0.1"
-SERVER_WARM_RECOGNIZERS = 8  # calls that start at full speed; more are made as needed
+SERVER_WARM_RECOGNIZERS = 4  # calls per sample rate that start at full speed; more are made as needed
+DEFAULT_WEB_PORT = 8080
 
 
 def dtmf_schedule(specs: List[str]) -> List[Tuple[float, str]]:
@@ -66,16 +73,47 @@ async def _call_microphone(url: str) -> int:
     return 0
 
 
-async def _serve(args, url: str) -> int:
-    from voice.transports import audiosocket, twilio
+def speech_services(url: str, token: Optional[str], warm: int) -> Tuple[Optional[CallServices], str]:
+    """The call pipeline, or None and why not: the web page's chat works without it."""
+    try:
+        services = services_from_env(
+            assistant_url=url, warm_recognizers=warm,
+            sample_rates=(TELEPHONY_RATE, WIDEBAND_RATE), channel_token=token,
+        )  # fmt: skip
+    except ModelMissing as exc:
+        print(f"warning: no calls (web page, Twilio, AudioSocket): {exc}", file=sys.stderr, flush=True)
+        return None, "no_speech_model"
+    except TtsUnavailable as exc:
+        print(f"warning: no calls (web page, Twilio, AudioSocket): {exc}", file=sys.stderr, flush=True)
+        return None, "no_voice"
+    return services, ""
 
-    services = services_from_env(assistant_url=url, warm_recognizers=SERVER_WARM_RECOGNIZERS)
-    print(f"Twilio Media Streams: ws://{args.host}:{args.twilio_port}", flush=True)
-    print(f"Asterisk AudioSocket: {args.host}:{args.audiosocket_port}", flush=True)
-    await asyncio.gather(
-        twilio.serve(services, args.host, args.twilio_port),
-        audiosocket.serve(services, args.host, args.audiosocket_port),
-    )
+
+async def _serve(args, url: str, token: Optional[str]) -> int:
+    from voice.transports import audiosocket, twilio
+    from voice.web.gateway import WebGateway
+    from voice.web.server import create_app, serve
+    from voice.web.sessions import SessionCookies, load_key
+
+    calls, unavailable = speech_services(url, token, args.warm)
+    gateway = WebGateway(RasaAssistant(url, channel="web", token=token), calls, unavailable)
+    cookies = SessionCookies(load_key(REPO_ROOT / "var" / "web-session.key"))
+    origins = [o.strip() for o in os.environ.get("WEB_ORIGINS", "").split(",") if o.strip()]
+    secure = os.environ.get("WEB_SECURE_COOKIES", "") == "1"
+    runner = await serve(create_app(gateway, cookies, origins, secure), args.host, args.web_port)
+    print(f"Web page (chat and calls): http://{args.host}:{args.web_port}/", flush=True)
+    jobs: List[Awaitable[object]] = [asyncio.Event().wait()]
+    if calls is not None:
+        print(f"Twilio Media Streams: ws://{args.host}:{args.twilio_port}", flush=True)
+        print(f"Asterisk AudioSocket: {args.host}:{args.audiosocket_port}", flush=True)
+        jobs += [
+            twilio.serve(calls, args.host, args.twilio_port),
+            audiosocket.serve(calls, args.host, args.audiosocket_port),
+        ]
+    try:
+        await asyncio.gather(*jobs)
+    finally:
+        await runner.cleanup()
     return 0
 
 
@@ -84,6 +122,8 @@ def preflight(args) -> None:
     from voice.stt import load_model
     from voice.tts import EspeakSynthesizer
 
+    if args.command == "serve":
+        return  # serves the web chat without speech; says what calls lack (speech_services)
     load_model()
     EspeakSynthesizer().check()
     if args.command == "call":
@@ -107,28 +147,37 @@ def build_parser() -> argparse.ArgumentParser:
     file_call.add_argument(
         "--tail", type=float, help="seconds of silence after the WAV (default: until the bot is done)"
     )
-    serve = sub.add_parser("serve", help="telephony servers: Twilio Media Streams and AudioSocket")
+    serve = sub.add_parser("serve", help="the web page, and the Twilio Media Streams and AudioSocket servers")
     serve.add_argument("--host", default=HOST)
+    serve.add_argument("--web-port", type=int, default=port_from_env("WEB_PORT", DEFAULT_WEB_PORT))
     serve.add_argument("--twilio-port", type=int, default=8765)
     serve.add_argument("--audiosocket-port", type=int, default=9092)
+    serve.add_argument(
+        "--warm", type=int, default=SERVER_WARM_RECOGNIZERS, help="recognizers per sample rate made before serving"
+    )
     return parser
 
 
-async def _run(args, url: str) -> int:
+async def _run(args, url: str, token: Optional[str]) -> int:
     if args.command == "call-file":
         return await _call_file(args, url)
     if args.command == "call":
         return await _call_microphone(url)
-    return await _serve(args, url)
+    return await _serve(args, url, token)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # A server's Rasa takes only requests with a token (bot/credentials-serve.yml): the one given
+    # with RASA_URL, else a new one for the Rasa server started here.
+    token = None
+    if args.command == "serve":
+        token = os.environ.get(CHANNEL_TOKEN_ENV) if os.environ.get("RASA_URL") else secrets.token_urlsafe(32)
     try:
         preflight(args)
-        with running_assistant() as url:
-            return asyncio.run(_run(args, url))
+        with running_assistant(channel_token=token) as url:
+            return asyncio.run(_run(args, url, token))
     except (ModelMissing, TtsUnavailable, AudioFormatError, NoAudioDevice, ManageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -8,7 +8,6 @@ from typing import AsyncIterator, List, Optional, Protocol
 import aiohttp
 
 DEFAULT_URL = "http://127.0.0.1:5005"
-WEBHOOK_PATH = "/webhooks/voice/webhook"
 CALL_ENDING_RESPONSES = frozenset({"utter_goodbye"})
 
 
@@ -20,8 +19,8 @@ class AssistantUnavailable(RuntimeError):
 class Reply:
     text: str
     buttons: List[dict] = field(default_factory=list)
-    response: str = ""  # the domain response it came from, when Rasa says (voice channel)
-    requested_slot: str = ""  # the slot this message asks the caller for (voice channel)
+    response: str = ""  # the domain response it came from (voice/rasa_channel.py)
+    requested_slot: str = ""  # the slot this message asks the caller for
 
     @property
     def ends_call(self) -> bool:
@@ -29,7 +28,9 @@ class Reply:
 
 
 class Assistant(Protocol):
-    def stream(self, conversation_id: str, text: str, metadata: Optional[dict] = None) -> AsyncIterator[Reply]:
+    def stream(
+        self, conversation_id: str, text: str, metadata: Optional[dict] = None, message_id: Optional[str] = None
+    ) -> AsyncIterator[Reply]:
         """The replies to ``text``, each as soon as the assistant has it."""
 
     async def close(self) -> None: ...
@@ -52,20 +53,29 @@ def replies_from(messages: list) -> List[Reply]:
 
 
 class RasaAssistant:
-    """Rasa's ``voice`` channel over HTTP (see voice/rasa_channel.py)."""
+    """One of Rasa's gateway channels over HTTP: ``voice`` for calls, ``web`` for the web chat
+    (voice/rasa_channel.py), with the channel's bearer token when it has one."""
 
-    def __init__(self, base_url: str = DEFAULT_URL, timeout_s: float = 30.0) -> None:
-        self.url = base_url.rstrip("/") + WEBHOOK_PATH
+    def __init__(
+        self, base_url: str = DEFAULT_URL, timeout_s: float = 30.0, channel: str = "voice", token: Optional[str] = None
+    ) -> None:
+        self.base = f"{base_url.rstrip('/')}/webhooks/{channel}"
+        self.url = f"{self.base}/webhook"
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._http: Optional[aiohttp.ClientSession] = None
 
     async def send(self, conversation_id: str, text: str, metadata: Optional[dict] = None) -> List[Reply]:
         return [reply async for reply in self.stream(conversation_id, text, metadata)]
 
-    async def stream(self, conversation_id: str, text: str, metadata: Optional[dict] = None) -> AsyncIterator[Reply]:
+    async def stream(
+        self, conversation_id: str, text: str, metadata: Optional[dict] = None, message_id: Optional[str] = None
+    ) -> AsyncIterator[Reply]:
         body = {"sender": conversation_id, "message": text, "metadata": metadata or {}, "stream": True}
+        if message_id:
+            body["message_id"] = message_id
         try:
-            async with self._session().post(self.url, json=body) as answer:
+            async with self._session().post(self.url, json=body, headers=self._headers) as answer:
                 if answer.status != 200:
                     raise AssistantUnavailable(f"{self.url} answered HTTP {answer.status}")
                 async for line in answer.content:
@@ -73,6 +83,18 @@ class RasaAssistant:
                         yield reply
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise AssistantUnavailable(f"{self.url}: {exc or type(exc).__name__}") from exc
+
+    async def history(self, conversation_id: str) -> List[dict]:
+        """What was said in the conversation, oldest first (voice/rasa_channel.py ``history_of``)."""
+        url = f"{self.base}/history"
+        try:
+            async with self._session().get(url, params={"sender": conversation_id}, headers=self._headers) as answer:
+                if answer.status != 200:
+                    raise AssistantUnavailable(f"{url} answered HTTP {answer.status}")
+                said = await answer.json()
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise AssistantUnavailable(f"{url}: {exc or type(exc).__name__}") from exc
+        return said if isinstance(said, list) else []
 
     def _session(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:

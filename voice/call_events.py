@@ -1,4 +1,5 @@
-"""What a call tells whoever measures it (benchmarks, tests); a server's calls tell no one."""
+"""What a call tells whoever follows it: benchmarks and tests measure it, the web page shows its
+transcript as it goes; a phone line's calls tell no one."""
 
 from voice.call_state import CallState
 
@@ -14,3 +15,10 @@ class CallObserver:
 
     def answer_started(self, speech_end: float, first_frame_at: float) -> None:
         """The first frame of the answer to the caller's turn that ended at ``speech_end`` was sent."""
+
+    def heard(self, text: str, final: bool) -> None:
+        """The caller's words as recognized: while they speak (``final`` False, the text so far), and
+        the turn's words once it ended (not for keys: those may be a code)."""
+
+    def replied(self, text: str) -> None:
+        """The call says ``text`` (an answer of the assistant, or the call's own prompt)."""

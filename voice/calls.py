@@ -9,6 +9,7 @@ from typing import Callable, Optional
 
 from voice.assistant import DEFAULT_URL, Assistant, RasaAssistant
 from voice.audio import TELEPHONY_RATE
+from voice.call_events import CallObserver
 from voice.call_record import CallRecordStore
 from voice.clock import Clock
 from voice.config import CallSettings, settings_from_env
@@ -34,12 +35,13 @@ class CallServices:
         transport: str,
         call_id: Optional[str] = None,
         conversation_id: Optional[str] = None,
+        observer: Optional[CallObserver] = None,
     ) -> CallSession:
         call_id = call_id or uuid.uuid4().hex
         return CallSession(
             call_id, output, self.assistant, self.new_recognizer(sample_rate), self.synthesizer,
             self.settings.with_rate(sample_rate), Clock(), transport, self.store,
-            conversation_id or f"call-{call_id}",
+            conversation_id or f"call-{call_id}", observer,
         )  # fmt: skip
 
 
@@ -54,6 +56,7 @@ def services_from_env(
     store: bool = True,
     warm_recognizers: int = 1,
     sample_rates: tuple = (TELEPHONY_RATE,),
+    channel_token: Optional[str] = None,
 ) -> CallServices:
     """Vosk model from ``model_dir``, VOSK_MODEL or make setup; Rasa at RASA_URL; the voice of CALL_VOICE;
     ``warm_recognizers`` per sample rate have decoded speech before the first call.
@@ -69,7 +72,7 @@ def services_from_env(
     for rate in sample_rates:
         recognizers.warm(warm_recognizers, rate, synthesizer.synthesize(WARM_UP_TEXT, rate))
     return CallServices(
-        assistant=RasaAssistant(assistant_url or os.environ.get("RASA_URL") or DEFAULT_URL),
+        assistant=RasaAssistant(assistant_url or os.environ.get("RASA_URL") or DEFAULT_URL, token=channel_token),
         new_recognizer=recognizers.take,
         synthesizer=synthesizer,
         settings=settings_from_env(),

@@ -1,32 +1,44 @@
-"""Rasa input channel ``voice``: the REST webhook, answered through an output channel
-named "voice" so that responses with ``channel: voice`` (the FAQ's spoken answers) win.
+"""Rasa input channels for the project's own gateways (voice/): ``voice`` for calls, ``web`` for
+the web page's chat, and optionally a token-protected ``rest`` for other servers.
 
-Enabled in bot/credentials.yml; calls POST /webhooks/voice/webhook with
-{"sender": <call id>, "message": <text>, "metadata": {...}} and get the bot's messages as a
-JSON list, or with "stream": true one JSON message per line, each sent as soon as the bot
-utters it (a call starts speaking the first while later actions still run).
+Each is Rasa's REST webhook, POST /webhooks/<name>/webhook with
+{"sender": <conversation id>, "message": <text>, "metadata": {...}, "message_id": <id>?}, answered
+as a JSON list of the bot's messages, or with "stream": true one JSON message per line, each sent
+as soon as the bot utters it (a call starts speaking the first while later actions still run).
+The output channel carries the input channel's name, so responses with ``channel: voice`` win
+on calls. GET /webhooks/<name>/history?sender=… gives a conversation's messages from the
+tracker store (the web page restores its history from it).
+
+Whoever can post here can speak in any conversation: with ``token_env`` in the credentials
+(bot/credentials-serve.yml, `make serve`), every request must carry
+``Authorization: Bearer <that environment variable>``; without the variable the channel refuses
+all requests. bot/credentials.yml (tests, `make call`, servers on a random loopback port) has none.
 """
 
 import asyncio
+import hmac
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+import os
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from rasa.core.channels.rest import RestInput
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
 log = logging.getLogger(__name__)
 NewMessage = Callable[[UserMessage], Awaitable[Any]]
-# what the call is told about each message besides its text, by the key it is sent under
+# what the gateway is told about each message besides its text, by the key it is sent under
 FORWARDED = {"utter_action": "response", "requested_slot": "requested_slot", "values": "values"}
+MAX_MESSAGE_ID = 64
 
 
-class VoiceOutput(CollectingOutputChannel):
-    """Also tells the call which response each message came from (to hang up after goodbye),
+class GatewayOutput(CollectingOutputChannel):
+    """Also tells the gateway which response each message came from (to hang up after goodbye),
     the slot it asks for (the grammar to listen with) and its typed values (bot/nlg.py);
     with a queue, hands each message on as it is sent."""
+
+    channel = "voice"
 
     def __init__(self, queue: Optional[asyncio.Queue] = None) -> None:
         super().__init__()
@@ -34,7 +46,7 @@ class VoiceOutput(CollectingOutputChannel):
 
     @classmethod
     def name(cls) -> Text:
-        return "voice"
+        return cls.channel
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         before = len(self.messages)
@@ -46,12 +58,24 @@ class VoiceOutput(CollectingOutputChannel):
                 self.queue.put_nowait(sent)
 
 
+class VoiceOutput(GatewayOutput):
+    channel = "voice"
+
+
+class WebOutput(GatewayOutput):
+    channel = "web"
+
+
+class RestOutput(GatewayOutput):
+    channel = "rest"
+
+
 def _streamed(on_new_message: NewMessage, message: UserMessage, queue: asyncio.Queue):
     async def handle() -> None:
         try:
             await on_new_message(message)
         except Exception:  # as Rasa's REST channel: the messages so far still go out
-            log.exception("voice channel: handling a message of %s failed", message.sender_id)
+            log.exception("%s channel: handling a message of %s failed", message.input_channel, message.sender_id)
         finally:
             queue.put_nowait(None)
 
@@ -64,31 +88,117 @@ def _streamed(on_new_message: NewMessage, message: UserMessage, queue: asyncio.Q
     return write
 
 
-class VoiceInput(RestInput):
+def history_of(tracker) -> List[dict]:
+    """The conversation's messages, oldest first: what the customer and the bot said, when, and
+    by which channel (a tracker holds the whole conversation, sessions included). A bot message
+    went out on the channel of the customer message it answers."""
+    said: List[dict] = []
+    channel = None
+    for event in tracker.events if tracker is not None else []:
+        if event.type_name == "user":
+            channel = event.input_channel
+            said.append(
+                {
+                    "from": "customer",
+                    "text": event.text or "",
+                    "ts": event.timestamp,
+                    "message_id": event.message_id,
+                    "channel": event.input_channel,
+                    "metadata": event.metadata or {},
+                }
+            )
+        elif event.type_name == "bot":
+            said.append(
+                {
+                    "from": "bot",
+                    "text": event.text or "",
+                    "ts": event.timestamp,
+                    "buttons": (event.data or {}).get("buttons") or [],
+                    "channel": channel,
+                }
+            )
+    return said
+
+
+class GatewayInput(InputChannel):
+    output = VoiceOutput
+
+    def __init__(self, token_env: Optional[str] = None) -> None:
+        self.token_env = token_env
+
     @classmethod
     def name(cls) -> Text:
-        return "voice"
+        return cls.output.channel
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        return cls(token_env=(credentials or {}).get("token_env"))
+
+    def refused(self, request: Request):
+        """None when the request may use the channel, else the HTTP answer."""
+        if not self.token_env:
+            return None
+        token = os.environ.get(self.token_env, "")
+        if not token:
+            log.error("%s channel: %s is not set; refusing every request", self.name(), self.token_env)
+            return response.json({"error": f"the {self.name()} channel has no token configured"}, status=503)
+        sent = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            return response.json({"error": "missing or wrong bearer token"}, status=401)
+        return None
 
     def blueprint(self, on_new_message: NewMessage) -> Blueprint:
-        webhook = Blueprint("voice_webhook", __name__)
+        webhook = Blueprint(f"{self.name()}_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def health(_request: Request):
             return response.json({"status": "ok"})
 
+        @webhook.route("/history", methods=["GET"])
+        async def history(request: Request):
+            if (refusal := self.refused(request)) is not None:
+                return refusal
+            sender = request.args.get("sender")
+            if not sender:
+                return response.json({"error": "query parameter 'sender' is required"}, status=400)
+            tracker = await request.app.ctx.agent.tracker_store.retrieve_full_tracker(sender)
+            return response.json(history_of(tracker))
+
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request):
+            if (refusal := self.refused(request)) is not None:
+                return refusal
             body = request.json if isinstance(request.json, dict) else {}
-            sender, text = body.get("sender"), body.get("message")
+            sender, text, message_id = body.get("sender"), body.get("message"), body.get("message_id")
             if not isinstance(sender, str) or not isinstance(text, str) or not sender or not text:
                 return response.json({"error": "body must be JSON with string 'sender' and 'message'"}, status=400)
+            if message_id is not None and (not isinstance(message_id, str) or len(message_id) > MAX_MESSAGE_ID):
+                return response.json(
+                    {"error": f"'message_id' must be a string of at most {MAX_MESSAGE_ID}"}, status=400
+                )
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
             queue: Optional[asyncio.Queue] = asyncio.Queue() if body.get("stream") is True else None
-            collector = VoiceOutput(queue)
-            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+            collector = self.output(queue)
+            message = UserMessage(
+                text, collector, sender, input_channel=self.name(), metadata=metadata, message_id=message_id
+            )
             if queue is not None:
                 return response.stream(_streamed(on_new_message, message, queue), content_type="application/x-ndjson")
             await on_new_message(message)
             return response.json(collector.messages)
 
         return webhook
+
+
+class VoiceInput(GatewayInput):
+    output = VoiceOutput
+
+
+class WebInput(GatewayInput):
+    output = WebOutput
+
+
+class TokenRestInput(GatewayInput):
+    """Rasa's REST webhook for other servers, only with a token (`make serve` with RASA_REST_TOKEN)."""
+
+    output = RestOutput

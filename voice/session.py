@@ -257,7 +257,10 @@ class CallSession:
                 break
             batch.append(item)
             item = None
+        before = self.recognition.words_so_far()
         await self.recognition.accept(b"".join(batch))
+        if (words := self.recognition.words_so_far()) != before and words.strip():
+            self.observer.heard(words, final=False)
         return item
 
     def _words_are_a_turn(self) -> bool:
@@ -330,6 +333,8 @@ class CallSession:
             self._silent_turns = 0
             who = "caller" if turn.kind is TurnKind.SPEECH else "dtmf"
             self.record.add(self.clock.now(), who, turn.text, turn.confidence)
+            if turn.kind is TurnKind.SPEECH:
+                self.observer.heard(turn.text, final=True)
             self.states.go(THINKING)
             await self._ask(self._message_for(turn), via=turn.kind.value, turn=turn)
 
@@ -370,6 +375,7 @@ class CallSession:
             async for reply in self.assistant.stream(self.conversation_id, text, metadata):
                 replies.append(reply)
                 self.record.add(self.clock.now(), "bot", reply.text + _buttons_note(reply))
+                self.observer.replied(reply.text)
                 for sentence in sentences([reply]):
                     due.put_nowait(sentence)
         finally:
@@ -381,6 +387,7 @@ class CallSession:
 
     async def _say_text(self, text: str) -> None:
         self.record.add(self.clock.now(), "bot", text)
+        self.observer.replied(text)
         self.states.go(SPEAKING)
         await self._speak_sentences(_queued(sentences([Reply(text)])), None)
 

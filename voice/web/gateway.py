@@ -1,0 +1,267 @@
+"""The conversations behind the web page: each page (a websocket) belongs to one conversation,
+found from its session; chat messages go to Rasa's ``web`` channel, calls to the voice pipeline
+(voice/transports/browser.py), and everything said reaches every page of the conversation in
+the order it was said. The protocol is in voice/web/protocol.py.
+
+No message is lost or doubled across reconnects: a page re-sends what was not acknowledged;
+message ids already handled (those in the tracker store and those in flight) are acknowledged
+again, not handled again; and the history a page gets on connecting is read while no answer is
+being written, so it holds each answer either whole or not at all (then the page gets it live).
+"""
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, List, Optional, Set
+
+from voice.assistant import AssistantUnavailable, RasaAssistant
+from voice.calls import CallServices
+from voice.transports import browser
+from voice.web.limits import RateLimit
+from voice.web.protocol import MAX_TEXT, MESSAGE_ID, customer_message
+
+log = logging.getLogger(__name__)
+GREETING_INTENT = "/greet"
+TYPED_COMMAND = "/"  # Rasa takes text starting with "/" as an intent: typed text never is one
+ESCAPED_COMMAND = "／"
+
+
+@dataclass(eq=False)
+class Page:
+    """One open websocket: what it is sent, in order (dicts as JSON, bytes as audio)."""
+
+    address: str
+    outbox: asyncio.Queue = field(default_factory=asyncio.Queue)
+    call: Optional[browser.PageCall] = None
+
+    def send(self, item: object) -> None:
+        self.outbox.put_nowait(item)
+
+
+class Conversation:
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        self.rasa_id = f"web-{session_id}"
+        self.pages: Set[Page] = set()
+        self.lock = asyncio.Lock()  # one answer at a time; history is read between answers
+        self.handled: Set[str] = set()  # message ids in the tracker store or being answered
+        self.offered: Dict[str, str] = {}  # the latest bot message's buttons: payload → title
+        self.call: Optional[browser.PageCall] = None
+        self.loaded = False
+
+    def publish(self, event: object) -> None:
+        for page in self.pages:
+            page.send(event)
+
+    def offer(self, buttons: Iterable[dict]) -> None:
+        self.offered = {str(b.get("payload")): str(b.get("title") or "") for b in buttons if b.get("payload")}
+
+
+def shown_messages(said: List[dict]) -> List[dict]:
+    """The tracker's messages (voice/rasa_channel.py ``history_of``) as the page shows them: a
+    button as its title, keys pressed on a call as dots, and no system messages."""
+    shown = []
+    for message in said:
+        via = "call" if message.get("channel") == "voice" else "chat"
+        if message.get("from") == "customer":
+            metadata = message.get("metadata") or {}
+            if metadata.get("via") == "system":
+                continue
+            text = metadata.get("shown_as") or message.get("text") or ""
+            if metadata.get("via") == "dtmf":
+                text = "•" * len(text)
+            shown.append(
+                {"from": "customer", "text": text, "ts": message.get("ts"), "id": message.get("message_id"), "via": via}
+            )
+        elif message.get("from") == "bot":
+            buttons = [{"title": b.get("title"), "payload": b.get("payload")} for b in message.get("buttons") or []]
+            shown.append(
+                {
+                    "from": "bot",
+                    "text": message.get("text") or "",
+                    "buttons": buttons,
+                    "ts": message.get("ts"),
+                    "via": via,
+                }
+            )
+    return shown
+
+
+def error(code: str, message_id: Optional[str] = None, **more) -> dict:
+    return {"type": "error", "code": code, **({"id": message_id} if message_id else {}), **more}
+
+
+class WebGateway:
+    def __init__(
+        self,
+        assistant: RasaAssistant,
+        calls: Optional[CallServices] = None,
+        call_unavailable: str = "no_speech_model",
+        per_session: Optional[RateLimit] = None,
+        per_address: Optional[RateLimit] = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.assistant, self.calls, self.call_unavailable = assistant, calls, call_unavailable
+        self.per_session = per_session or RateLimit(per_minute=30, burst=10)
+        self.per_address = per_address or RateLimit(per_minute=120, burst=40)
+        self.clock = clock
+        self.conversations: Dict[str, Conversation] = {}
+        self._tasks: Set[asyncio.Task] = set()
+
+    # ------------------------------------------------------------------ pages
+    def ready(self) -> dict:
+        call = {"available": True} if self.calls else {"available": False, "reason": self.call_unavailable}
+        return {"type": "ready", "max_text": MAX_TEXT, "call": call}
+
+    async def open_page(self, session_id: str, page: Page) -> Conversation:
+        """Sends the page ``ready`` and the history, then everything said from then on. Raises
+        AssistantUnavailable when the history cannot be read."""
+        conversation = self.conversations.setdefault(session_id, Conversation(session_id))
+        page.send(self.ready())
+        async with conversation.lock:
+            said = await self.assistant.history(conversation.rasa_id)
+            conversation.handled |= {m["message_id"] for m in said if m.get("message_id")}
+            shown = shown_messages(said)
+            if not conversation.loaded:
+                conversation.offer(next((m["buttons"] for m in reversed(shown) if m["from"] == "bot"), []))
+                conversation.loaded = True
+            page.send({"type": "history", "messages": shown})
+            conversation.pages.add(page)
+            if not said:
+                await self._answer(conversation, GREETING_INTENT, None, {"via": "system"})
+        return conversation
+
+    async def close_page(self, conversation: Conversation, page: Page) -> None:
+        conversation.pages.discard(page)
+        if page.call is not None:
+            await page.call.hang_up()
+        if not conversation.pages and not conversation.lock.locked() and conversation.call is None:
+            self.conversations.pop(conversation.session_id, None)
+        self.per_session.forget_idle()
+        self.per_address.forget_idle()
+
+    def receive(self, conversation: Conversation, page: Page, raw: str) -> None:
+        """One JSON event from the page."""
+        try:
+            event = json.loads(raw)
+        except ValueError:
+            event = None
+        kind = event.get("type") if isinstance(event, dict) else None
+        if kind in ("message", "button"):
+            self._take_message(conversation, page, event)
+        elif kind == "call_start":
+            self._start_call(conversation, page)
+        elif kind == "call_end":
+            if page.call is not None:
+                self._spawn(page.call.hang_up())
+        elif kind == "key":
+            if page.call is None or page.call.press(str(event.get("key"))) is not None:
+                page.send(error("bad_message"))
+        else:
+            page.send(error("bad_message"))
+
+    def receive_audio(self, page: Page, pcm: bytes) -> None:
+        if page.call is None:
+            page.send(error("bad_message"))
+        elif (problem := page.call.feed(pcm)) is not None:
+            log.info("web call: %s", problem)
+            page.send(error("bad_message"))
+
+    # ------------------------------------------------------------------ chat
+    def _take_message(self, conversation: Conversation, page: Page, event: dict) -> None:
+        message_id = event.get("id")
+        if not isinstance(message_id, str) or not MESSAGE_ID.match(message_id):
+            page.send(error("bad_message"))
+            return
+        if message_id in conversation.handled:
+            page.send({"type": "ack", "id": message_id, "duplicate": True})
+            return
+        if event["type"] == "button":
+            payload = event.get("payload")
+            if not isinstance(payload, str) or payload not in conversation.offered:
+                page.send(error("bad_message", message_id))
+                return
+            text, shown = payload, conversation.offered[payload]
+        else:
+            typed = event.get("text")
+            if not isinstance(typed, str) or not typed.strip():
+                page.send(error("bad_message", message_id))
+                return
+            if len(typed) > MAX_TEXT:
+                page.send(error("too_long", message_id))
+                return
+            shown = typed.strip()
+            text = ESCAPED_COMMAND + shown[1:] if shown.startswith(TYPED_COMMAND) else shown
+        wait = max(self.per_session.wait_for(conversation.session_id), self.per_address.wait_for(page.address))
+        if wait > 0:
+            page.send(error("rate_limited", message_id, retry_after=round(wait, 1)))
+            return
+        conversation.handled.add(message_id)
+        page.send({"type": "ack", "id": message_id, "duplicate": False})
+        conversation.publish({"type": "message", **customer_message(shown, self.clock(), "chat", message_id)})
+        metadata = {"via": "chat", **({"shown_as": shown} if event["type"] == "button" else {})}
+        self._spawn(self._answer_in_turn(conversation, text, message_id, metadata))
+
+    async def _answer_in_turn(self, conversation: Conversation, text: str, message_id: str, metadata: dict) -> None:
+        async with conversation.lock:
+            await self._answer(conversation, text, message_id, metadata)
+
+    async def _answer(self, conversation: Conversation, text: str, message_id: Optional[str], metadata: dict) -> None:
+        """Asks Rasa (the caller holds the conversation's lock) and publishes each reply as it comes."""
+        conversation.publish({"type": "typing", "on": True})
+        buttons: List[dict] = []
+        try:
+            async for reply in self.assistant.stream(conversation.rasa_id, text, metadata, message_id):
+                buttons = [{"title": b.get("title"), "payload": b.get("payload")} for b in reply.buttons]
+                conversation.publish(
+                    {
+                        "type": "message",
+                        "from": "bot",
+                        "text": reply.text,
+                        "buttons": buttons,
+                        "ts": self.clock(),
+                        "via": "chat",
+                    }
+                )
+            conversation.offer(buttons)
+        except AssistantUnavailable as exc:
+            log.error("web chat %s…: %s", conversation.session_id[:6], exc)
+            conversation.publish(error("assistant_unavailable"))
+        finally:
+            conversation.publish({"type": "typing", "on": False})
+
+    # ------------------------------------------------------------------ calls
+    def _start_call(self, conversation: Conversation, page: Page) -> None:
+        if self.calls is None:
+            page.send(error("call_unavailable", reason=self.call_unavailable))
+            return
+        if conversation.call is not None:
+            page.send(error("call_busy"))
+            return
+        call, task = browser.start(self.calls, conversation.rasa_id, page.send, conversation.publish)
+        conversation.call = page.call = call
+
+        def ended(_task: asyncio.Task) -> None:
+            conversation.call = None
+            if page.call is call:
+                page.call = None
+
+        task.add_done_callback(ended)
+        self._keep(task)
+
+    def _spawn(self, work) -> None:
+        self._keep(asyncio.get_running_loop().create_task(work))
+
+    def _keep(self, task: asyncio.Task) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.assistant.close()
+        if self.calls is not None:
+            await self.calls.assistant.close()
