@@ -67,7 +67,6 @@ export function createCall({ TEXT, sendJson, sendAudio, isLive, notice }) {
     ui.note.textContent = notes.join(" ");
     ui.panel.hidden = current === null;
     ui.button.hidden = current !== null;
-    for (const key of ui.keypad.children) key.disabled = !current?.started;
     document.body.dataset.call = current ? "active" : "idle";
   }
 
@@ -228,8 +227,9 @@ export function createCall({ TEXT, sendJson, sendAudio, isLive, notice }) {
     focusAfterCall();
   }
 
+  // Keys go out at once: the server has this page's call from the "call_start" sent before.
   function press(key) {
-    if (!current?.started) return;
+    if (!current) return;
     sendJson({ type: "key", key });
   }
 

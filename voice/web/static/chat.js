@@ -315,6 +315,8 @@ function showQuickReplies(botMessage, buttons) {
 // ------------------------------------------------------------------ server events
 
 function onHistory(messages) {
+  // Busy while the whole conversation is put back, so screen readers do not read it all again.
+  ui.messages.setAttribute("aria-busy", "true");
   ui.messages.replaceChildren();
   state.customerBubbles.clear();
   ui.typing.hidden = true;
@@ -341,6 +343,7 @@ function onHistory(messages) {
     sendJson(wire(entry));
   }
   scrollToEnd(false);
+  requestAnimationFrame(() => ui.messages.removeAttribute("aria-busy"));
   call.connectionChanged(true);
 }
 
@@ -577,6 +580,13 @@ function start() {
   window.addEventListener("online", () => {
     state.attempt = 0;
     connect();
+  });
+  document.addEventListener("visibilitychange", () => {
+    // Mobile browsers drop sockets in the background: back in front, do not wait for the backoff.
+    if (document.visibilityState === "visible" && !state.ws) {
+      state.attempt = 0;
+      connect();
+    }
   });
   window.addEventListener("offline", () => {
     if (!state.live) setStatus("offline");
