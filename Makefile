@@ -6,7 +6,7 @@ SHELL := /bin/bash
 VENV        := .venv
 PY          := $(VENV)/bin/python
 INSTALLED   := $(VENV)/.installed
-DEB_PACKAGES := espeak-ng sox libportaudio2
+DEB_PACKAGES := espeak-ng sox libportaudio2 chromium chromium-driver fonts-wqy-microhei
 PYTEST_ARGS ?=
 UNIT_TIER   := not e2e and not quality and not realtime
 
@@ -19,7 +19,7 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 
 .PHONY: help setup system-packages train chat serve actions test test-fast lint validate bench outbox clean distclean \
 	faq-validate faq-import faq-export faq-snapshot faq-reload faq-eval bench-faq \
-	call call-file voice-serve bench-voice asr-eval bench-start bench-dialogue neural-voice bench-tts whisper bench-speech
+	call call-file voice-serve bench-voice bench-web screenshots asr-eval bench-start bench-dialogue neural-voice bench-tts whisper bench-speech
 
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
@@ -28,7 +28,7 @@ help:
 	@echo "make lint       ruff (lint + format check), mypy and the import contracts (lint-imports), in pyproject.toml"
 	@echo "make setup      venv from requirements.lock, Debian packages, spaCy dir, demo bank DB, Chinese speech model"
 	@echo "make train      train models/<content-hash>.tar.gz unless it already exists"
-	@echo "make serve      Rasa HTTP server (REST + socket.io) and action server on 127.0.0.1"
+	@echo "make serve      the web page (chat and calls) on http://127.0.0.1:8080/, phone gateways, Rasa, actions"
 	@echo "make actions    action server only"
 	@echo "make validate   rasa data validate --fail-on-warnings"
 	@echo "make bench      python -m tests.bench.latency"
@@ -44,8 +44,10 @@ help:
 	@echo "make faq-eval FAQ=… QUERIES=…  top-1/top-3 on a bq_faq_dev-style benchmark"
 	@echo "make call                   talk by voice: microphone + speaker (Chinese model from make setup, or VOSK_MODEL)"
 	@echo "make call-file WAV=… OUT=…  a WAV file as the caller; writes the bot's audio and a transcript"
-	@echo "make voice-serve            telephony servers: Twilio Media Streams websocket + Asterisk AudioSocket"
+	@echo "make voice-serve            the gateways alone (web page, Twilio, AudioSocket); Rasa from RASA_URL or started"
 	@echo "make bench-voice            latency to first audio, Vosk real-time factor, parallel calls"
+	@echo "make bench-web              50 web-page sessions over the websocket vs the same turns over REST"
+	@echo "make screenshots            PNGs of the web page (desktop and phone) in docs/screenshots/"
 	@echo "make bench-speech           requests and answers spoken, recognized by Vosk and understood by the NLU"
 	@echo "make bench-tts [VOICES=espeak,neural]  round-trip intelligibility of the bot's voices (TTS → Vosk)"
 	@echo "make whisper                Whisper base as a second recognizer for bench-tts (measuring only)"
@@ -69,7 +71,7 @@ $(INSTALLED): requirements.lock requirements-nodeps.lock
 	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.lock
 	@touch $@
 
-# Needed by the voice features only: never fail the text assistant over them.
+# Needed by the voice features and the browser tests only: never fail the text assistant over them.
 system-packages:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
@@ -166,6 +168,12 @@ voice-serve: setup
 
 bench-voice: setup neural-voice
 	$(PY) -m tests.bench.voice
+
+bench-web: train
+	$(PY) -m tests.bench.web
+
+screenshots: train
+	$(PY) -m tests.voice.web.screenshots
 
 # Opt-in only: the neural voice's weights are for non-commercial use (voice/neural_tts.py).
 neural-voice: $(INSTALLED)

@@ -4,7 +4,8 @@
     python -m bot.manage train          train unless models/<content hash>.tar.gz already exists
     python -m bot.manage model-path     print the model path for the current sources
     python -m bot.manage actions        action server in the foreground
-    python -m bot.manage serve          Rasa HTTP server (REST + socket.io) + action server
+    python -m bot.manage serve          what customers use: the web page (chat, calls), the telephony
+                                        gateways, Rasa and the action server
     python -m bot.manage chat           action server in the background + `rasa shell`
     python -m bot.manage endpoints      write the endpoints file Rasa uses (env applied)
     python -m bot.manage outbox         show the demo SMS outbox (one-time codes)
@@ -16,6 +17,7 @@ action servers) and bot/processes.py (children and ports); this module is the co
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -39,14 +41,19 @@ from bot.processes import (
     wait_until_up,
 )
 from bot.servers import (
+    CHANNEL_TOKEN_ENV,
     DEFAULT_ACTION_PORT,
     DEFAULT_RASA_PORT,
+    SERVE_CREDENTIALS,
     action_server_cmd,
     action_url_for,
     rasa_run_cmd,
     start_action_server,
     write_endpoints,
 )
+
+DEFAULT_WEB_PORT = 8080
+GATEWAY_START_S = 300  # loads the speech model and readies its recognizers first
 
 
 def cmd_actions(root: Path = REPO_ROOT) -> int:
@@ -56,21 +63,34 @@ def cmd_actions(root: Path = REPO_ROOT) -> int:
 
 
 def cmd_serve(root: Path = REPO_ROOT) -> int:
+    """Rasa takes only token-protected channels (bot/credentials-serve.yml); the web and phone
+    gateway (`python -m voice serve`) is the customers' way in, with a token made for this run."""
     setup(root)
     model = train(root)
     rasa_port = port_from_env("RASA_PORT", DEFAULT_RASA_PORT)
     action_port = port_from_env("ACTION_PORT", DEFAULT_ACTION_PORT)
+    web_port = port_from_env("WEB_PORT", DEFAULT_WEB_PORT)
     ensure_port_free(rasa_port, "RASA_PORT")
+    ensure_port_free(web_port, "WEB_PORT")
     endpoints = write_endpoints(root / "var" / "endpoints-serve.yml", action_url_for(action_port), root)
-    token = os.environ.get("RASA_TOKEN") or None
+    api_token = os.environ.get("RASA_TOKEN") or None
+    channel_token = secrets.token_urlsafe(32)
+    rasa_url = f"http://{HOST}:{rasa_port}"
     with ProcessGroup(root) as group:
         if not os.environ.get("ACTION_ENDPOINT_URL"):
             start_action_server(group, action_port)
-        rasa = group.start(rasa_run_cmd(model, endpoints, rasa_port, token))
-        wait_until_up(f"http://{HOST}:{rasa_port}/webhooks/rest/", rasa, "Rasa server")
-        print(f"Rasa server:   http://{HOST}:{rasa_port}  (REST: POST /webhooks/rest/webhook)", flush=True)
-        print("HTTP API:      " + ("enabled (RASA_TOKEN)" if token else "off (set RASA_TOKEN to enable)"))
-        print("Press Ctrl-C to stop both.", flush=True)
+        rasa_cmd = rasa_run_cmd(model, endpoints, rasa_port, api_token, SERVE_CREDENTIALS)
+        rasa = group.start(rasa_cmd, None, RASA_CHANNEL_TOKEN=channel_token)
+        wait_until_up(f"{rasa_url}/webhooks/web/", rasa, "Rasa server")
+        print(f"Rasa server:   {rasa_url}  (channels for the gateways only, with a token)", flush=True)
+        rest = "on, with RASA_REST_TOKEN" if os.environ.get("RASA_REST_TOKEN") else "off (set RASA_REST_TOKEN)"
+        print(f"REST webhook for other servers: {rest}", flush=True)
+        print("HTTP API:      " + ("enabled (RASA_TOKEN)" if api_token else "off (set RASA_TOKEN to enable)"))
+        gateway_cmd = python_module("voice", "serve", "--web-port", str(web_port))
+        gateway = group.start(gateway_cmd, None, RASA_URL=rasa_url, **{CHANNEL_TOKEN_ENV: channel_token})
+        wait_until_up(f"http://{HOST}:{web_port}/healthz", gateway, "web and phone gateway", GATEWAY_START_S)
+        print(f"\nOpen the web page: http://{HOST}:{web_port}/", flush=True)
+        print("Press Ctrl-C to stop everything.", flush=True)
         try:
             return group.wait_any()
         except KeyboardInterrupt:
@@ -135,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser.add_argument("--force", action="store_true", help="retrain even if the model exists")
     sub.add_parser("model-path", help="print the model path for the current sources")
     sub.add_parser("actions", help="run the action server (ACTION_PORT, default 5055)")
-    sub.add_parser("serve", help="Rasa server + action server (RASA_PORT/ACTION_PORT)")
+    sub.add_parser("serve", help="web page + phone gateways, Rasa and action server (WEB_PORT/RASA_PORT/ACTION_PORT)")
     sub.add_parser("chat", help="talk to the assistant in this terminal")
     endpoints_parser = sub.add_parser("endpoints", help="write the endpoints file with env applied")
     endpoints_parser.add_argument("--out", default=str(REPO_ROOT / "var" / "endpoints.yml"))

@@ -92,11 +92,16 @@ def speech_services(url: str, token: Optional[str], warm: int) -> Tuple[Optional
 async def _serve(args, url: str, token: Optional[str]) -> int:
     from voice.transports import audiosocket, twilio
     from voice.web.gateway import WebGateway
+    from voice.web.limits import RateLimit
     from voice.web.server import create_app, serve
     from voice.web.sessions import SessionCookies, load_key
 
     calls, unavailable = speech_services(url, token, args.warm)
-    gateway = WebGateway(RasaAssistant(url, channel="web", token=token), calls, unavailable)
+    gateway = WebGateway(
+        RasaAssistant(url, channel="web", token=token), calls, unavailable,
+        per_session=RateLimit(*_limit("WEB_RATE_PER_SESSION", "30/10")),
+        per_address=RateLimit(*_limit("WEB_RATE_PER_ADDRESS", "120/40")),
+    )  # fmt: skip
     cookies = SessionCookies(load_key(REPO_ROOT / "var" / "web-session.key"))
     origins = [o.strip() for o in os.environ.get("WEB_ORIGINS", "").split(",") if o.strip()]
     secure = os.environ.get("WEB_SECURE_COOKIES", "") == "1"
@@ -115,6 +120,16 @@ async def _serve(args, url: str, token: Optional[str]) -> int:
     finally:
         await runner.cleanup()
     return 0
+
+
+def _limit(name: str, default: str) -> Tuple[float, int]:
+    """``PER_MINUTE/BURST`` from the environment, e.g. WEB_RATE_PER_SESSION=30/10."""
+    value = os.environ.get(name, default)
+    per_minute, _, burst = value.partition("/")
+    try:
+        return float(per_minute), int(burst)
+    except ValueError:
+        raise SystemExit(f"error: {name}={value!r}: expected MESSAGES_PER_MINUTE/BURST, e.g. {default}") from None
 
 
 def preflight(args) -> None:
