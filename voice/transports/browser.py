@@ -14,9 +14,8 @@ from typing import Callable, Optional
 from voice.call_events import CallObserver
 from voice.call_state import COLLECTING_KEYS, GREETING, LISTENING, RECOGNIZING, SPEAKING, THINKING, CallState
 from voice.calls import CallServices
-from voice.dtmf import KEYS
 from voice.transports.connection import CallConnection
-from voice.web.protocol import bot_message, customer_message
+from voice.web.protocol import KEYS, bot_message, customer_message
 
 log = logging.getLogger(__name__)
 PAGE_RATE = 16000

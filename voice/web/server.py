@@ -2,6 +2,7 @@
 cookie, the websocket /ws (voice/web/protocol.py) and the headers that keep the page from being
 framed or running anything it did not come with."""
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -47,8 +48,9 @@ SECURE = web.AppKey("secure", bool)
 async def security_headers(request: web.Request, handler):
     try:
         answer = await handler(request)
-    except web.HTTPException as exc:
-        answer = exc
+    except web.HTTPException as exc:  # 404 and the like: raised, and sent with the same headers
+        exc.headers.update(SECURITY_HEADERS)
+        raise
     answer.headers.update(SECURITY_HEADERS)
     return answer
 
@@ -80,7 +82,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES, heartbeat=20.0)
     await ws.prepare(request)
     gateway, page = request.app[GATEWAY], Page(request.remote or "?")
-    writer = request.app.loop.create_task(_write(ws, page))
+    writer = asyncio.get_running_loop().create_task(_write(ws, page))
     conversation = None
     try:
         conversation = await gateway.open_page(session_id, page)
