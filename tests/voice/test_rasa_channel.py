@@ -57,3 +57,58 @@ def test_a_failure_after_the_first_message_still_ends_the_stream_cleanly():
         raise RuntimeError("action server gone")
 
     assert [line["text"] for _, line in _stream(handler).lines] == ["请稍等。"]
+
+
+class Request:
+    def __init__(self, authorization=None) -> None:
+        self.headers = {"Authorization": authorization} if authorization else {}
+
+
+def test_a_channel_with_a_token_refuses_requests_without_it(monkeypatch):
+    from voice.rasa_channel import WebInput
+
+    channel = WebInput.from_credentials({"token_env": "TEST_CHANNEL_TOKEN"})
+    monkeypatch.delenv("TEST_CHANNEL_TOKEN", raising=False)
+    assert channel.refused(Request("Bearer anything")).status == 503  # no token configured: closed
+    monkeypatch.setenv("TEST_CHANNEL_TOKEN", "s3cret")
+    assert channel.refused(Request()).status == 401
+    assert channel.refused(Request("Bearer wrong")).status == 401
+    assert channel.refused(Request("s3cret")).status == 401
+    assert channel.refused(Request("Bearer s3cret")) is None
+    assert WebInput.from_credentials(None).refused(Request()) is None  # bot/credentials.yml: loopback tests
+
+
+def test_each_gateway_channel_words_replies_for_its_own_channel():
+    from voice.rasa_channel import TokenRestInput, WebInput, WebOutput
+
+    assert (WebInput.name(), WebOutput.name(), TokenRestInput.name()) == ("web", "web", "rest")
+    assert VoiceInput.output is VoiceOutput and WebInput.output is WebOutput
+
+
+def test_the_history_is_what_was_said_with_the_channel_it_was_said_on():
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from voice.rasa_channel import history_of
+
+    tracker = DialogueStateTracker.from_events(
+        "web-s1",
+        [
+            UserUttered("查账单", input_channel="web", message_id="m1", metadata={"via": "chat"}),
+            ActionExecuted("utter_ask_phone"),
+            BotUttered("请告诉我手机号。", data={"buttons": [{"title": "取消", "payload": "/deny"}]}),
+            SlotSet("phone", "13800138000"),
+            UserUttered("幺三八", input_channel="voice", message_id="m2"),
+            BotUttered("验证码已发送。"),
+        ],
+    )
+    said = history_of(tracker)
+    assert [(m["from"], m["text"], m["channel"]) for m in said] == [
+        ("customer", "查账单", "web"),
+        ("bot", "请告诉我手机号。", "web"),
+        ("customer", "幺三八", "voice"),
+        ("bot", "验证码已发送。", "voice"),
+    ]
+    assert said[0]["message_id"] == "m1" and said[0]["metadata"] == {"via": "chat"}
+    assert said[1]["buttons"] == [{"title": "取消", "payload": "/deny"}]
+    assert history_of(None) == []
