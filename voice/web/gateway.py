@@ -137,10 +137,15 @@ class WebGateway:
         conversation.pages.discard(page)
         if page.call is not None:
             await page.call.hang_up()
-        if not conversation.pages and not conversation.lock.locked() and conversation.call is None:
-            self.conversations.pop(conversation.session_id, None)
+        self._forget_if_idle(conversation)
         self.per_session.forget_idle()
         self.per_address.forget_idle()
+
+    def _forget_if_idle(self, conversation: Conversation) -> None:
+        """No page shows it and nothing is under way: the tracker store has it all."""
+        if not conversation.pages and not conversation.lock.locked() and conversation.call is None:
+            if self.conversations.get(conversation.session_id) is conversation:
+                del self.conversations[conversation.session_id]
 
     def receive(self, conversation: Conversation, page: Page, raw: str) -> None:
         """One JSON event from the page."""
@@ -207,6 +212,7 @@ class WebGateway:
     async def _answer_in_turn(self, conversation: Conversation, text: str, message_id: str, metadata: dict) -> None:
         async with conversation.lock:
             await self._answer(conversation, text, message_id, metadata)
+        self._forget_if_idle(conversation)
 
     async def _answer(self, conversation: Conversation, text: str, message_id: Optional[str], metadata: dict) -> None:
         """Asks Rasa (the caller holds the conversation's lock) and publishes each reply as it comes."""
@@ -247,6 +253,7 @@ class WebGateway:
             conversation.call = None
             if page.call is call:
                 page.call = None
+            self._forget_if_idle(conversation)
 
         task.add_done_callback(ended)
         self._keep(task)

@@ -306,3 +306,21 @@ def test_malformed_events_are_answered_not_fatal(raw):
         assert page.of_type("error") == [{"type": "error", "code": "bad_message"}]
 
     run(go())
+
+
+def test_a_conversation_is_forgotten_once_no_page_shows_it_and_its_answer_is_done():
+    async def go():
+        assistant = TrackerAssistant({"查账单": [Reply("正在查询。"), Reply("本期应还¥8,650.00。")]})
+        chat = gateway(assistant)
+        page = await Browser(chat).open()
+        assistant.hold = asyncio.Event()
+        await page.say("查账单", "m-00000001")
+        await page.close()
+        assert "s1" in chat.conversations  # the answer is still being written to the tracker store
+        assistant.hold.set()
+        await settle()
+        assert chat.conversations == {}
+        again = await Browser(chat).open()
+        assert [m["text"] for m in again.of_type("history")[0]["messages"]][-1] == "本期应还¥8,650.00。"
+
+    run(go())
