@@ -143,9 +143,9 @@ class WebGateway:
 
     def _forget_if_idle(self, conversation: Conversation) -> None:
         """No page shows it and nothing is under way: the tracker store has it all."""
-        if not conversation.pages and not conversation.lock.locked() and conversation.call is None:
-            if self.conversations.get(conversation.session_id) is conversation:
-                del self.conversations[conversation.session_id]
+        busy = conversation.pages or conversation.lock.locked() or conversation.call is not None
+        if not busy and self.conversations.get(conversation.session_id) is conversation:
+            del self.conversations[conversation.session_id]
 
     def receive(self, conversation: Conversation, page: Page, raw: str) -> None:
         """One JSON event from the page."""
