@@ -31,6 +31,7 @@ from voice.tts import TtsUnavailable
 
 HOST = "127.0.0.1"
 SERVER_WARM_RECOGNIZERS = 4  # calls per sample rate that start at full speed; more are made as needed
+WARM_BEFORE_SERVING = 1  # the rest are readied while the servers already serve
 DEFAULT_WEB_PORT = 8080
 
 
@@ -109,6 +110,7 @@ async def _serve(args, url: str, token: Optional[str]) -> int:
     print(f"Web page (chat and calls): http://{args.host}:{args.web_port}/", flush=True)
     jobs: List[Awaitable[object]] = [asyncio.Event().wait()]
     if calls is not None:
+        jobs.append(asyncio.to_thread(calls.warm_up, SERVER_WARM_RECOGNIZERS))
         print(f"Twilio Media Streams: ws://{args.host}:{args.twilio_port}", flush=True)
         print(f"Asterisk AudioSocket: {args.host}:{args.audiosocket_port}", flush=True)
         jobs += [
@@ -168,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--twilio-port", type=int, default=8765)
     serve.add_argument("--audiosocket-port", type=int, default=9092)
     serve.add_argument(
-        "--warm", type=int, default=SERVER_WARM_RECOGNIZERS, help="recognizers per sample rate made before serving"
+        "--warm", type=int, default=WARM_BEFORE_SERVING, help="recognizers per sample rate readied before serving"
     )
     return parser
 

@@ -27,6 +27,8 @@ class CallServices:
     synthesizer: Synthesizer
     settings: CallSettings
     store: Optional[CallRecordStore] = None
+    # readies this many recognizers per sample rate (blocking: a server runs it in a thread once it serves)
+    warm_up: Callable[[int], None] = lambda count: None
 
     def session(
         self,
@@ -69,14 +71,20 @@ def services_from_env(
     recognizers = RecognizerPool(load_model(model_dir))
     synthesizer = synthesizer_from_env()
     synthesizer.check()
-    for rate in sample_rates:
-        recognizers.warm(warm_recognizers, rate, synthesizer.synthesize(WARM_UP_TEXT, rate))
+    speech = {rate: synthesizer.synthesize(WARM_UP_TEXT, rate) for rate in sample_rates}
+
+    def warm_up(count: int) -> None:
+        for rate in sample_rates:
+            recognizers.warm(count, rate, speech[rate])
+
+    warm_up(warm_recognizers)
     return CallServices(
         assistant=RasaAssistant(assistant_url or os.environ.get("RASA_URL") or DEFAULT_URL, token=channel_token),
         new_recognizer=recognizers.take,
         synthesizer=synthesizer,
         settings=settings_from_env(),
         store=CallRecordStore() if store else None,
+        warm_up=warm_up,
     )
 
 
