@@ -15,6 +15,7 @@ import asyncio
 import logging
 import os
 import secrets
+import signal
 import sys
 from pathlib import Path
 from typing import Awaitable, List, Optional, Tuple
@@ -108,19 +109,27 @@ async def _serve(args, url: str, token: Optional[str]) -> int:
     secure = os.environ.get("WEB_SECURE_COOKIES", "") == "1"
     runner = await serve(create_app(gateway, cookies, origins, secure), args.host, args.web_port)
     print(f"Web page (chat and calls): http://{args.host}:{args.web_port}/", flush=True)
-    jobs: List[Awaitable[object]] = [asyncio.Event().wait()]
+    stopping = asyncio.Event()  # SIGTERM (a deployment, `make serve` stopping): close the pages and calls
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
+    jobs: List[Awaitable[object]] = [stopping.wait()]
     if calls is not None:
-        jobs.append(asyncio.to_thread(calls.warm_up, SERVER_WARM_RECOGNIZERS))
+        warming = asyncio.ensure_future(asyncio.to_thread(calls.warm_up, SERVER_WARM_RECOGNIZERS))
+        warming.add_done_callback(lambda job: job.cancelled() or job.exception())  # a failure only costs speed
         print(f"Twilio Media Streams: ws://{args.host}:{args.twilio_port}", flush=True)
         print(f"Asterisk AudioSocket: {args.host}:{args.audiosocket_port}", flush=True)
         jobs += [
             twilio.serve(calls, args.host, args.twilio_port),
             audiosocket.serve(calls, args.host, args.audiosocket_port),
         ]
+    running = [asyncio.ensure_future(job) for job in jobs]
     try:
-        await asyncio.gather(*jobs)
+        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        for job in done - {running[0]}:
+            job.result()  # a server that failed to start says why
     finally:
-        await runner.cleanup()
+        await runner.cleanup()  # hangs up the page's calls and closes its websockets
+        for job in running:
+            job.cancel()
     return 0
 
 

@@ -266,6 +266,10 @@ class WebGateway:
         task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
+        """The server is stopping: calls are hung up (their records kept), answers stopped."""
+        for conversation in list(self.conversations.values()):
+            if conversation.call is not None:
+                await conversation.call.hang_up()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
