@@ -120,17 +120,21 @@ class WebGateway:
         AssistantUnavailable when the history cannot be read."""
         conversation = self.conversations.setdefault(session_id, Conversation(session_id))
         page.send(self.ready())
-        async with conversation.lock:
-            said = await self.assistant.history(conversation.rasa_id)
-            conversation.handled |= {m["message_id"] for m in said if m.get("message_id")}
-            shown = shown_messages(said)
-            if not conversation.loaded:
-                conversation.offer(next((m["buttons"] for m in reversed(shown) if m["from"] == "bot"), []))
-                conversation.loaded = True
-            page.send({"type": "history", "messages": shown})
-            conversation.pages.add(page)
-            if not said:
-                await self._answer(conversation, GREETING_INTENT, None, {"via": "system"})
+        try:
+            async with conversation.lock:
+                said = await self.assistant.history(conversation.rasa_id)
+                conversation.handled |= {m["message_id"] for m in said if m.get("message_id")}
+                shown = shown_messages(said)
+                if not conversation.loaded:
+                    conversation.offer(next((m["buttons"] for m in reversed(shown) if m["from"] == "bot"), []))
+                    conversation.loaded = True
+                page.send({"type": "history", "messages": shown})
+                conversation.pages.add(page)
+                if not said:
+                    await self._answer(conversation, GREETING_INTENT, None, {"via": "system"})
+        except AssistantUnavailable:
+            self._forget_if_idle(conversation)
+            raise
         return conversation
 
     async def close_page(self, conversation: Conversation, page: Page) -> None:

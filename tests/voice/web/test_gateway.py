@@ -324,3 +324,17 @@ def test_a_conversation_is_forgotten_once_no_page_shows_it_and_its_answer_is_don
         assert [m["text"] for m in again.of_type("history")[0]["messages"]][-1] == "本期应还¥8,650.00。"
 
     run(go())
+
+
+def test_a_page_that_cannot_get_its_history_leaves_nothing_behind():
+    async def go():
+        from voice.assistant import AssistantUnavailable
+
+        assistant = TrackerAssistant()
+        assistant.down = True
+        chat = gateway(assistant)
+        with pytest.raises(AssistantUnavailable):
+            await Browser(chat).open()
+        assert chat.conversations == {}
+
+    run(go())
