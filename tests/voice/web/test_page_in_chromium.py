@@ -7,6 +7,7 @@ Servers are shared by the module (conftest.py); every test opens its own browser
 """
 
 import json
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -14,14 +15,16 @@ from decimal import Decimal
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from sqlalchemy import create_engine, select, text
 
 from actions.bank.db import session_scope
 from actions.bank.models import Account, AuditLog, Bill, CreditLine, Customer
 from nlu.value_wording import written_money
 from tests.voice import installed
-from tests.voice.web.browser import ZHANG_WEI, ChatPage, Gateway, page_headers, sent_code
+from tests.voice.web.browser import PHONE, ZHANG_WEI, ChatPage, Gateway, page_headers, sent_code
 from voice.audio import WIDEBAND_RATE, silence, write_wav
+from voice.web.protocol import MAX_TEXT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900, func_only=True)]
 
@@ -299,3 +302,71 @@ def test_the_page_cannot_be_framed_and_its_cookie_is_out_of_scripts_reach(chat_g
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=30)
         assert refused.value.code == 401, cookie
+
+
+# ----------------------------------------------------------------------------- the page itself
+
+ACCESSIBLE_NAMES = """
+return Array.from(document.querySelectorAll('button, textarea, input, [role=log]'))
+  .filter((el) => el.offsetParent !== null)
+  .filter((el) => !((el.labels && el.labels.length) || el.getAttribute('aria-label') || el.textContent.trim()))
+  .map((el) => el.id || el.className);
+"""
+WATCH_TYPING = """
+window.typingSeen = false;
+const typing = document.getElementById('typing');
+new MutationObserver(() => { if (!typing.hidden) window.typingSeen = true; })
+  .observe(typing, {attributes: true, attributeFilter: ['hidden']});
+"""
+
+
+def test_at_a_phones_width_the_page_fits_is_labelled_and_shows_when_and_that_the_bot_is_typing(chat_gateway, browsers):
+    page = ChatPage(browsers(size=PHONE, mobile=True), chat_gateway.url)
+    page.open()
+    driver = page.driver
+    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    log = driver.find_element(By.ID, "messages")
+    assert (log.get_attribute("role"), log.get_attribute("aria-live")) == ("log", "polite")
+    assert driver.execute_script(ACCESSIBLE_NAMES) == [], "controls without an accessible name"
+    driver.execute_script(WATCH_TYPING)
+    page.say("客服几点下班")
+    assert driver.execute_script("return window.typingSeen"), "no typing indicator while the bot answered"
+    assert not page.typing()
+    times = [t.text for t in driver.find_elements(By.CSS_SELECTOR, "#messages .msg .msg-time")]
+    assert len(times) == len(page.messages()) and all(re.fullmatch(r"\d\d:\d\d", t) for t in times), times
+    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_too_long_a_message_is_not_sent_and_the_customer_is_told_the_limit(chat_gateway, browsers):
+    page = ChatPage(browsers(), chat_gateway.url)
+    page.open()
+    before = page.messages()
+    box = page.driver.find_element(By.ID, "input")
+    box.send_keys("我" * (MAX_TEXT + 1))
+    assert page.driver.find_element(By.ID, "counter").is_displayed()
+    box.send_keys(Keys.ENTER)
+    page.wait(lambda p: str(MAX_TEXT) in p.driver.find_element(By.ID, "notice").text, "the notice of the limit", 10)
+    assert page.messages() == before
+
+
+def test_a_customer_who_sends_too_fast_is_asked_to_wait_and_every_message_arrives_once(
+    chat_gateway, web_assistant, browsers
+):
+    page = ChatPage(browsers(), chat_gateway.url)
+    page.open()
+    burst = [f"第{n}个问题：客服几点下班" for n in range(12)]  # the session may send 10 at once, then 1 per 2 s
+    for question in burst:
+        page.type(question)
+    page.wait(lambda p: "稍等" in p.driver.find_element(By.ID, "notice").text, "the polite request to wait", 30)
+    page.wait(lambda p: all(p.texts("customer").count(t) == 1 for t in burst) and not p.messages()[-1].pending,
+              "every message sent once", 180)  # fmt: skip
+    page.wait(lambda p: len(p.texts("bot")) >= 1 + len(burst) and not p.typing(), "an answer to each", 180)
+    assert typed_into_rasa(web_assistant.tracker_url, page.conversation()) == burst
+
+
+def test_without_a_speech_model_the_call_button_says_why(chat_gateway, browsers):
+    page = ChatPage(browsers(), chat_gateway.url)
+    page.open(greeting=False)
+    button = page.driver.find_element(By.ID, "call-button")
+    assert not button.is_enabled()
+    assert "未安装中文语音识别模型" in page.driver.find_element(By.ID, "call-note").text
