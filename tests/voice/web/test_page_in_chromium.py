@@ -273,6 +273,17 @@ def test_a_call_from_the_page_is_recognized_and_answered(speech_gateway, browser
     )
     page.wait(lambda p: counter("data-audio-received") > received, "the bot's spoken answer to reach the page")
 
+    bots_on_call = len(driver.find_elements(By.CSS_SELECTOR, ".msg-bot.via-call"))
+    for key in ZHANG_WEI + "#":  # the phone number on the on-screen keypad, as on a phone's
+        driver.find_element(By.CSS_SELECTOR, f'#keypad button[data-key="{key}"]').click()
+
+    def code_sent(p: ChatPage):
+        later = [m.text for m in p.messages() if m.sender == "bot" and m.via == "call"][bots_on_call:]
+        return any("验证码" in text for text in later)
+
+    page.wait(code_sent, "the bot to take the keyed phone number and send a code")
+    assert ZHANG_WEI not in page.transcript()  # keys are shown masked, never as the number
+
     driver.find_element(By.ID, "hangup").click()
     page.wait(lambda p: call_state() == "idle", "the call to end")
     assert button.is_displayed() and panel.get_attribute("hidden") is not None
