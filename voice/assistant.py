@@ -1,4 +1,4 @@
-"""The assistant as a call sees it: text in, replies out, one conversation per call."""
+"""The assistant as a call or the web page sees it: text in, replies out, in one conversation."""
 
 import asyncio
 import json
