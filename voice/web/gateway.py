@@ -7,6 +7,8 @@ No message is lost or doubled across reconnects: a page re-sends what was not ac
 message ids already handled (those in the tracker store and those in flight) are acknowledged
 again, not handled again; and the history a page gets on connecting is read while no answer is
 being written, so it holds each answer either whole or not at all (then the page gets it live).
+Messages are taken in the order sent: once one is refused for coming too fast, the later ones
+wait for it (see ``Conversation.held``), so a token freed in between cannot let them overtake.
 """
 
 import asyncio
@@ -14,7 +16,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional, Set
+from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Set
 
 from voice.assistant import AssistantUnavailable, RasaAssistant
 from voice.calls import CallServices
@@ -26,6 +28,13 @@ log = logging.getLogger(__name__)
 GREETING_INTENT = "/greet"
 TYPED_COMMAND = "/"  # Rasa takes text starting with "/" as an intent: typed text never is one
 ESCAPED_COMMAND = "／"
+HELD_AT_MOST = 30.0  # seconds a refused message holds back the later ones, if it is never sent again
+
+
+class Held(NamedTuple):
+    message_id: str
+    ready_at: float
+    expires_at: float
 
 
 @dataclass(eq=False)
@@ -48,6 +57,7 @@ class Conversation:
         self.lock = asyncio.Lock()  # one answer at a time; history is read between answers
         self.handled: Set[str] = set()  # message ids in the tracker store or being answered
         self.offered: Dict[str, str] = {}  # the latest bot message's buttons: payload → title
+        self.held: Optional[Held] = None  # the first message refused for coming too fast
         self.call: Optional[browser.PageCall] = None
         self.loaded = False
 
@@ -203,15 +213,30 @@ class WebGateway:
                 return
             shown = typed.strip()
             text = ESCAPED_COMMAND + shown[1:] if shown.startswith(TYPED_COMMAND) else shown
-        wait = max(self.per_session.wait_for(conversation.session_id), self.per_address.wait_for(page.address))
-        if wait > 0:
-            page.send(error("rate_limited", message_id, retry_after=round(wait, 1)))
+        if not self._in_order_and_in_rate(conversation, page, message_id):
             return
         conversation.handled.add(message_id)
         page.send({"type": "ack", "id": message_id, "duplicate": False})
         conversation.publish({"type": "message", **customer_message(shown, self.clock(), "chat", message_id)})
         metadata = {"via": "chat", **({"shown_as": shown} if event["type"] == "button" else {})}
         self._spawn(self._answer_in_turn(conversation, text, message_id, metadata))
+
+    def _in_order_and_in_rate(self, conversation: Conversation, page: Page, message_id: str) -> bool:
+        """Counts the message against the rate limits, or refuses it (telling the page when to
+        send again) when it comes too fast or while an earlier refused message has not come again."""
+        now = self.per_session.clock()
+        held = conversation.held
+        if held and held.message_id != message_id and now < held.expires_at:
+            page.send(error("rate_limited", message_id, retry_after=round(max(held.ready_at - now, 0.5), 1)))
+            return False
+        wait = max(self.per_session.wait_for(conversation.session_id), self.per_address.wait_for(page.address))
+        if wait > 0:
+            if not held or held.message_id == message_id or now >= held.expires_at:
+                conversation.held = Held(message_id, now + wait, now + wait + HELD_AT_MOST)
+            page.send(error("rate_limited", message_id, retry_after=round(wait, 1)))
+            return False
+        conversation.held = None
+        return True
 
     async def _answer_in_turn(self, conversation: Conversation, text: str, message_id: str, metadata: dict) -> None:
         async with conversation.lock:

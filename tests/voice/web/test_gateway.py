@@ -4,7 +4,7 @@ import json
 import pytest
 
 from voice.assistant import Reply
-from voice.web.gateway import WebGateway, shown_messages
+from voice.web.gateway import HELD_AT_MOST, WebGateway, shown_messages
 from voice.web.limits import RateLimit
 from voice.web.protocol import MAX_TEXT
 
@@ -178,6 +178,42 @@ def test_a_session_that_sends_too_fast_is_told_to_wait():
         now[0] += 1.0
         await page.say("第2条", "m-00000002")  # the page sends it again after retry_after
         assert [r[1] for r in assistant.received] == ["/greet", "第0条", "第1条", "第2条"]
+
+    run(go())
+
+
+def test_messages_after_one_refused_for_speed_wait_for_it_so_none_overtakes():
+    async def go():
+        now = [0.0]
+        limits = {"per_session": RateLimit(60, 1, lambda: now[0]), "per_address": RateLimit(600, 100, lambda: now[0])}
+        assistant = TrackerAssistant()
+        page = await Browser(gateway(assistant, **limits)).open()
+        await page.say("第0条", "m-00000000")
+        await page.say("第1条", "m-00000001")  # refused: the bucket is empty
+        now[0] += 1.0
+        await page.say("第2条", "m-00000002")  # a token is free again, but 第1条 came first
+        assert [(e["code"], e["id"]) for e in page.of_type("error")] == [
+            ("rate_limited", "m-00000001"), ("rate_limited", "m-00000002")
+        ]  # fmt: skip
+        await page.say("第1条", "m-00000001")
+        now[0] += 1.0
+        await page.say("第2条", "m-00000002")
+        assert [r[1] for r in assistant.received] == ["/greet", "第0条", "第1条", "第2条"]
+
+    run(go())
+
+
+def test_a_refused_message_that_never_comes_again_holds_the_later_ones_only_for_a_while():
+    async def go():
+        now = [0.0]
+        limits = {"per_session": RateLimit(60, 1, lambda: now[0]), "per_address": RateLimit(600, 100, lambda: now[0])}
+        assistant = TrackerAssistant()
+        page = await Browser(gateway(assistant, **limits)).open()
+        await page.say("第0条", "m-00000000")
+        await page.say("第1条", "m-00000001")  # refused, and the page is closed before sending it again
+        now[0] += 1.0 + HELD_AT_MOST
+        await page.say("第2条", "m-00000002")
+        assert [r[1] for r in assistant.received] == ["/greet", "第0条", "第2条"]
 
     run(go())
 

@@ -101,6 +101,7 @@ const state = {
   live: false, // the socket is open and the history has arrived
   attempt: 0,
   reconnectTimer: 0,
+  holdTimer: 0, // while set, new messages wait in the outbox (the server asked to slow down)
   maxText: DEFAULT_MAX_TEXT,
   outbox: loadOutbox(), // [{type, id, text | payload+title, shown, ts}], oldest first
   customerBubbles: new Map(), // customer message id → its element
@@ -171,7 +172,17 @@ function queue(entry) {
   state.outbox.push(entry);
   saveOutbox();
   appendMessage({ from: "customer", text: entry.shown, ts: entry.ts, id: entry.id, via: "chat" }, "pending");
-  if (state.live) sendJson(wire(entry));
+  if (state.live && !state.holdTimer) sendJson(wire(entry));
+}
+
+// Told to slow down: send nothing for a while, then everything still unacknowledged, in order
+// (the server acknowledges again, without answering again, what it already took).
+function holdOutbox(ms) {
+  clearTimeout(state.holdTimer);
+  state.holdTimer = setTimeout(() => {
+    state.holdTimer = 0;
+    if (state.live) for (const entry of state.outbox) sendJson(wire(entry));
+  }, ms);
 }
 
 // ------------------------------------------------------------------ messages
@@ -340,7 +351,7 @@ function onHistory(messages) {
   setStatus("open");
   for (const entry of state.outbox) {
     ui.messages.append(renderMessage({ from: "customer", text: entry.shown, ts: entry.ts, id: entry.id, via: "chat" }, "pending"));
-    sendJson(wire(entry));
+    if (!state.holdTimer) sendJson(wire(entry));
   }
   scrollToEnd(false);
   requestAnimationFrame(() => ui.messages.removeAttribute("aria-busy"));
@@ -380,11 +391,7 @@ function onError(event) {
   } else if (code === "rate_limited") {
     const seconds = Number(event.retry_after) > 0 ? Math.ceil(Number(event.retry_after)) : 0;
     showNotice(TEXT.errors.rate_limited(entry ? seconds || 3 : seconds));
-    if (entry) {
-      setTimeout(() => {
-        if (state.live && state.outbox.includes(entry)) sendJson(wire(entry));
-      }, (seconds || 3) * 1000);
-    }
+    if (entry) holdOutbox((seconds || 3) * 1000);
   } else if (code === "call_unavailable" || code === "call_busy") {
     call.refused(code, event.reason);
     showNotice(TEXT.errors[code]);
