@@ -21,6 +21,7 @@ class Reply:
     buttons: List[dict] = field(default_factory=list)
     response: str = ""  # the domain response it came from (voice/rasa_channel.py)
     requested_slot: str = ""  # the slot this message asks the caller for
+    handoff: Optional[dict] = None  # the conversation waits for a person (actions/handoff.py)
 
     @property
     def ends_call(self) -> bool:
@@ -37,10 +38,17 @@ class Assistant(Protocol):
 
 
 def replies_from(messages: list) -> List[Reply]:
-    """Rasa's REST messages → replies; images and custom payloads carry no speech."""
+    """Rasa's REST messages → replies; images and other custom payloads carry no speech, and a
+    custom ``{"handoff": {...}}`` (the conversation now waits for a person) becomes a reply
+    without text that carries it."""
     replies = []
     for message in messages if isinstance(messages, list) else []:
-        if isinstance(message, dict) and (message.get("text") or message.get("buttons")):
+        if not isinstance(message, dict):
+            continue
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
+            replies.append(Reply("", handoff=custom["handoff"]))
+        elif message.get("text") or message.get("buttons"):
             replies.append(
                 Reply(
                     str(message.get("text") or ""),

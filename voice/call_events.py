@@ -22,3 +22,7 @@ class CallObserver:
 
     def replied(self, text: str) -> None:
         """The call says ``text`` (an answer of the assistant, or the call's own prompt)."""
+
+    def handoff_requested(self, handoff: dict) -> None:
+        """The assistant handed the caller to a person (actions/handoff.py): the ticket, the
+        summary and the priority; whoever runs the agent desk queues the call."""

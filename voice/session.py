@@ -373,6 +373,9 @@ class CallSession:
         replies: List[Reply] = []
         try:
             async for reply in self.assistant.stream(self.conversation_id, text, metadata):
+                if reply.handoff is not None:
+                    self.observer.handoff_requested(reply.handoff)
+                    continue
                 replies.append(reply)
                 self.record.add(self.clock.now(), "bot", reply.text + _buttons_note(reply))
                 self.observer.replied(reply.text)
