@@ -3,7 +3,7 @@
 import asyncio
 import json
 from dataclasses import dataclass, field
-from typing import AsyncIterator, List, Optional, Protocol
+from typing import AsyncIterator, Callable, List, Optional, Protocol
 
 import aiohttp
 
@@ -65,8 +65,14 @@ class RasaAssistant:
     (voice/rasa_channel.py), with the channel's bearer token when it has one."""
 
     def __init__(
-        self, base_url: str = DEFAULT_URL, timeout_s: float = 30.0, channel: str = "voice", token: Optional[str] = None
+        self,
+        base_url: str = DEFAULT_URL,
+        timeout_s: float = 30.0,
+        channel: str = "voice",
+        token: Optional[str] = None,
+        desk_status: Optional[Callable[[], dict]] = None,
     ) -> None:
+        self.desk_status = desk_status  # sent with every message as metadata "desk" (actions/handoff.py)
         self.base = f"{base_url.rstrip('/')}/webhooks/{channel}"
         self.url = f"{self.base}/webhook"
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -79,7 +85,10 @@ class RasaAssistant:
     async def stream(
         self, conversation_id: str, text: str, metadata: Optional[dict] = None, message_id: Optional[str] = None
     ) -> AsyncIterator[Reply]:
-        body = {"sender": conversation_id, "message": text, "metadata": metadata or {}, "stream": True}
+        metadata = dict(metadata or {})
+        if self.desk_status is not None:
+            metadata["desk"] = self.desk_status()
+        body = {"sender": conversation_id, "message": text, "metadata": metadata, "stream": True}
         if message_id:
             body["message_id"] = message_id
         try:
@@ -103,6 +112,19 @@ class RasaAssistant:
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise AssistantUnavailable(f"{url}: {exc or type(exc).__name__}") from exc
         return said if isinstance(said, list) else []
+
+    async def desk(self, conversation_id: str, do: str, agent: str, **words: str) -> List[Reply]:
+        """The agent desk's turn in the conversation (voice/rasa_channel.py ``desk_turn``): take,
+        say (``text``), give_back or close (``note``); the bot's replies to it."""
+        url = f"{self.base}/desk"
+        body = {"sender": conversation_id, "do": do, "agent": agent, **words}
+        try:
+            async with self._session().post(url, json=body, headers=self._headers) as answer:
+                if answer.status != 200:
+                    raise AssistantUnavailable(f"{url} answered HTTP {answer.status}: {await answer.text()}")
+                return replies_from(await answer.json())
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise AssistantUnavailable(f"{url}: {exc or type(exc).__name__}") from exc
 
     def _session(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:

@@ -7,7 +7,9 @@ as a JSON list of the bot's messages, or with "stream": true one JSON message pe
 as soon as the bot utters it (a call starts speaking the first while later actions still run).
 The output channel carries the input channel's name, so responses with ``channel: voice`` win
 on calls. GET /webhooks/<name>/history?sender=… gives a conversation's messages from the
-tracker store (the web page restores its history from it).
+tracker store (the web page restores its history from it). POST /webhooks/<name>/desk is the
+agent desk's (voice/desk/): an agent takes the conversation (the bot says so and is paused),
+speaks in it, gives it back or closes it (the bot is resumed and says so) — see ``desk_turn``.
 
 Whoever can post here can speak in any conversation: with ``token_env`` in the credentials
 (bot/credentials-serve.yml, `make serve`), every request must carry
@@ -23,6 +25,9 @@ import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationPaused, ConversationResumed, SlotSet
 from sanic import Blueprint, response
 from sanic.request import Request
 
@@ -31,6 +36,13 @@ NewMessage = Callable[[UserMessage], Awaitable[Any]]
 # what the gateway is told about each message besides its text, by the key it is sent under
 FORWARDED = {"utter_action": "response", "requested_slot": "requested_slot", "values": "values"}
 MAX_MESSAGE_ID = 64
+MAX_AGENT_TEXT = 500
+# what the desk asks → (the slots it sets, the action the bot runs, whether the bot is paused after)
+DESK_TURNS = {
+    "take": (("agent_name",), "utter_agent_joined", True),
+    "give_back": ((), "action_agent_gave_back", False),
+    "close": (("handoff_note",), "action_agent_closed", False),
+}
 
 
 class GatewayOutput(CollectingOutputChannel):
@@ -108,16 +120,58 @@ def history_of(tracker) -> List[dict]:
                 }
             )
         elif event.type_name == "bot":
+            agent = (event.metadata or {}).get("agent")
             said.append(
                 {
-                    "from": "bot",
+                    "from": "agent" if agent else "bot",
                     "text": event.text or "",
                     "ts": event.timestamp,
                     "buttons": (event.data or {}).get("buttons") or [],
                     "channel": channel,
+                    **({"agent": agent} if agent else {}),
                 }
             )
     return said
+
+
+async def desk_turn(agent, sender: str, body: dict, output: CollectingOutputChannel) -> Optional[str]:
+    """Does what the agent desk asks in ``sender``'s conversation, under the conversation's lock;
+    the bot's words go to ``output``. None, or what is wrong with the request.
+
+    ``take``: the agent's name is set, the bot says they joined and is paused (Rasa still writes
+    down what the customer says, without answering). ``say``: the agent's words are written down
+    as a bot message marked with the agent. ``give_back`` / ``close`` (with the agent's note): the
+    bot is resumed, closes the ticket (actions/handoff.py) and says so; it answers the next message.
+    """
+    do, name = body.get("do"), body.get("agent")
+    if not isinstance(name, str) or not name.strip():
+        return "'agent' must name the agent"
+    text = body.get("text") if do == "say" else body.get("note", "")
+    if do not in (*DESK_TURNS, "say") or not isinstance(text, str) or len(text) > MAX_AGENT_TEXT:
+        return f"'do' must be take, say, give_back or close, with 'text' / 'note' of at most {MAX_AGENT_TEXT}"
+    if do == "say" and not text.strip():
+        return "'text' must not be empty"
+    processor = agent.processor
+    async with agent.lock_store.lock(sender):
+        tracker = await processor.fetch_tracker_and_update_session(sender, output)
+        if do == "say":
+            tracker.update(BotUttered(text.strip(), metadata={"agent": name.strip()}))
+            await processor.save_tracker(tracker)
+            return None
+        slots, action, paused = DESK_TURNS[do]
+        values = {"agent_name": name.strip(), "handoff_note": text.strip()}
+        for slot in slots:
+            tracker.update(SlotSet(slot, values[slot]))
+        if not paused:
+            tracker.update(ConversationResumed())
+        await processor.save_tracker(tracker)
+        prediction = PolicyPrediction.for_action_name(agent.domain, action)
+        tracker = await processor.execute_action(sender, action, output, processor.nlg, prediction)
+        tracker.update(ActionExecuted(ACTION_LISTEN_NAME))  # the next customer message is answered as usual
+        if paused:
+            tracker.update(ConversationPaused())
+        await processor.save_tracker(tracker)
+    return None
 
 
 class GatewayInput(InputChannel):
@@ -163,6 +217,20 @@ class GatewayInput(InputChannel):
                 return response.json({"error": "query parameter 'sender' is required"}, status=400)
             tracker = await request.app.ctx.agent.tracker_store.retrieve_full_tracker(sender)
             return response.json(history_of(tracker))
+
+        @webhook.route("/desk", methods=["POST"])
+        async def desk(request: Request):
+            if (refusal := self.refused(request)) is not None:
+                return refusal
+            body = request.json if isinstance(request.json, dict) else {}
+            sender = body.get("sender")
+            if not isinstance(sender, str) or not sender:
+                return response.json({"error": "body must be JSON with a string 'sender'"}, status=400)
+            collector = self.output()
+            problem = await desk_turn(request.app.ctx.agent, sender, body, collector)
+            if problem is not None:
+                return response.json({"error": problem}, status=400)
+            return response.json(collector.messages)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request):

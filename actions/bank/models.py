@@ -207,6 +207,30 @@ class HandoffTicket(Base):
     __table_args__ = (CheckConstraint("priority in ('normal', 'urgent')", name="ck_ticket_priority"),)
 
 
+class CallbackRequest(Base):
+    """A customer to be called back by an agent (nobody could take the conversation live)."""
+
+    __tablename__ = "callback_requests"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(ForeignKey("handoff_tickets.id"), nullable=False, unique=True)
+    phone = Column(String(20), nullable=False)
+    status = Column(String(10), nullable=False, default="pending")
+    created_at = Column(DateTime, nullable=False, default=now)
+
+
+class TicketResolution(Base):
+    """How a hand-off ended: given back to the bot or closed by the agent, with the agent's note."""
+
+    __tablename__ = "ticket_resolutions"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(ForeignKey("handoff_tickets.id"), nullable=False, index=True)
+    agent = Column(String(64), nullable=False)
+    how = Column(String(12), nullable=False)
+    note = Column(Text, nullable=False, default="")
+    at = Column(DateTime, nullable=False, default=now)
+    __table_args__ = (CheckConstraint("how in ('given_back', 'closed')", name="ck_resolution_how"),)
+
+
 class OtpMessage(Base):
     """Outbox of one-time codes: the demo's stand-in for an SMS gateway."""
 

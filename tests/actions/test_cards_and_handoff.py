@@ -60,7 +60,12 @@ def test_fraud_freezes_and_opens_an_urgent_ticket(bank):
 def test_handoff_ticket_summarises_the_conversation(bank):
     events = [
         {"event": "user", "text": "查账单", "parse_data": {"intent": {"name": "query_bill"}}},
-        {"event": "user", "text": "转人工", "parse_data": {"intent": {"name": "request_human"}}},
+        {
+            "event": "user",
+            "text": "转人工",
+            "parse_data": {"intent": {"name": "request_human"}},
+            "metadata": {"desk": {"live": True, "open": True, "agents": 1, "hours": "09:00-21:00"}},
+        },
     ]
     slots = verified(phone="13800138000", amount="500.00")
     texts, _, result = run(ActionHandoff(), make_tracker(slots, text="转人工", intent="request_human", events=events))

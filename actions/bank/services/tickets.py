@@ -7,13 +7,15 @@ from sqlalchemy.orm import Session
 
 from actions.bank.clock import now as bank_now
 from actions.bank.errors import InvalidInput
-from actions.bank.models import HandoffTicket
-from actions.bank.money import scrub_digits
+from actions.bank.models import CallbackRequest, HandoffTicket, TicketResolution
+from actions.bank.money import mask_phone, normalize_phone, scrub_digits
 from actions.bank.services import audit
 from actions.bank.views import TicketView
 
 PRIORITIES = ("normal", "urgent")
 MAX_SUMMARY = 2000
+MAX_NOTE = 500
+RESOLUTIONS = ("given_back", "closed")
 
 
 def create_ticket(
@@ -67,3 +69,50 @@ def list_tickets(session: Session, status: str | None = None, limit: int = 20) -
         )
         for t in session.scalars(query)
     ]
+
+
+def request_callback(
+    session: Session,
+    sender_id: str,
+    customer_id: int | None,
+    phone: str,
+    summary: str,
+    priority: str = "normal",
+    now: datetime | None = None,
+) -> str:
+    """A ticket for an agent to call the customer back at ``phone``; its number. The number is kept
+    whole only in the call-back row (the agent has to dial it); the summary and audit mask it."""
+    number = normalize_phone(phone)
+    ticket_number = create_ticket(session, sender_id, customer_id, summary, priority, now)
+    ticket = session.scalar(select(HandoffTicket).where(HandoffTicket.number == ticket_number))
+    session.add(CallbackRequest(ticket_id=ticket.id, phone=number, created_at=ticket.created_at))
+    audit.record(
+        session, "request_callback", sender_id, customer_id, at=ticket.created_at,
+        number=ticket_number, phone=mask_phone(number),
+    )  # fmt: skip
+    session.flush()
+    return ticket_number
+
+
+def resolve_ticket(
+    session: Session, sender_id: str, agent: str, how: str, note: str = "", now: datetime | None = None
+) -> str | None:
+    """Closes the conversation's open ticket with how it ended and the agent's note; its number,
+    or None when the conversation has no open ticket."""
+    if how not in RESOLUTIONS:
+        raise InvalidInput("invalid_resolution", how=how)
+    ticket = session.scalar(
+        select(HandoffTicket)
+        .where(HandoffTicket.sender_id == sender_id, HandoffTicket.status == "open")
+        .order_by(HandoffTicket.id.desc())
+        .limit(1)
+    )
+    if ticket is None:
+        return None
+    moment = now or bank_now()
+    ticket.status = "closed"
+    text = scrub_digits((note or "").strip())[:MAX_NOTE]
+    session.add(TicketResolution(ticket_id=ticket.id, agent=agent[:64], how=how, note=text, at=moment))
+    audit.record(session, "resolve_ticket", sender_id, ticket.customer_id, at=moment, number=ticket.number, how=how)
+    session.flush()
+    return ticket.number
