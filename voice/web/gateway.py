@@ -22,7 +22,7 @@ from voice.assistant import AssistantUnavailable, RasaAssistant
 from voice.calls import CallServices
 from voice.transports import browser
 from voice.web.limits import RateLimit
-from voice.web.protocol import MAX_TEXT, MESSAGE_ID, customer_message
+from voice.web.protocol import MAX_TEXT, MESSAGE_ID, customer_message, shown_messages
 
 log = logging.getLogger(__name__)
 GREETING_INTENT = "/greet"
@@ -67,36 +67,6 @@ class Conversation:
 
     def offer(self, buttons: Iterable[dict]) -> None:
         self.offered = {str(b.get("payload")): str(b.get("title") or "") for b in buttons if b.get("payload")}
-
-
-def shown_messages(said: List[dict]) -> List[dict]:
-    """The tracker's messages (voice/rasa_channel.py ``history_of``) as the page shows them: a
-    button as its title, keys pressed on a call as dots, and no system messages."""
-    shown = []
-    for message in said:
-        via = "call" if message.get("channel") == "voice" else "chat"
-        if message.get("from") == "customer":
-            metadata = message.get("metadata") or {}
-            if metadata.get("via") == "system":
-                continue
-            text = metadata.get("shown_as") or message.get("text") or ""
-            if metadata.get("via") == "dtmf":
-                text = "•" * len(text)
-            shown.append(
-                {"from": "customer", "text": text, "ts": message.get("ts"), "id": message.get("message_id"), "via": via}
-            )
-        elif message.get("from") == "bot":
-            buttons = [{"title": b.get("title"), "payload": b.get("payload")} for b in message.get("buttons") or []]
-            shown.append(
-                {
-                    "from": "bot",
-                    "text": message.get("text") or "",
-                    "buttons": buttons,
-                    "ts": message.get("ts"),
-                    "via": via,
-                }
-            )
-    return shown
 
 
 def error(code: str, message_id: Optional[str] = None, **more) -> dict:

@@ -30,11 +30,13 @@ Server → page
   {"type": "clear"}                              the caller cut the bot off: stop playing bot audio
   binary frame                                   bot audio during a call: 16 kHz mono 16-bit LE PCM
 
-MESSAGE: {"from": "customer" | "bot", "text": "...", "buttons": [{"title", "payload"}],
-          "ts": epoch seconds, "id"?: ID (customer's), "via": "chat" | "call"}
+MESSAGE: {"from": "customer" | "bot" | "agent", "text": "...", "buttons": [{"title", "payload"}],
+          "ts": epoch seconds, "id"?: ID (customer's), "agent"?: the agent's name, "via": "chat" | "call"}
+        ("agent": a person at the agent desk, voice/desk/, who holds the conversation)
 """
 
 import re
+from typing import List
 
 MAX_TEXT = 500
 MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -53,3 +55,40 @@ def customer_message(text: str, ts: float, via: str, message_id: "str | None" = 
 def bot_message(text: str, buttons: list, ts: float, via: str) -> dict:
     shown = [{"title": b.get("title"), "payload": b.get("payload")} for b in buttons if isinstance(b, dict)]
     return {"from": "bot", "text": text, "buttons": shown, "ts": ts, "via": via}
+
+
+def agent_message(agent: str, text: str, ts: float, via: str) -> dict:
+    return {"from": "agent", "agent": agent, "text": text, "ts": ts, "via": via}
+
+
+def shown_messages(said: List[dict]) -> List[dict]:
+    """The tracker's messages (voice/rasa_channel.py ``history_of``) as the page shows them: a
+    button as its title, keys pressed on a call as dots, an agent's words with their name, and no
+    system messages."""
+    shown = []
+    for message in said:
+        via = "call" if message.get("channel") == "voice" else "chat"
+        if message.get("from") == "customer":
+            metadata = message.get("metadata") or {}
+            if metadata.get("via") == "system":
+                continue
+            text = metadata.get("shown_as") or message.get("text") or ""
+            if metadata.get("via") == "dtmf":
+                text = "•" * len(text)
+            shown.append(
+                {"from": "customer", "text": text, "ts": message.get("ts"), "id": message.get("message_id"), "via": via}
+            )
+        elif message.get("from") == "agent":
+            shown.append(agent_message(message.get("agent") or "", message.get("text") or "", message.get("ts"), via))
+        elif message.get("from") == "bot":
+            buttons = [{"title": b.get("title"), "payload": b.get("payload")} for b in message.get("buttons") or []]
+            shown.append(
+                {
+                    "from": "bot",
+                    "text": message.get("text") or "",
+                    "buttons": buttons,
+                    "ts": message.get("ts"),
+                    "via": via,
+                }
+            )
+    return shown

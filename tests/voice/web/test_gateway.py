@@ -4,9 +4,9 @@ import json
 import pytest
 
 from voice.assistant import Reply
-from voice.web.gateway import HELD_AT_MOST, WebGateway, shown_messages
+from voice.web.gateway import HELD_AT_MOST, WebGateway
 from voice.web.limits import RateLimit
-from voice.web.protocol import MAX_TEXT
+from voice.web.protocol import MAX_TEXT, shown_messages
 
 from .doubles import TrackerAssistant
 
