@@ -20,6 +20,7 @@ from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Set
 
 from voice.assistant import AssistantUnavailable, RasaAssistant
 from voice.calls import CallServices
+from voice.desk.desk import Desk
 from voice.transports import browser
 from voice.web.limits import RateLimit
 from voice.web.protocol import MAX_TEXT, MESSAGE_ID, customer_message, shown_messages
@@ -69,6 +70,30 @@ class Conversation:
         self.offered = {str(b.get("payload")): str(b.get("title") or "") for b in buttons if b.get("payload")}
 
 
+class PageCustomer:
+    """A web page's conversation as the agent desk reaches it (voice/desk/desk.py ``Customer``):
+    looked up at each use, since the gateway forgets a conversation no page shows."""
+
+    def __init__(self, gateway: "WebGateway", conversation: Conversation) -> None:
+        self.gateway, self.session_id, self.rasa_id = gateway, conversation.session_id, conversation.rasa_id
+
+    def _conversation(self) -> Optional[Conversation]:
+        return self.gateway.conversations.get(self.session_id)
+
+    def show(self, event: dict) -> None:
+        if (conversation := self._conversation()) is not None:
+            conversation.publish(event)
+
+    def call(self):
+        conversation = self._conversation()
+        return conversation.call.session if conversation is not None and conversation.call is not None else None
+
+    async def hang_up(self) -> None:
+        conversation = self._conversation()
+        if conversation is not None and conversation.call is not None:
+            await conversation.call.hang_up()
+
+
 def error(code: str, message_id: Optional[str] = None, **more) -> dict:
     return {"type": "error", "code": code, **({"id": message_id} if message_id else {}), **more}
 
@@ -82,8 +107,10 @@ class WebGateway:
         per_session: Optional[RateLimit] = None,
         per_address: Optional[RateLimit] = None,
         clock: Callable[[], float] = time.time,
+        desk: Optional[Desk] = None,
     ) -> None:
         self.assistant, self.calls, self.call_unavailable = assistant, calls, call_unavailable
+        self.desk = desk
         self.per_session = per_session or RateLimit(per_minute=30, burst=10)
         self.per_address = per_address or RateLimit(per_minute=120, burst=40)
         self.clock = clock
@@ -110,6 +137,8 @@ class WebGateway:
                     conversation.loaded = True
                 page.send({"type": "history", "messages": shown})
                 conversation.pages.add(page)
+                if self.desk is not None:
+                    self.desk.customer_back(conversation.rasa_id)
                 if not said:
                     await self._answer(conversation, GREETING_INTENT, None, {"via": "system"})
         except AssistantUnavailable:
@@ -121,6 +150,8 @@ class WebGateway:
         conversation.pages.discard(page)
         if page.call is not None:
             await page.call.hang_up()
+        if self.desk is not None and not conversation.pages:
+            self.desk.customer_left(conversation.rasa_id)
         self._forget_if_idle(conversation)
         self.per_session.forget_idle()
         self.per_address.forget_idle()
@@ -188,6 +219,8 @@ class WebGateway:
         conversation.handled.add(message_id)
         page.send({"type": "ack", "id": message_id, "duplicate": False})
         conversation.publish({"type": "message", **customer_message(shown, self.clock(), "chat", message_id)})
+        if self.desk is not None:
+            self.desk.customer_said(conversation.rasa_id, shown, "chat")
         metadata = {"via": "chat", **({"shown_as": shown} if event["type"] == "button" else {})}
         self._spawn(self._answer_in_turn(conversation, text, message_id, metadata))
 
@@ -215,10 +248,16 @@ class WebGateway:
 
     async def _answer(self, conversation: Conversation, text: str, message_id: Optional[str], metadata: dict) -> None:
         """Asks Rasa (the caller holds the conversation's lock) and publishes each reply as it comes."""
-        conversation.publish({"type": "typing", "on": True})
+        held = self.desk is not None and self.desk.holds(conversation.rasa_id)  # Rasa only writes it down
+        if not held:
+            conversation.publish({"type": "typing", "on": True})
         buttons: List[dict] = []
         try:
             async for reply in self.assistant.stream(conversation.rasa_id, text, metadata, message_id):
+                if reply.handoff is not None:
+                    if self.desk is not None:
+                        self.desk.request(PageCustomer(self, conversation), reply.handoff, "chat")
+                    continue
                 buttons = [{"title": b.get("title"), "payload": b.get("payload")} for b in reply.buttons]
                 conversation.publish(
                     {
@@ -235,7 +274,8 @@ class WebGateway:
             log.error("web chat %s…: %s", conversation.session_id[:6], exc)
             conversation.publish(error("assistant_unavailable"))
         finally:
-            conversation.publish({"type": "typing", "on": False})
+            if not held:
+                conversation.publish({"type": "typing", "on": False})
 
     # ------------------------------------------------------------------ calls
     def _start_call(self, conversation: Conversation, page: Page) -> None:

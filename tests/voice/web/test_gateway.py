@@ -8,53 +8,11 @@ from voice.web.gateway import HELD_AT_MOST, WebGateway
 from voice.web.limits import RateLimit
 from voice.web.protocol import MAX_TEXT, shown_messages
 
-from .doubles import TrackerAssistant
+from .doubles import Browser, TrackerAssistant, settle
 
 CONFIRM = [
     Reply("确认还款¥500.00吗？", [{"title": "确认", "payload": "/affirm"}, {"title": "取消", "payload": "/deny"}])
 ]
-
-
-class Browser:
-    """One page: what it was sent, and sending like the page's script does."""
-
-    def __init__(self, gateway: WebGateway, session_id: str = "s1", address: str = "10.0.0.1") -> None:
-        from voice.web.gateway import Page
-
-        self.gateway, self.session_id, self.page = gateway, session_id, Page(address)
-        self.conversation = None
-        self.events: list = []
-
-    async def open(self) -> "Browser":
-        self.conversation = await self.gateway.open_page(self.session_id, self.page)
-        await settle()
-        return self
-
-    def send(self, **event) -> None:
-        self.gateway.receive(self.conversation, self.page, json.dumps(event, ensure_ascii=False))
-
-    async def say(self, text: str, message_id: str) -> None:
-        self.send(type="message", id=message_id, text=text)
-        await settle()
-
-    def received(self) -> list:
-        while not self.page.outbox.empty():
-            self.events.append(self.page.outbox.get_nowait())
-        return self.events
-
-    def of_type(self, kind: str) -> list:
-        return [e for e in self.received() if isinstance(e, dict) and e.get("type") == kind]
-
-    def bot_texts(self) -> list:
-        return [e["text"] for e in self.of_type("message") if e["from"] == "bot"]
-
-    async def close(self) -> None:
-        await self.gateway.close_page(self.conversation, self.page)
-
-
-async def settle() -> None:
-    for _ in range(20):
-        await asyncio.sleep(0)
 
 
 def gateway(assistant=None, **kwargs) -> WebGateway:
