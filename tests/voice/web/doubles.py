@@ -107,4 +107,3 @@ class Browser:
 async def settle() -> None:
     for _ in range(20):
         await asyncio.sleep(0)
-
