@@ -127,7 +127,7 @@ class Desk:
         key = key or secrets.token_urlsafe(9)
         self._keys[customer.rasa_id] = key
         priority = "urgent" if handoff.get("priority") == "urgent" else "normal"
-        summary = handoff.get("summary") if isinstance(handoff.get("summary"), dict) else {}
+        summary: dict = handoff["summary"] if isinstance(handoff.get("summary"), dict) else {}
         self.served[key] = Served(key, customer, channel, str(handoff.get("ticket") or ""), summary, priority)
         self.queue.add(Waiting(key, channel, priority, self.clock(), str(handoff.get("ticket") or ""), summary))
         log.info("desk: %s waiting (%s, %s)", str(handoff.get("ticket") or "?"), channel, priority)

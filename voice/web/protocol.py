@@ -57,7 +57,7 @@ def bot_message(text: str, buttons: list, ts: float, via: str) -> dict:
     return {"from": "bot", "text": text, "buttons": shown, "ts": ts, "via": via}
 
 
-def agent_message(agent: str, text: str, ts: float, via: str) -> dict:
+def agent_message(agent: str, text: str, ts: "float | None", via: str) -> dict:
     return {"from": "agent", "agent": agent, "text": text, "ts": ts, "via": via}
 
 
