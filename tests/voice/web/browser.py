@@ -205,7 +205,7 @@ def set_viewport(driver: WebDriver, size: tuple, mobile: bool = False) -> None:
 class Shown:
     """One message as the page shows it."""
 
-    sender: str  # "bot" | "customer"
+    sender: str  # "bot" | "agent" | "customer"
     text: str
     via: str  # "chat" | "call"
     pending: bool
@@ -213,7 +213,7 @@ class Shown:
 
 READ_MESSAGES = """
 return Array.from(document.querySelectorAll('#messages > .msg')).map((el) => [
-  el.classList.contains('msg-bot') ? 'bot' : 'customer',
+  el.classList.contains('msg-agent') ? 'agent' : el.classList.contains('msg-bot') ? 'bot' : 'customer',
   el.querySelector('.msg-text').textContent,
   el.classList.contains('via-call') ? 'call' : 'chat',
   el.classList.contains('pending') || el.classList.contains('failed'),

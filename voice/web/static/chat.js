@@ -8,6 +8,8 @@ export const TEXT = {
   logLabel: "对话记录",
   customerSaid: "您：",
   botSaid: "客服：",
+  agentSaid: (name) => `人工客服${name}：`,
+  agentName: (name) => `人工客服 ${name}`,
   viaCall: "语音",
   pending: "发送中",
   failed: "未发送",
@@ -236,20 +238,30 @@ function setDelivery(el, delivery) {
 }
 
 function renderMessage(m, delivery = "sent") {
-  const fromBot = m.from === "bot";
+  const fromAgent = m.from === "agent";
+  const fromBot = m.from === "bot" || fromAgent; // both speak for the bank, on the left
   const el = document.createElement("div");
   el.className = `msg ${fromBot ? "msg-bot" : "msg-customer"}`;
+  if (fromAgent) el.classList.add("msg-agent");
   if (m.via === "call") el.classList.add("via-call");
 
   const bubble = document.createElement("div");
   bubble.className = "msg-bubble";
   const who = document.createElement("span");
   who.className = "visually-hidden";
-  who.textContent = fromBot ? TEXT.botSaid : TEXT.customerSaid;
+  const agentName = String(m.agent ?? "");
+  who.textContent = fromAgent ? TEXT.agentSaid(agentName) : fromBot ? TEXT.botSaid : TEXT.customerSaid;
   const text = document.createElement("div");
   text.className = "msg-text";
   fillText(text, String(m.text ?? ""), fromBot);
   bubble.append(who, text);
+  if (fromAgent) {
+    const name = document.createElement("div");
+    name.className = "msg-name";
+    name.setAttribute("aria-hidden", "true");
+    name.textContent = TEXT.agentName(agentName);
+    el.append(name);
+  }
 
   const meta = document.createElement("div");
   meta.className = "msg-meta";
