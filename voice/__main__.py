@@ -92,6 +92,9 @@ def speech_services(url: str, token: Optional[str], warm: int) -> Tuple[Optional
 
 
 async def _serve(args, url: str, token: Optional[str]) -> int:
+    from voice.desk.accounts import StaffStore
+    from voice.desk.desk import Desk
+    from voice.desk.hours import ServiceHours
     from voice.transports import audiosocket, twilio
     from voice.web.gateway import WebGateway
     from voice.web.limits import RateLimit
@@ -99,16 +102,30 @@ async def _serve(args, url: str, token: Optional[str]) -> int:
     from voice.web.sessions import SessionCookies, load_key
 
     calls, unavailable = speech_services(url, token, args.warm)
+    chat = RasaAssistant(url, channel="web", token=token)
+    call_assistant = calls.assistant if calls is not None and isinstance(calls.assistant, RasaAssistant) else None
+    desk = Desk(
+        chat, call_assistant, ServiceHours.from_env(),
+        max_per_agent=int(os.environ.get("DESK_MAX_PER_AGENT", "3")),
+    )  # fmt: skip
+    for assistant in (chat, call_assistant):
+        if assistant is not None:
+            assistant.desk_status = desk.status  # the bot hands over only when someone can take it
     gateway = WebGateway(
-        RasaAssistant(url, channel="web", token=token), calls, unavailable,
+        chat, calls, unavailable,
         per_session=RateLimit(*_limit("WEB_RATE_PER_SESSION", "30/10")),
         per_address=RateLimit(*_limit("WEB_RATE_PER_ADDRESS", "120/40")),
+        desk=desk,
     )  # fmt: skip
+    if calls is not None:
+        calls.desk = desk
     cookies = SessionCookies(load_key(REPO_ROOT / "var" / "web-session.key"))
     origins = [o.strip() for o in os.environ.get("WEB_ORIGINS", "").split(",") if o.strip()]
     secure = os.environ.get("WEB_SECURE_COOKIES", "") == "1"
-    runner = await serve(create_app(gateway, cookies, origins, secure), args.host, args.web_port)
+    app = create_app(gateway, cookies, origins, secure, staff=StaffStore())
+    runner = await serve(app, args.host, args.web_port)
     print(f"Web page (chat and calls): http://{args.host}:{args.web_port}/", flush=True)
+    print(f"Agent desk (staff, `make staff-add`): http://{args.host}:{args.web_port}/staff/desk", flush=True)
     stopping = asyncio.Event()  # SIGTERM (a deployment, `make serve` stopping): close the pages and calls
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
     jobs: List[Awaitable[object]] = [stopping.wait()]

@@ -13,6 +13,7 @@ from voice.call_events import CallObserver
 from voice.call_record import CallRecordStore
 from voice.clock import Clock
 from voice.config import CallSettings, settings_from_env
+from voice.desk.desk import Desk
 from voice.player import CallOutput
 from voice.session import CallSession
 from voice.stages import SpeechRecognizer, Synthesizer
@@ -29,6 +30,7 @@ class CallServices:
     store: Optional[CallRecordStore] = None
     # readies this many recognizers per sample rate (blocking: a server runs it in a thread once it serves)
     warm_up: Callable[[int], None] = lambda count: None
+    desk: Optional[Desk] = None  # the agent desk phone-line calls are handed to (voice/desk/)
 
     def session(
         self,

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Protocol, Set
 
-from voice.assistant import AssistantUnavailable, RasaAssistant, Reply
+from voice.assistant import AssistantUnavailable, Reply
 from voice.call_record import mask_numbers
 from voice.desk.hours import ServiceHours
 from voice.desk.queue import Waiting, WaitingQueue
@@ -26,6 +26,14 @@ log = logging.getLogger(__name__)
 Send = Callable[[object], None]  # a JSON event (dict) or caller audio (bytes) to an agent's page
 CUSTOMER_GONE_GRACE_S = 30.0  # a reload is not leaving
 AGENT_GONE_GRACE_S = 60.0  # an agent whose desk dropped gets this long to come back
+
+
+class DeskAssistant(Protocol):
+    """Rasa as the desk uses it (voice/assistant.py RasaAssistant)."""
+
+    async def desk(self, conversation_id: str, do: str, agent: str, **words: str) -> List[Reply]: ...
+
+    async def history(self, conversation_id: str) -> List[dict]: ...
 
 
 class CallSide(Protocol):
@@ -94,15 +102,15 @@ class DeskError(Exception):
 class Desk:
     def __init__(
         self,
-        chat_assistant: RasaAssistant,
-        call_assistant: Optional[RasaAssistant],
+        chat_assistant: DeskAssistant,
+        call_assistant: Optional[DeskAssistant],
         hours: ServiceHours,
         max_per_agent: int = 3,
         clock: Callable[[], float] = time.time,
         customer_grace_s: float = CUSTOMER_GONE_GRACE_S,
         agent_grace_s: float = AGENT_GONE_GRACE_S,
     ) -> None:
-        self.assistants = {"chat": chat_assistant, "call": call_assistant or chat_assistant}
+        self.assistants: Dict[str, DeskAssistant] = {"chat": chat_assistant, "call": call_assistant or chat_assistant}
         self.hours, self.max_per_agent, self.clock = hours, max_per_agent, clock
         self.customer_grace_s, self.agent_grace_s = customer_grace_s, agent_grace_s
         self.queue = WaitingQueue()

@@ -1,16 +1,19 @@
 """The web page's HTTP server (aiohttp): the page and its assets at / and /static/, the session
 cookie, the websocket /ws (voice/web/protocol.py) and the headers that keep the page from being
-framed or running anything it did not come with."""
+framed or running anything it did not come with; the staff pages (voice/desk/) on the same server."""
 
 import asyncio
 import json
 import logging
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Optional
 
 from aiohttp import WSMsgType, web
 
 from voice.assistant import AssistantUnavailable
+from voice.desk import routes as desk_routes
+from voice.desk.accounts import StaffStore
+from voice.desk.auth import StaffAuth
 from voice.web.gateway import Page, WebGateway
 from voice.web.sessions import COOKIE, MAX_AGE_S, SessionCookies
 
@@ -125,10 +128,20 @@ async def health(_request: web.Request) -> web.Response:
 
 
 def create_app(
-    gateway: WebGateway, cookies: SessionCookies, origins: Iterable[str] = (), secure_cookies: bool = False
+    gateway: WebGateway,
+    cookies: SessionCookies,
+    origins: Iterable[str] = (),
+    secure_cookies: bool = False,
+    staff: Optional[StaffStore] = None,
 ) -> web.Application:
+    """The customer page; with ``staff`` accounts, also the staff pages under /staff/ (login,
+    accounts) and, when the gateway has a desk, the agent desk."""
     app = web.Application(middlewares=[security_headers], client_max_size=MAX_FRAME_BYTES)
     app[GATEWAY], app[COOKIES], app[ORIGINS], app[SECURE] = gateway, cookies, frozenset(origins), secure_cookies
+    if staff is not None:
+        StaffAuth(staff, secure_cookies, origins).add_routes(app)
+        if gateway.desk is not None:
+            desk_routes.add_routes(app, gateway.desk)
     app.router.add_get("/", index)
     app.router.add_get("/ws", websocket)
     app.router.add_get("/healthz", health)
