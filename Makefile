@@ -19,7 +19,8 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 
 .PHONY: help setup system-packages train chat serve actions test test-fast lint validate bench outbox clean distclean \
 	faq-validate faq-import faq-export faq-snapshot faq-reload faq-eval bench-faq \
-	call call-file voice-serve bench-voice bench-web screenshots asr-eval bench-start bench-dialogue neural-voice bench-tts whisper bench-speech
+	call call-file voice-serve bench-voice bench-web screenshots asr-eval bench-start bench-dialogue neural-voice bench-tts whisper bench-speech \
+	staff-add
 
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
@@ -42,6 +43,7 @@ help:
 	@echo "make faq-reload             train if needed and load the model into the running server"
 	@echo "make faq-snapshot           (engineers) refresh Rasa's faq examples from the FAQ; full retrain"
 	@echo "make faq-eval FAQ=… QUERIES=…  top-1/top-3 on a bq_faq_dev-style benchmark"
+	@echo "make staff-add USER=… ROLE=agent|editor|admin [NAME=王敏]  a staff account for /staff/ (asks the password)"
 	@echo "make call                   talk by voice: microphone + speaker (Chinese model from make setup, or VOSK_MODEL)"
 	@echo "make call-file WAV=… OUT=…  a WAV file as the caller; writes the bot's audio and a transcript"
 	@echo "make voice-serve            the gateways alone (web page, Twilio, AudioSocket); Rasa from RASA_URL or started"
@@ -154,6 +156,12 @@ bench-faq: setup
 faq-eval: setup
 	@test -n "$(FAQ)" -a -n "$(QUERIES)" || { echo "usage: make faq-eval FAQ=faq.json QUERIES=queries.jsonl" >&2; exit 2; }
 	$(PY) -m bot.faq eval "$(FAQ)" "$(QUERIES)"
+
+# Staff accounts for the agent desk (voice/desk/). USER must be given here: make also sees the login's $USER.
+staff-add: $(INSTALLED)
+	@test "$(origin USER)" = "command line" -a -n "$(ROLE)" \
+	  || { echo "usage: make staff-add USER=wang ROLE=agent|editor|admin [NAME=王敏]" >&2; exit 2; }
+	@$(PY) -m voice.desk add-staff "$(USER)" "$(ROLE)" $(if $(NAME),--name "$(NAME)")
 
 # Voice (voice/); see README "Phone calls".
 call: setup
