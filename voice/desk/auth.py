@@ -86,6 +86,8 @@ class StaffAuth:
                 }  # fmt: skip
                 return web.json_response(body, status=429, headers={"Retry-After": str(refused.retry_after)})
             return web.json_response({"error": "wrong", "message": "用户名或密码错误"}, status=401)
+        if request.cookies.get(COOKIE):  # a new sign-in on this browser ends the one before
+            await asyncio.to_thread(self.store.end_session, request.cookies[COOKIE])
         token, _csrf = await asyncio.to_thread(self.store.start_session, staff)
         log.info("staff login: %s (%s)", staff.username, staff.role)
         answer = web.json_response({"ok": True, "next": HOME}, headers=NO_STORE)

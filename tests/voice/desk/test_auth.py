@@ -193,7 +193,9 @@ def test_only_an_admin_sees_the_accounts(store):
         assert page.status == 403 and "无权访问" in await page.text()
         assert (await client.get("/staff/desk")).status == 200
 
+        agents = client.session.cookie_jar.filter_cookies(client.make_url("/staff/"))[COOKIE].value
         await log_in(client, "boss", ADMIN_PASSWORD)
+        assert store.session(agents) is None  # signing in again on a browser ends its earlier session
         page = await client.get("/staff/accounts", headers={"Accept": "text/html"})
         assert page.status == 200 and "添加员工" in await page.text()
         listed = await (await client.get("/staff/accounts.json")).json()
