@@ -42,7 +42,12 @@ def spoken_hours(desk: dict) -> str:
     """``09:00-21:00`` → ``9:00至21:00``."""
     hours = str(desk.get("hours") or os.environ.get("DESK_HOURS") or DEFAULT_HOURS)
     start, _, end = hours.partition("-")
-    return f"{start.strip().lstrip('0') or '0'}至{end.strip()}" if end else hours
+    return f"{_clock(start)}至{_clock(end)}" if end else hours
+
+
+def _clock(text: str) -> str:
+    hour, _, minute = text.strip().partition(":")
+    return f"{int(hour)}:{minute}" if hour.isdigit() else text.strip()
 
 
 def priority_of(tracker: Tracker) -> str:

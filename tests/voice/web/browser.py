@@ -98,8 +98,15 @@ class Gateway:
     unless ``speech`` (then calls too, with the Chinese Vosk model). ``stop()`` and ``start()``
     again keep the port, and the session key (var/web-session.key), so the pages' cookies stay good."""
 
-    def __init__(self, assistant: Assistant, speech: bool = False, port: int | None = None, name: str = "gateway"):
-        self.assistant, self.speech = assistant, speech
+    def __init__(
+        self,
+        assistant: Assistant,
+        speech: bool = False,
+        port: int | None = None,
+        name: str = "gateway",
+        env: dict | None = None,
+    ):
+        self.assistant, self.speech, self.env = assistant, speech, dict(env or {})
         self.port = port or processes.free_port()
         self.log = assistant.directory / f"{name}.log"
         self.proc: subprocess.Popen | None = None
@@ -117,7 +124,9 @@ class Gateway:
             "RASA_URL": self.assistant.url,
             servers.CHANNEL_TOKEN_ENV: self.assistant.token,
             "CALL_RECORD_URL": f"sqlite:///{self.assistant.directory / 'calls.db'}",
+            "STAFF_DB_URL": f"sqlite:///{self.assistant.directory / 'staff.db'}",
             **({} if self.speech else {"VOSK_MODEL": NO_SPEECH_MODEL}),
+            **self.env,
         }
         with open(self.log, "a", encoding="utf-8") as out:
             self.proc = subprocess.Popen(

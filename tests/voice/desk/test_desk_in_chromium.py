@@ -1,0 +1,117 @@
+"""A customer on the chat page and an agent at the desk, in two headless Chromium browsers, with
+Rasa, the action server and the gateway as `make serve` runs them."""
+
+import json
+import urllib.request
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine, select
+
+from actions.bank.db import session_scope
+from actions.bank.models import CallbackRequest, HandoffTicket, TicketResolution
+from tests.voice.desk.conftest import AGENT
+from tests.voice.desk.desk_browser import DeskPage
+from tests.voice.web.browser import ZHANG_WEI, ChatPage, Gateway, until
+
+
+def tracker_events(tracker_url: str, conversation: str) -> list[dict]:
+    engine = create_engine(tracker_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (conversation,)
+            ).fetchall()
+    finally:
+        engine.dispose()
+    return [json.loads(row[0]) for row in rows]
+
+
+def history(web_assistant, conversation: str) -> list[dict]:
+    request = urllib.request.Request(
+        f"{web_assistant.url}/webhooks/web/history?sender={conversation}",
+        headers={"Authorization": f"Bearer {web_assistant.token}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def test_a_customer_who_asks_for_a_person_gets_the_agent_in_the_same_chat_and_then_the_bot_again(
+    desk_gateway, web_assistant, browsers
+):
+    username, name, password = AGENT
+    agent = DeskPage(browsers(), desk_gateway.url)
+    agent.log_in(username, password)
+    customer = ChatPage(browsers(), desk_gateway.url)
+    customer.open()
+
+    queued = customer.say("我要转人工", expect="正在为您转接人工客服")
+    assert "工单号" in queued
+    key = agent.take("转人工")
+    customer.wait(lambda p: f"人工客服{name}已接入，接下来由{name}为您服务。" in p.texts("bot"), "the agent's arrival")
+    agent.wait(lambda d: ("customer", "我要转人工") in d.transcript(), "the conversation so far at the desk")
+
+    bots_before = len(customer.texts("bot"))
+    customer.type("我的信用卡账单好像多扣了一笔")
+    agent.wait(lambda d: ("customer", "我的信用卡账单好像多扣了一笔") in d.transcript(), "the customer's words live")
+    conversation = customer.conversation()
+    written = "我的信用卡账单好像多扣了一笔"
+    until(
+        lambda: any(e.get("text") == written for e in tracker_events(web_assistant.tracker_url, conversation)),
+        60, "Rasa to write the message down",
+    )  # fmt: skip
+    agent.say("您好，我是王敏，我帮您核对这笔扣款。")
+    customer.wait(
+        lambda p: "您好，我是王敏，我帮您核对这笔扣款。" in p.texts("agent"), "the agent's message on the page"
+    )
+    assert len(customer.texts("bot")) == bots_before  # the bot stayed silent
+
+    agent.give_back()
+    agent.wait(lambda d: not d.driver.find_elements("css selector", f'#held [data-id="{key}"]'), "the hand-back")
+    customer.wait(lambda p: any("智能助手继续为您服务" in t for t in p.texts("bot")), "the bot's return")
+    assert "手机号" in customer.say("查一下我的信用卡账单")  # the bot answers again
+
+    said = history(web_assistant, conversation)
+    assert {"from": "agent", "agent": name, "text": "您好，我是王敏，我帮您核对这笔扣款。"}.items() <= next(
+        m for m in said if m["from"] == "agent"
+    ).items()
+    kinds = [e["event"] for e in tracker_events(web_assistant.tracker_url, conversation)]
+    assert "pause" in kinds and "resume" in kinds and kinds.index("pause") < kinds.index("resume")
+    customer.driver.refresh()
+    customer.wait_until_live()
+    assert "您好，我是王敏，我帮您核对这笔扣款。" in customer.texts("agent")  # the history keeps who said it
+
+    with session_scope(web_assistant.bank_url) as session:
+        ticket = session.scalar(select(HandoffTicket).where(HandoffTicket.sender_id == conversation))
+        resolution = session.scalar(select(TicketResolution).where(TicketResolution.ticket_id == ticket.id))
+        assert ticket.status == "closed" and (resolution.agent, resolution.how) == (name, "given_back")
+
+
+def test_with_nobody_at_the_desk_the_customer_is_told_so_and_can_leave_a_number_to_be_called(
+    desk_gateway, web_assistant, browsers
+):
+    customer = ChatPage(browsers(), desk_gateway.url)
+    customer.open()
+    offer = customer.say("转人工", expect="登记回电")
+    assert "现在没有可以接入的人工客服" in offer and "请稍候" not in offer
+    assert "手机号码" in customer.tap("登记回电")
+    registered = customer.say(ZHANG_WEI, expect="已为您登记回电")
+    assert "尾号8000" in registered and ZHANG_WEI not in registered
+    with session_scope(web_assistant.bank_url) as session:
+        ticket = session.scalar(select(HandoffTicket).where(HandoffTicket.sender_id == customer.conversation()))
+        callback = session.scalar(select(CallbackRequest).where(CallbackRequest.ticket_id == ticket.id))
+        assert callback.phone == ZHANG_WEI and ticket.number in registered and ZHANG_WEI not in ticket.summary
+
+
+def test_outside_service_hours_the_customer_hears_the_hours_and_a_call_back_offer(web_assistant, staff, browsers):
+    hour = datetime.now(ZoneInfo("Asia/Shanghai")).hour
+    hours, spoken = ("01:00-02:00", "1:00至2:00") if hour >= 12 else ("13:00-14:00", "13:00至14:00")  # not now
+    with Gateway(web_assistant, name="closed-desk", env={"DESK_HOURS": hours}) as closed:
+        username, _, password = AGENT
+        agent = DeskPage(browsers(), closed.url)
+        agent.log_in(username, password)  # an agent online does not open the desk out of hours
+        customer = ChatPage(browsers(), closed.url)
+        customer.open()
+        offer = customer.say("转人工", expect="登记回电")
+        assert f"不在人工客服的服务时间（每天{spoken}）" in offer
+        assert agent.queue() == []
