@@ -26,3 +26,11 @@ class CallObserver:
     def handoff_requested(self, handoff: dict) -> None:
         """The assistant handed the caller to a person (actions/handoff.py): the ticket, the
         summary and the priority; whoever runs the agent desk queues the call."""
+
+    def agent_joined(self, name: str) -> None:
+        """A person from the agent desk took the call over (``CallSession.join_agent``): the bot
+        stopped, the caller now talks with them. The state is already ``WITH_AGENT``."""
+
+    def agent_left(self) -> None:
+        """The agent handed the call back (``CallSession.agent_left``): the bot speaks its hand-back
+        notice, if it was given one, and listens to the caller again."""

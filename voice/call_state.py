@@ -2,8 +2,10 @@
 
 The dialogue moves the call through the bot's turn (greeting, thinking, speaking, handing off) and
 gives the floor back to the caller; the listener notices an utterance that ends while the caller
-has the floor; a key press starts an entry; a hang-up, a goodbye or a failure ends the call from
-any state. What the bot says, and the caller's turns waiting to be taken, are not states.
+has the floor; a key press starts an entry; a person from the agent desk can take the call over
+from any live state and hands it back to the bot (speaking its hand-back notice, or listening); a
+hang-up, a goodbye, the maximum call length or a failure ends the call from any state. What the bot
+says, and the caller's turns waiting to be taken, are not states.
 """
 
 import enum
@@ -21,13 +23,17 @@ class CallState(enum.Enum):
     THINKING = "thinking"  # a turn was taken: the assistant is asked, none of its answer played yet
     SPEAKING = "speaking"  # an answer, or the voice layer's own prompt, is being played
     HANDING_OFF = "handing off"  # the caller stayed silent after the reprompts: a human is offered
+    # A person holds the call: the caller's audio goes to them and theirs to the caller; the bot
+    # neither listens nor speaks, and silence is not the caller's (no reprompt, no offer of a human).
+    WITH_AGENT = "with agent"
     ENDED = "ended"
 
 
-GREETING, LISTENING, COLLECTING_KEYS, RECOGNIZING, THINKING, SPEAKING, HANDING_OFF, ENDED = CallState
+GREETING, LISTENING, COLLECTING_KEYS, RECOGNIZING, THINKING, SPEAKING, HANDING_OFF, WITH_AGENT, ENDED = CallState
 
 CALLER_HAS_FLOOR = frozenset({LISTENING, COLLECTING_KEYS, RECOGNIZING})
 BOT_HAS_FLOOR = frozenset({GREETING, THINKING, SPEAKING, HANDING_OFF})  # the caller can barge in
+AGENT_HAS_FLOOR = frozenset({WITH_AGENT})  # the caller talks with a person; the bot is out of it
 
 # The dialogue takes whatever turn is next, whatever the caller was doing: a caller's words or
 # keys (thinking), a reprompt, "not heard", a resumed or a too-long notice (speaking), or the
@@ -37,14 +43,19 @@ _TURN_TAKEN = {THINKING, SPEAKING, HANDING_OFF}
 # and keys pressed meanwhile may still wait for the rest of their entry.
 _FLOOR_GIVEN = {LISTENING, COLLECTING_KEYS, RECOGNIZING}
 
+# An agent may take the call over whatever the bot or the caller is doing (with agent).
 TRANSITIONS: dict[CallState, frozenset[CallState]] = {
-    GREETING: frozenset({*_FLOOR_GIVEN, SPEAKING, ENDED}),  # speaking: "the assistant is down"
-    LISTENING: frozenset({COLLECTING_KEYS, RECOGNIZING, *_TURN_TAKEN, ENDED}),
-    COLLECTING_KEYS: frozenset({LISTENING, *_TURN_TAKEN, ENDED}),  # listening: the entry was erased
-    RECOGNIZING: frozenset({LISTENING, *_TURN_TAKEN, ENDED}),  # listening: it was only noise
-    THINKING: frozenset({SPEAKING, *_FLOOR_GIVEN, ENDED}),  # floor: an answer with nothing to play, or cut off
-    SPEAKING: frozenset({*_FLOOR_GIVEN, ENDED}),
-    HANDING_OFF: frozenset({SPEAKING, ENDED}),
+    GREETING: frozenset({*_FLOOR_GIVEN, SPEAKING, WITH_AGENT, ENDED}),  # speaking: "the assistant is down"
+    LISTENING: frozenset({COLLECTING_KEYS, RECOGNIZING, *_TURN_TAKEN, WITH_AGENT, ENDED}),
+    COLLECTING_KEYS: frozenset({LISTENING, *_TURN_TAKEN, WITH_AGENT, ENDED}),  # listening: the entry was erased
+    RECOGNIZING: frozenset({LISTENING, *_TURN_TAKEN, WITH_AGENT, ENDED}),  # listening: it was only noise
+    # floor: an answer with nothing to play, or cut off
+    THINKING: frozenset({SPEAKING, *_FLOOR_GIVEN, WITH_AGENT, ENDED}),
+    SPEAKING: frozenset({*_FLOOR_GIVEN, WITH_AGENT, ENDED}),
+    HANDING_OFF: frozenset({SPEAKING, WITH_AGENT, ENDED}),
+    # Handed back: the bot speaks its hand-back notice, or gives the caller the floor at once;
+    # speaking is also the too-long notice when the maximum call length comes with the agent on.
+    WITH_AGENT: frozenset({SPEAKING, LISTENING, ENDED}),
     ENDED: frozenset(),
 }
 

@@ -1,21 +1,24 @@
 """One phone call: inbound audio and keys in, the assistant's spoken replies out.
 
-Four tasks share the call: the *listener* runs endpointing on every inbound frame and does
+Five tasks share the call: the *listener* runs endpointing on every inbound frame and does
 barge-in; the *recognizer* streams speech to the ASR and turns each utterance into a caller turn;
 the *dialogue* takes turns one by one, asks the assistant and speaks; the *watchdog* handles keypad
-pauses, silence (reprompt twice, then offer a human) and the maximum call length. Where the call
-is (greeting, listening, speaking, …) is ``states`` (voice/call_state.py lists the moves).
-Transports only call ``feed_audio``, ``press`` and ``caller_hung_up``.
+pauses, silence (reprompt twice, then offer a human) and the maximum call length; the *relay*
+passes an agent's voice to the caller. Where the call is (greeting, listening, speaking, …) is
+``states`` (voice/call_state.py lists the moves).
+Transports only call ``feed_audio``, ``press`` and ``caller_hung_up``; the agent desk calls
+``join_agent``, ``agent_audio`` and ``agent_left`` (a person takes the call over, then hands it back).
 """
 
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import AsyncIterable, List, Optional
+from typing import AsyncIterable, Callable, Coroutine, List, Optional, Sequence
 
 from voice import prompts
 from voice.asr_text import clean_transcript
 from voice.assistant import AssistantUnavailable, Reply
+from voice.audio import WIDEBAND_RATE, Framer, Resampler
 from voice.call_events import CallObserver
 from voice.call_recognizer import CallRecognizer
 from voice.call_record import CallRecord, CallRecordStore
@@ -28,6 +31,7 @@ from voice.call_state import (
     RECOGNIZING,
     SPEAKING,
     THINKING,
+    WITH_AGENT,
     CallState,
     CallStates,
     IllegalTransition,
@@ -63,6 +67,31 @@ class _Discard:
     """The endpointer dropped a noise burst: forget what the recognizer heard of it."""
 
 
+class _Forget:
+    """An agent took the call over: forget what the recognizer heard of the caller's utterance."""
+
+
+@dataclass
+class _HandBack:
+    """The agent handed the call back: the bot says these, then the caller has the floor."""
+
+    replies: Sequence[str]
+
+
+class _Clear:
+    """Drop what the far end still has queued of the bot's audio (an agent took over)."""
+
+
+@dataclass
+class _Agent:
+    name: str
+    hear: Callable[[bytes], None]
+    from_caller: Resampler  # the call's rate → 16 kHz, for the agent
+    to_caller: Resampler  # 16 kHz → the call's rate
+    frames: Framer  # the agent's voice in whole 20 ms frames of the call
+    hear_failed: bool = False
+
+
 class CallSession:
     def __init__(
         self,
@@ -87,7 +116,7 @@ class CallSession:
         self.player = Player(output, clock, settings.sample_rate)
         self.speech_out = SpeechOut(synthesizer, settings.sample_rate)
         self.recognition = CallRecognizer(recognizer, call_id)
-        self.endpointer = Endpointer(settings.sample_rate, settings.endpoint, turn_is_complete=self._words_are_a_turn)
+        self.endpointer = self._new_endpointer()
         self.dtmf = DtmfCollector(settings.dtmf_timeout_s)
         self.menu: List[dict] = []
         self._inbound: asyncio.Queue = asyncio.Queue()
@@ -100,6 +129,11 @@ class CallSession:
         self._ends_queued = 0  # utterance ends the recognizer has not handled yet
         self._silent_turns = 0
         self._marks = 0
+        self._agent: Optional[_Agent] = None
+        self._agent_joins = 0  # a caller turn recognized across a join belongs to before it: dropped
+        self._to_caller: asyncio.Queue = asyncio.Queue()  # the agent's voice (and a clear) for the relay
+        self._bot_turn: Optional[asyncio.Task] = None  # what the bot is doing: an agent joining cancels it
+        self._closing = False  # the call will end after its last notice: no agent can take it any more
 
     # ------------------------------------------------------------------ transport side
     def feed_audio(self, pcm: bytes) -> None:
@@ -109,8 +143,12 @@ class CallSession:
     def press(self, key: str) -> None:
         if self._ended.is_set():
             return
+        masked = "•" if key.isdigit() else key  # the whole entry is kept masked
+        if self.with_agent:  # kept, but the bot takes no entry while a person holds the call
+            self.record.add(self.clock.now(), "key", masked)
+            return
         entry = self.dtmf.press(key, self.clock.now(), menu_size=len(self.menu))
-        self.record.add(self.clock.now(), "key", "•" if key.isdigit() else key)  # the whole entry is kept masked
+        self.record.add(self.clock.now(), "key", masked)
         self._barge_in("keypad")
         if entry:
             self._turns.put_nowait(Turn(TurnKind.KEYS, entry))
@@ -142,12 +180,94 @@ class CallSession:
             and self._speech.empty()
         )
 
+    # ------------------------------------------------------------------ agent desk side
+    @property
+    def with_agent(self) -> bool:
+        """A person holds the call (``WITH_AGENT``)."""
+        return self.states.state is WITH_AGENT
+
+    def join_agent(self, name: str, hear: Callable[[bytes], None]) -> None:
+        """The agent ``name`` takes the call over: the bot stops at once (what it had not said yet
+        is dropped, not resumed later), the turn it was taking is abandoned (an answer still on its
+        way is never spoken), and a half-heard utterance, pending turns and keys are forgotten.
+        From now on every frame from the caller goes to ``hear`` as 16 kHz 16-bit mono PCM instead
+        of to the recognizer. Joining again (the agent reconnected, or a colleague took over)
+        replaces the listener. No effect once the call is over or closing (its maximum length was
+        reached, or the assistant is down): ``with_agent`` tells whether the agent holds the call."""
+        if self._ended.is_set() or self._closing:
+            return
+        rate = self.settings.sample_rate
+        self._agent = _Agent(name, hear, Resampler(rate, WIDEBAND_RATE), Resampler(WIDEBAND_RATE, rate), Framer(rate))
+        if self.with_agent:
+            self.record.add(self.clock.now(), "event", f"agent joined: {name}")
+            self.observer.agent_joined(name)
+            return
+        self.player.stop()
+        if self._bot_turn is not None:
+            self._bot_turn.cancel()
+        self._interrupted, self._unsaid, self._silent_turns = False, [], 0
+        self._forget_the_caller()
+        self.states.go(WITH_AGENT)
+        self._to_caller.put_nowait(_Clear())
+        self.record.add(self.clock.now(), "event", f"agent joined: {name}")
+        self.observer.agent_joined(name)
+
+    def agent_audio(self, pcm16k: bytes) -> None:
+        """The agent's voice, 16 kHz 16-bit mono PCM as it arrives from their microphone: to the
+        caller at the call's rate, in order, unpaced. Ignored unless an agent holds the call;
+        ValueError if it is not 16-bit PCM."""
+        if len(pcm16k) % 2:
+            raise ValueError(f"agent audio of {len(pcm16k)} bytes is not 16-bit PCM")
+        if not self.with_agent or self._agent is None:
+            return
+        for frame in self._agent.frames.push(self._agent.to_caller.convert(pcm16k)):
+            self._to_caller.put_nowait(frame)
+
+    def agent_left(self, replies: Sequence[str] = ()) -> None:
+        """The agent hands the call back: the bot says ``replies`` (its hand-back notice, already
+        worded), then listens with a fresh endpointer; the caller's next utterance goes to the
+        assistant. Ignored unless an agent holds the call."""
+        if not self.with_agent or self._agent is None:
+            return
+        name, self._agent = self._agent.name, None
+        self.endpointer = self._new_endpointer()
+        self._silent_turns = 0
+        self.record.add(self.clock.now(), "event", f"agent left: {name}")
+        if replies:
+            self.states.go(SPEAKING)
+            self._turns.put_nowait(_HandBack(tuple(replies)))
+        else:
+            self.states.go(LISTENING)
+        self.observer.agent_left()
+
+    def _forget_the_caller(self) -> None:
+        """What the caller had begun is not a turn for the bot any more: the utterance being heard,
+        the turns and keys not yet taken, the options and the grammar of the bot's last question."""
+        heard_some = self.endpointer.in_speech
+        self._agent_joins += 1
+        self.endpointer = self._new_endpointer()
+        self.dtmf = DtmfCollector(self.settings.dtmf_timeout_s)
+        self.menu = []
+        while not self._turns.empty():
+            self._turns.get_nowait()
+        while not self._speech.empty():
+            item = self._speech.get_nowait()
+            heard_some = heard_some or not isinstance(item, _UseGrammar)
+            if isinstance(item, (_UtteranceEnd, _Discard)):
+                self._ends_queued -= 1
+        if heard_some:
+            self._speech.put_nowait(_Forget())
+        self._speech.put_nowait(_UseGrammar(None))
+
+    def _new_endpointer(self) -> Endpointer:
+        return Endpointer(self.settings.sample_rate, self.settings.endpoint, turn_is_complete=self._words_are_a_turn)
+
     # ------------------------------------------------------------------ the call
     async def run(self) -> CallRecord:
         """Until the call ends. A task that fails ends the call; an illegal move of the call's state
         (raised only in strict mode, as in the tests) is raised again once the call is closed."""
         self.record.add(0.0, "event", "call started")
-        jobs = (self._listen, self._recognize, self._watch, self._converse)
+        jobs = (self._listen, self._recognize, self._watch, self._converse, self._relay)
         tasks = {asyncio.create_task(job(), name=f"call {self.call_id}: {job.__name__.lstrip('_')}") for job in jobs}
         ended = asyncio.create_task(self._ended.wait())
         failure: Optional[BaseException] = None
@@ -161,6 +281,7 @@ class CallSession:
                         log.error("call %s: %s failed", self.call_id, task.get_name(), exc_info=failure)
                         self._end("error")
         finally:
+            tasks |= {self._bot_turn} if self._bot_turn is not None else set()
             for task in (ended, *tasks):
                 task.cancel()
             await asyncio.gather(ended, *tasks, return_exceptions=True)
@@ -183,6 +304,7 @@ class CallSession:
     def _end(self, reason: str) -> None:
         if not self._ended.is_set():
             self._end_reason = reason
+            self._agent = None
             self.player.stop()
             self.states.go(ENDED)
             self._ended.set()
@@ -195,8 +317,19 @@ class CallSession:
     async def _listen(self) -> None:
         while True:
             pcm = await self._inbound.get()
+            if self._agent is not None and self.with_agent:
+                self._to_agent(self._agent, pcm)
+                continue
             for event in self.endpointer.feed_audio(pcm):
                 self._on_speech_event(event)
+
+    def _to_agent(self, agent: _Agent, pcm: bytes) -> None:
+        try:
+            agent.hear(agent.from_caller.convert(pcm))
+        except Exception:  # the desk's trouble must not cut the caller off
+            if not agent.hear_failed:
+                log.exception("call %s: the agent's listener failed", self.call_id)
+            agent.hear_failed = True
 
     def _on_speech_event(self, event) -> None:
         if isinstance(event, SpeechStarted):
@@ -222,6 +355,16 @@ class CallSession:
             self.record.add(self.clock.now(), "event", f"barge-in ({cause}): playback stopped")
             asyncio.get_running_loop().create_task(_quietly(self.output.clear()))
 
+    # ------------------------------------------------------------------ relay
+    async def _relay(self) -> None:
+        """The agent's voice to the caller as it comes, after a clear of what the bot had queued."""
+        while True:
+            item = await self._to_caller.get()
+            if isinstance(item, _Clear):
+                await _quietly(self.output.clear())
+            else:
+                await self.output.send_audio(item)
+
     # ------------------------------------------------------------------ recognizer
     async def _recognize(self) -> None:
         while True:
@@ -229,14 +372,18 @@ class CallSession:
             if isinstance(item, bytes):
                 item = await self._accept_audio(item)
             if isinstance(item, _UtteranceEnd):
+                joins = self._agent_joins
                 try:
                     result = await self.recognition.finish(item.audio)
                     turn = Turn(TurnKind.SPEECH, clean_transcript(result.text), result.confidence, item.speech_end)
-                    self._turns.put_nowait(turn)
+                    if joins == self._agent_joins:
+                        self._turns.put_nowait(turn)
                 finally:
                     self._ends_queued -= 1
             elif isinstance(item, _UseGrammar):
                 await self.recognition.use_grammar(item.phrases)
+            elif isinstance(item, _Forget):
+                await self.recognition.discard()
             elif isinstance(item, _Discard):
                 await self.recognition.discard()
                 self._ends_queued -= 1
@@ -277,7 +424,7 @@ class CallSession:
             await self.clock.sleep(WATCH_INTERVAL_S)
             now = self.clock.now()
             if now >= self.settings.max_call_s:
-                self._interrupted = True
+                self._closing = self._interrupted = True
                 self.player.stop()
                 self._turns.put_nowait(Turn(TurnKind.TOO_LONG))
                 return
@@ -295,19 +442,35 @@ class CallSession:
     # ------------------------------------------------------------------ dialogue
     async def _converse(self) -> None:
         try:
-            await self._ask(prompts.GREETING_INTENT, via="system")
+            await self._bots_turn(self._ask(prompts.GREETING_INTENT, via="system"))
             # Not `while True`: on Python 3.10 a hang-up during playback can lose this task's
             # cancellation (asyncio.wait_for in Player returns when stop() and cancel() coincide).
             while not self._ended.is_set():
-                self._hand_floor_to_caller()
+                if not self.with_agent:
+                    self._hand_floor_to_caller()
                 turn = await self._turns.get()
-                if not self._ended.is_set():
-                    await self._take(turn)
+                if self._ended.is_set():
+                    break
+                if self.with_agent and not (isinstance(turn, Turn) and turn.kind is TurnKind.TOO_LONG):
+                    continue  # the person holding the call answers; only the call's length still counts
+                await self._bots_turn(self._take(turn))
         except AssistantUnavailable as exc:
             log.error("call %s: assistant unavailable: %s", self.call_id, exc)
+            self._closing = True
             self.record.add(self.clock.now(), "event", "assistant unavailable")
             await self._say_text(prompts.ASSISTANT_DOWN)
             self._end("assistant_unavailable")
+
+    async def _bots_turn(self, work: Coroutine) -> None:
+        """Runs one turn of the bot as a task of its own, which an agent joining cancels
+        (``join_agent``); errors of the turn are raised here."""
+        self._bot_turn = turn = asyncio.create_task(work, name=f"call {self.call_id}: bot's turn")
+        try:
+            await asyncio.wait({turn})
+        finally:
+            turn.cancel()
+        if not turn.cancelled():
+            turn.result()
 
     def _hand_floor_to_caller(self) -> None:
         if self._ends_queued:
@@ -317,8 +480,10 @@ class CallSession:
         else:
             self.states.go(LISTENING)
 
-    async def _take(self, turn: Turn) -> None:
-        if turn.kind is TurnKind.TOO_LONG:
+    async def _take(self, turn: Turn | _HandBack) -> None:
+        if isinstance(turn, _HandBack):
+            await self._say_text(*turn.replies)
+        elif turn.kind is TurnKind.TOO_LONG:
             await self._say_text(prompts.CALL_TOO_LONG)
             self._end("max_call_length")
         elif turn.kind is TurnKind.NO_INPUT:
@@ -364,19 +529,25 @@ class CallSession:
             fetching.cancel()
         if self._interrupted:  # what arrived after the cut is unsaid too
             self._unsaid += _drained(due)
-        if any(reply.ends_call for reply in replies) and not self._interrupted:
+        handed_off = any(reply.handoff is not None for reply in replies)  # the caller waits for a person
+        if any(reply.ends_call for reply in replies) and not self._interrupted and not handed_off:
             self._end("goodbye")
 
     async def _fetch(self, text: str, metadata: dict, due: asyncio.Queue) -> List[Reply]:
-        """The assistant's replies, each recorded and queued for speech as it arrives; once all
-        are in, the menu and the recognizer's grammar for the caller's answer."""
+        """The assistant's replies, each recorded and queued for speech as it arrives (a hand-off
+        to a person is told to the observer, not spoken); once all are in, the menu and the
+        recognizer's grammar for the caller's answer."""
         replies: List[Reply] = []
         try:
             async for reply in self.assistant.stream(self.conversation_id, text, metadata):
+                replies.append(reply)
                 if reply.handoff is not None:
+                    ticket = reply.handoff.get("ticket") or "?"
+                    self.record.add(
+                        self.clock.now(), "event", f"handed off (ticket {ticket}): the caller waits for a person"
+                    )
                     self.observer.handoff_requested(reply.handoff)
                     continue
-                replies.append(reply)
                 self.record.add(self.clock.now(), "bot", reply.text + _buttons_note(reply))
                 self.observer.replied(reply.text)
                 for sentence in sentences([reply]):
@@ -388,11 +559,12 @@ class CallSession:
         self._speech.put_nowait(_UseGrammar(grammar_for(slot)))
         return replies
 
-    async def _say_text(self, text: str) -> None:
-        self.record.add(self.clock.now(), "bot", text)
-        self.observer.replied(text)
+    async def _say_text(self, *texts: str) -> None:
+        for text in texts:
+            self.record.add(self.clock.now(), "bot", text)
+            self.observer.replied(text)
         self.states.go(SPEAKING)
-        await self._speak_sentences(_queued(sentences([Reply(text)])), None)
+        await self._speak_sentences(_queued(sentences([Reply(text) for text in texts])), None)
 
     async def _speak_sentences(self, due: asyncio.Queue, speech_end: Optional[float]) -> None:
         """Speaks the queued sentences until a None; ``_unsaid`` keeps those not yet spoken."""

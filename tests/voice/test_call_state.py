@@ -5,6 +5,7 @@ import logging
 import pytest
 
 from voice.call_state import (
+    AGENT_HAS_FLOOR,
     BOT_HAS_FLOOR,
     CALLER_HAS_FLOOR,
     ENDED,
@@ -12,6 +13,7 @@ from voice.call_state import (
     LISTENING,
     SPEAKING,
     TRANSITIONS,
+    WITH_AGENT,
     CallState,
     CallStates,
     IllegalTransition,
@@ -52,9 +54,14 @@ def test_a_call_starts_with_the_greeting():
     assert CallStates(Stopwatch().now).state is GREETING
 
 
-def test_the_floor_is_either_the_callers_or_the_bots():
-    assert set(CallState) - {ENDED} == CALLER_HAS_FLOOR | BOT_HAS_FLOOR
-    assert not CALLER_HAS_FLOOR & BOT_HAS_FLOOR
+def test_the_floor_is_the_callers_the_bots_or_an_agents():
+    assert set(CallState) - {ENDED} == CALLER_HAS_FLOOR | BOT_HAS_FLOOR | AGENT_HAS_FLOOR
+    assert not CALLER_HAS_FLOOR & BOT_HAS_FLOOR and not AGENT_HAS_FLOOR & (CALLER_HAS_FLOOR | BOT_HAS_FLOOR)
+
+
+def test_an_agent_can_take_over_a_live_call_and_hands_it_back_to_the_bot_speaking_or_listening():
+    assert {state for state in CallState if WITH_AGENT in TRANSITIONS[state]} == CALLER_HAS_FLOOR | BOT_HAS_FLOOR
+    assert TRANSITIONS[WITH_AGENT] == {SPEAKING, LISTENING, ENDED}
 
 
 @pytest.mark.parametrize("old, new", ALLOWED, ids=[f"{o.value}→{n.value}" for o, n in ALLOWED])

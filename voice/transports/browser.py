@@ -12,7 +12,16 @@ import time
 from typing import Callable, Optional
 
 from voice.call_events import CallObserver
-from voice.call_state import COLLECTING_KEYS, GREETING, LISTENING, RECOGNIZING, SPEAKING, THINKING, CallState
+from voice.call_state import (
+    COLLECTING_KEYS,
+    GREETING,
+    LISTENING,
+    RECOGNIZING,
+    SPEAKING,
+    THINKING,
+    WITH_AGENT,
+    CallState,
+)
 from voice.calls import CallServices
 from voice.transports.connection import CallConnection
 from voice.web.protocol import KEYS, bot_message, customer_message
@@ -27,6 +36,7 @@ SHOWN_STATES = {
     COLLECTING_KEYS: "listening",
     RECOGNIZING: "thinking",
     THINKING: "thinking",
+    WITH_AGENT: "agent",  # a person from the agent desk talks with the caller
 }
 
 
@@ -67,6 +77,9 @@ class CallTranscript(CallObserver):
 
 
 class PageCall(CallConnection):
+    """``session`` (CallConnection) is the call once ``run`` has started it: the agent desk takes
+    the call over through it (``join_agent``, ``agent_audio``, ``agent_left``)."""
+
     log = log
 
     def __init__(self, services: CallServices, conversation_id: str, send: Send, publish: Send) -> None:
