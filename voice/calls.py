@@ -14,6 +14,7 @@ from voice.call_record import CallRecordStore
 from voice.clock import Clock
 from voice.config import CallSettings, settings_from_env
 from voice.desk.desk import Desk
+from voice.desk.phone_line import PhoneLineCustomer
 from voice.player import CallOutput
 from voice.session import CallSession
 from voice.stages import SpeechRecognizer, Synthesizer
@@ -30,7 +31,7 @@ class CallServices:
     store: Optional[CallRecordStore] = None
     # readies this many recognizers per sample rate (blocking: a server runs it in a thread once it serves)
     warm_up: Callable[[int], None] = lambda count: None
-    desk: Optional[Desk] = None  # the agent desk phone-line calls are handed to (voice/desk/)
+    desk: Optional[Desk] = None  # the agent desk that takes over calls without their own observer (phone lines)
 
     def session(
         self,
@@ -42,11 +43,15 @@ class CallServices:
         observer: Optional[CallObserver] = None,
     ) -> CallSession:
         call_id = call_id or uuid.uuid4().hex
-        return CallSession(
+        line = PhoneLineCustomer(self.desk) if observer is None and self.desk is not None else None
+        session = CallSession(
             call_id, output, self.assistant, self.new_recognizer(sample_rate), self.synthesizer,
             self.settings.with_rate(sample_rate), Clock(), transport, self.store,
-            conversation_id or f"call-{call_id}", observer,
+            conversation_id or f"call-{call_id}", observer or line,
         )  # fmt: skip
+        if line is not None:
+            line.session = session
+        return session
 
 
 # What callers typically say: a request, then digits. A recognizer keeps the part of its decoding

@@ -128,6 +128,7 @@ class CallSession:
         self._unsaid: List[str] = []  # sentences of the latest answer not yet played to the end
         self._ends_queued = 0  # utterance ends the recognizer has not handled yet
         self._silent_turns = 0
+        self._waiting_for_person = False  # handed to the agent desk, not taken yet: on hold, not silent
         self._marks = 0
         self._agent: Optional[_Agent] = None
         self._agent_joins = 0  # a caller turn recognized across a join belongs to before it: dropped
@@ -161,6 +162,10 @@ class CallSession:
         if self.endpointer.in_speech:
             self.record.add(self.clock.now(), "event", "caller hung up while speaking; utterance dropped")
         self._end("caller_hung_up")
+
+    def hang_up(self, reason: str) -> None:
+        """The bank's side ends the call (an agent closed the conversation): the line is hung up."""
+        self._end(reason)
 
     @property
     def ended(self) -> bool:
@@ -206,6 +211,7 @@ class CallSession:
         if self._bot_turn is not None:
             self._bot_turn.cancel()
         self._interrupted, self._unsaid, self._silent_turns = False, [], 0
+        self._waiting_for_person = False
         self._forget_the_caller()
         self.states.go(WITH_AGENT)
         self._to_caller.put_nowait(_Clear())
@@ -435,7 +441,11 @@ class CallSession:
                 self._turns.put_nowait(Turn(TurnKind.NO_INPUT))
 
     def _caller_silent_for(self, now: float) -> float:
+        """How long the caller has said nothing with the floor; a caller waiting for an agent to
+        take the call is not silent, they are on hold (the maximum call length still applies)."""
         if self.states.state is not LISTENING or self.endpointer.in_speech or not self._turns.empty():
+            return 0.0
+        if self._waiting_for_person:
             return 0.0
         return now - self.states.since
 
@@ -547,6 +557,7 @@ class CallSession:
                         self.clock.now(), "event", f"handed off (ticket {ticket}): the caller waits for a person"
                     )
                     self.observer.handoff_requested(reply.handoff)
+                    self._waiting_for_person = True
                     continue
                 self.record.add(self.clock.now(), "bot", reply.text + _buttons_note(reply))
                 self.observer.replied(reply.text)

@@ -575,6 +575,24 @@ def test_a_hand_off_reaches_the_desk_and_the_call_goes_on(response):
     assert CallState.WITH_AGENT in call.desk.states
 
 
+def test_a_caller_waiting_for_an_agent_is_on_hold_not_reprompted_or_hung_up():
+    transfer = [Reply("正在为您转接人工客服，请不要挂机。", response="utter_handed_off"), Reply("", handoff=HANDED_OFF)]
+    settings = replace(CallSettings(), no_input_s=6.0)
+
+    async def script(call: Call) -> None:
+        await call.session.clock.sleep_until(4.0)
+        call.line.say("转人工")
+        await call.session.clock.sleep_until(60.0)  # nobody has taken the call yet: ten silences long
+        assert not call.session.ended
+        call.session.join_agent(AGENT, call.agent.hear)
+        await call.session.clock.sleep_until(62.0)
+
+    call = place_call(script, replies={"转人工": transfer}, settings=settings, until_s=63.0)
+    assert not any(event.startswith("no input") for event in call.events())
+    assert call.said()[-1] == transfer[0].text  # no reprompt, no second offer of a person
+    assert CallState.WITH_AGENT in call.desk.states
+
+
 # ----------------------------------------------------------------------------- the web page
 
 

@@ -52,7 +52,8 @@ class CallSide(Protocol):
 class Customer(Protocol):
     """A conversation as the gateway that holds it lets the desk reach it."""
 
-    rasa_id: str
+    @property
+    def rasa_id(self) -> str: ...
 
     def show(self, event: dict) -> None:
         """To every page of the conversation (nothing on a phone line)."""
@@ -304,12 +305,12 @@ class Desk:
         call = served.customer.call()
         on_this_call = seat.on_call == key
         self._release(served, "given_back" if do == "give_back" else "closed")
-        if on_this_call and call is not None and not call.ended:
-            call.agent_left([r.text for r in replies if r.text])
-            if do == "close":
-                await served.customer.hang_up()
+        if on_this_call and call is not None and not call.ended and do == "give_back":
+            call.agent_left([r.text for r in replies if r.text])  # spoken, and shown by the call's page
         else:
             self._bot_said(served, replies)
+            if on_this_call and call is not None and not call.ended:
+                await served.customer.hang_up()  # the agent said goodbye themselves
         log.info("desk: %s %s %s", seat.agent.username, "gave back" if do == "give_back" else "closed", served.ticket)
 
     def join_call(self, seat: Seat, key: str) -> None:
@@ -334,8 +335,9 @@ class Desk:
             raise DeskError("no_call")
         call.agent_audio(pcm)
 
-    def call_ended(self, rasa_id: str) -> None:
-        """The customer's call ended (hung up): the agent on it is told; a chat goes on."""
+    def call_ended(self, rasa_id: str, chatting: bool = False) -> None:
+        """The customer's call ended: the agent on it is told. A customer still on the chat page
+        (``chatting``) goes on there by text with the same agent; otherwise they have left."""
         served = self._served_by_rasa_id(rasa_id)
         if served is None:
             return
@@ -343,7 +345,18 @@ class Desk:
             if seat.on_call == served.key:
                 seat.on_call = None
                 self._to_agent(seat.agent.username, {"type": "call", "id": served.key, "state": "ended"})
-        if served.channel == "call":
+        if served.channel != "call":
+            return
+        if chatting:
+            served.channel = "chat"
+            if served.agent is None:  # keeps their place
+                self.queue.add(
+                    Waiting(served.key, "chat", served.priority, self.clock(), served.ticket, served.summary)
+                )
+            self._broadcast_queue()
+            if served.agent is not None:
+                self._send_held(self.seats[served.agent])
+        else:
             self.customer_left(rasa_id, now=True)
 
     # ------------------------------------------------------------------ inside

@@ -59,8 +59,13 @@ class PageOutput:
 class CallTranscript(CallObserver):
     """Tells the conversation's pages where the call is and what is said on it."""
 
-    def __init__(self, publish: Send, clock: Callable[[], float] = time.time) -> None:
-        self.publish, self.clock = publish, clock
+    def __init__(
+        self,
+        publish: Send,
+        clock: Callable[[], float] = time.time,
+        on_handoff: Optional[Callable[[dict], None]] = None,
+    ) -> None:
+        self.publish, self.clock, self.on_handoff = publish, clock, on_handoff
 
     def state_changed(self, old: CallState, new: CallState, at: float) -> None:
         shown = SHOWN_STATES.get(new)
@@ -75,6 +80,10 @@ class CallTranscript(CallObserver):
     def replied(self, text: str) -> None:
         self.publish({"type": "message", **bot_message(text, [], self.clock(), "call")})
 
+    def handoff_requested(self, handoff: dict) -> None:
+        if self.on_handoff is not None:
+            self.on_handoff(handoff)
+
 
 class PageCall(CallConnection):
     """``session`` (CallConnection) is the call once ``run`` has started it: the agent desk takes
@@ -82,15 +91,23 @@ class PageCall(CallConnection):
 
     log = log
 
-    def __init__(self, services: CallServices, conversation_id: str, send: Send, publish: Send) -> None:
+    def __init__(
+        self,
+        services: CallServices,
+        conversation_id: str,
+        send: Send,
+        publish: Send,
+        on_handoff: Optional[Callable[[dict], None]] = None,
+    ) -> None:
         super().__init__()
         self.services, self.conversation_id, self.send, self.publish = services, conversation_id, send, publish
+        self.on_handoff = on_handoff  # the assistant handed the caller to a person: the agent desk queues them
 
     async def run(self) -> None:
         """The whole call; the pages hear that it ended, and why."""
         session = self.services.session(
             PageOutput(self.send), PAGE_RATE, "web", conversation_id=self.conversation_id,
-            observer=CallTranscript(self.publish),
+            observer=CallTranscript(self.publish, on_handoff=self.on_handoff),
         )  # fmt: skip
         self.publish({"type": "call", "state": "started"})
         self.start_session(session)
@@ -122,6 +139,12 @@ class PageCall(CallConnection):
         await self.end_session()
 
 
-def start(services: CallServices, conversation_id: str, send: Send, publish: Send) -> "tuple[PageCall, asyncio.Task]":
-    call = PageCall(services, conversation_id, send, publish)
+def start(
+    services: CallServices,
+    conversation_id: str,
+    send: Send,
+    publish: Send,
+    on_handoff: Optional[Callable[[dict], None]] = None,
+) -> "tuple[PageCall, asyncio.Task]":
+    call = PageCall(services, conversation_id, send, publish, on_handoff)
     return call, asyncio.create_task(call.run(), name=f"web call in {conversation_id[:12]}")

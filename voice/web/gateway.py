@@ -90,8 +90,8 @@ class PageCustomer:
 
     async def hang_up(self) -> None:
         conversation = self._conversation()
-        if conversation is not None and conversation.call is not None:
-            await conversation.call.hang_up()
+        if conversation is not None and conversation.call is not None and conversation.call.session is not None:
+            conversation.call.session.hang_up("agent_closed")
 
 
 def error(code: str, message_id: Optional[str] = None, **more) -> dict:
@@ -285,13 +285,19 @@ class WebGateway:
         if conversation.call is not None:
             page.send(error("call_busy"))
             return
-        call, task = browser.start(self.calls, conversation.rasa_id, page.send, conversation.publish)
+        handoff = None
+        if self.desk is not None:
+            desk, customer = self.desk, PageCustomer(self, conversation)
+            handoff = lambda card: desk.request(customer, card, "call")  # noqa: E731
+        call, task = browser.start(self.calls, conversation.rasa_id, page.send, conversation.publish, handoff)
         conversation.call = page.call = call
 
         def ended(_task: asyncio.Task) -> None:
             conversation.call = None
             if page.call is call:
                 page.call = None
+            if self.desk is not None:
+                self.desk.call_ended(conversation.rasa_id, chatting=bool(conversation.pages))
             self._forget_if_idle(conversation)
 
         task.add_done_callback(ended)

@@ -4,7 +4,8 @@ Starts Rasa and the action server on a fresh demo bank, the web gateway in front
 the Chinese speech model is installed), and in headless Chromium verifies 张伟 (the code read from
 the demo SMS outbox), asks for a repayment and stops at the confirmation with its 确认/取消 buttons.
 Writes docs/screenshots/chat-desktop.png (1280×800) and chat-phone.png (360×740 CSS pixels, the
-same conversation reloaded on a phone-sized viewport).
+same conversation reloaded on a phone-sized viewport); then the customer asks for a person and an
+agent takes the chat at the desk: desk.png (1280×800).
 
     python -m tests.voice.web.screenshots [--out DIR] [--chat-only]
 """
@@ -19,6 +20,7 @@ from selenium.webdriver.common.by import By
 from actions.bank.clock import today
 from bot import build, processes
 from tests.database_backends import seeded_template
+from tests.voice.desk.desk_browser import DeskPage
 from tests.voice.web.browser import (
     DESKTOP,
     PHONE,
@@ -29,6 +31,7 @@ from tests.voice.web.browser import (
     set_viewport,
     speech_model_installed,
 )
+from voice.desk.accounts import StaffStore
 
 OUT = processes.REPO_ROOT / "docs" / "screenshots"
 
@@ -54,6 +57,25 @@ def settle(page: ChatPage, calls: bool) -> None:
         "document.activeElement && document.activeElement.blur();"
         "const log = document.getElementById('messages'); log.scrollTop = log.scrollHeight;"
     )
+
+
+def desk_with_the_chat(page: ChatPage, gateway: Gateway, directory: Path, out: Path) -> None:
+    """The customer asks for a person; an agent (a new account) takes the chat and answers."""
+    StaffStore(f"sqlite:///{directory / 'staff.db'}").add("wangmin", "screenshot-only-1", "agent", name="王敏")
+    agent_driver = chromium(DESKTOP)
+    try:
+        desk = DeskPage(agent_driver, gateway.url)
+        desk.log_in("wangmin", "screenshot-only-1")
+        page.say("转人工客服", expect="正在为您转接")
+        desk.take("人工")
+        page.wait(lambda p: any("已接入" in t for t in p.texts("bot")), "the agent's arrival")
+        page.type("我想确认一下最低还款会不会影响征信")
+        desk.wait(lambda d: any("征信" in text for _, text in d.transcript()), "the customer's question")
+        desk.say("您好，我是王敏。按时还最低还款额不会产生逾期记录，不影响征信。")
+        agent_driver.execute_script("document.activeElement && document.activeElement.blur();")
+        desk.driver.save_screenshot(str(out))
+    finally:
+        agent_driver.quit()
 
 
 def main(argv=None) -> int:
@@ -92,9 +114,10 @@ def main(argv=None) -> int:
                 assert page.quick_replies() == ["确认", "取消"], page.quick_replies()
                 settle(page, calls)
                 page.screenshot(args.out / "chat-phone.png")
+                desk_with_the_chat(page, gateway, served.directory, args.out / "desk.png")
             finally:
                 driver.quit()
-    for name in ("chat-desktop.png", "chat-phone.png"):
+    for name in ("chat-desktop.png", "chat-phone.png", "desk.png"):
         print(f"Wrote {args.out / name}")
     return 0
 

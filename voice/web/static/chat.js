@@ -51,9 +51,11 @@ export const TEXT = {
       listening: "正在聆听，请讲",
       thinking: "正在处理，请稍候…",
       speaking: "客服正在讲话",
+      agent: "人工客服已接入通话",
     },
     ended: {
       caller_hung_up: "通话已结束。",
+      agent_closed: "人工客服已结束通话。",
       goodbye: "通话已结束，感谢您的来电。",
       no_input: "长时间没有听到您的声音，通话已结束。",
       max_call_length: "通话时长已达上限，通话已结束。",
