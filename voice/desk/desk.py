@@ -263,7 +263,7 @@ class Desk:
         self._bot_said(served, replies)
         call = served.customer.call()
         if served.channel == "call" and call is not None and not call.ended and seat.on_call is None:
-            self._join(seat, served, call)
+            self._join(seat, served, call, "waiting")  # the bot stops at once; the agent's page answers (join_call)
         self._broadcast_queue()
         self._send_held(seat)
         await self._send_history(seat, served)
@@ -360,11 +360,11 @@ class Desk:
             self.customer_left(rasa_id, now=True)
 
     # ------------------------------------------------------------------ inside
-    def _join(self, seat: Seat, served: Served, call: CallSide) -> None:
+    def _join(self, seat: Seat, served: Served, call: CallSide, shown: str = "joined") -> None:
         username = seat.agent.username
         call.join_agent(seat.agent.name, lambda pcm: self._to_agent(username, pcm))
         seat.on_call = served.key
-        self._to_agent(username, {"type": "call", "id": served.key, "state": "joined"})
+        self._to_agent(username, {"type": "call", "id": served.key, "state": shown})
 
     def _held_by(self, seat: Seat, key: str) -> Served:
         served = self.served.get(key)

@@ -197,7 +197,9 @@ def test_on_a_call_the_agent_hears_the_caller_and_is_heard_then_the_bot_speaks_a
         desk.request(OnTheLine(), handing_off()[1].handoff, "call")
         key = wang.queue()[0]
         await desk.take(wang.seat, key)
-        assert call.hear is not None and wang.of_type("call")[-1]["state"] == "joined"
+        assert call.hear is not None and wang.of_type("call")[-1]["state"] == "waiting"  # for the agent's page
+        desk.join_call(wang.seat, key)
+        assert wang.of_type("call")[-1]["state"] == "joined"
         call.hear(b"\x01\x00" * 320)
         desk.agent_audio(wang.seat, b"\x02\x00" * 320)
         assert wang.audio() == [b"\x01\x00" * 320] and call.to_caller == [b"\x02\x00" * 320]

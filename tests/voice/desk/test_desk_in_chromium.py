@@ -6,13 +6,18 @@ import urllib.request
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from selenium.webdriver.common.by import By
 from sqlalchemy import create_engine, select
 
 from actions.bank.db import session_scope
 from actions.bank.models import CallbackRequest, HandoffTicket, TicketResolution
+from tests.voice import installed
 from tests.voice.desk.conftest import AGENT
 from tests.voice.desk.desk_browser import DeskPage
 from tests.voice.web.browser import ZHANG_WEI, ChatPage, Gateway, until
+from voice.audio import WIDEBAND_RATE, silence, write_wav
+
+CALL_TIMEOUT_S = 120.0  # a call's turn: endpointing, recognition, Rasa and TTS on a busy 2-core machine
 
 
 def tracker_events(tracker_url: str, conversation: str) -> list[dict]:
@@ -115,3 +120,72 @@ def test_outside_service_hours_the_customer_hears_the_hours_and_a_call_back_offe
         offer = customer.say("转人工", expect="登记回电")
         assert f"不在人工客服的服务时间（每天{spoken}）" in offer
         assert agent.queue() == []
+
+
+def test_a_caller_who_asks_for_a_person_talks_with_the_agent_by_voice_and_then_with_the_bot_again(
+    desk_speech_gateway, web_assistant, browsers, tmp_path
+):
+    voice = installed.neural_voice()
+    caller_wav, agent_wav = tmp_path / "caller.wav", tmp_path / "agent.wav"
+    request = voice.synthesize("我要转人工", WIDEBAND_RATE)
+    write_wav(caller_wav, silence(WIDEBAND_RATE, 1500) + request + silence(WIDEBAND_RATE, 2000), WIDEBAND_RATE)
+    greeting = voice.synthesize("您好，我是客服王敏，请问有什么可以帮您？", WIDEBAND_RATE)
+    write_wav(agent_wav, silence(WIDEBAND_RATE, 500) + greeting + silence(WIDEBAND_RATE, 1000), WIDEBAND_RATE)
+
+    username, _, password = AGENT
+    agent = DeskPage(browsers(microphone=agent_wav), desk_speech_gateway.url, timeout_s=CALL_TIMEOUT_S)
+    agent.log_in(username, password)
+    caller = ChatPage(browsers(microphone=caller_wav), desk_speech_gateway.url, timeout_s=CALL_TIMEOUT_S)
+    caller.open()
+    driver = caller.driver
+    button, panel = driver.find_element(By.ID, "call-button"), driver.find_element(By.ID, "call-panel")
+    caller.wait(lambda p: button.is_enabled(), "the call button to be enabled")
+    button.click()
+
+    def caller_got() -> int:
+        return int(panel.get_attribute("data-audio-received") or 0)
+
+    def agent_got() -> int:
+        return int(agent.driver.execute_script("return document.body.dataset.audioReceived || '0'"))
+
+    caller.wait(lambda p: any("正在为您转接人工客服" in t for t in p.texts("bot")), "the bot to hand the call over")
+    key = agent.take("通话")
+    agent.driver.find_element(By.ID, "join-call").click()
+    agent.wait(
+        lambda d: d.driver.execute_script("return document.body.dataset.call") == "joined", "the agent on the call"
+    )
+    caller_before, agent_before = caller_got(), agent_got()
+    agent.wait(lambda d: agent_got() > agent_before + 25, "the caller's audio at the desk")
+    caller.wait(lambda p: caller_got() > caller_before + 25, "the agent's voice on the caller's page")
+    assert "人工客服已接入通话" in driver.find_element(By.ID, "call-state").text
+
+    bots = len([m for m in caller.messages() if m.sender == "bot"])
+    agent.give_back()
+    caller.wait(
+        lambda p: any("智能助手继续为您服务" in m.text for m in p.messages()[bots:] if m.sender == "bot"),
+        "the bot's hand-back notice on the call",
+    )
+    agent.wait(lambda d: not d.driver.find_elements(By.CSS_SELECTOR, f'#held [data-id="{key}"]'), "the hand-back")
+    assert driver.execute_script("return document.body.dataset.call") == "active"  # the call goes on with the bot
+
+    driver.find_element(By.ID, "hangup").click()
+    caller.wait(lambda p: driver.execute_script("return document.body.dataset.call") == "idle", "the call to end")
+    entries = until(lambda: call_record_entries(web_assistant, caller.conversation()), 60, "the call's record")
+    said = [(e["who"], e["text"]) for e in entries]
+    joined, left = said.index(("event", "agent joined: 王敏")), said.index(("event", "agent left: 王敏"))
+    assert joined < left and said[left + 1][0] == "bot"  # the hand-back notice, spoken by the bot
+    assert not any(who in ("caller", "bot") for who, _ in said[joined + 1 : left])  # the bot neither heard nor spoke
+
+
+def call_record_entries(web_assistant, conversation: str) -> list:
+    engine = create_engine(f"sqlite:///{web_assistant.directory / 'calls.db'}")
+    try:
+        with engine.connect() as connection:
+            row = connection.exec_driver_sql(
+                "SELECT entries FROM voice_call_records WHERE conversation_id = ? ORDER BY id DESC", (conversation,)
+            ).first()
+    finally:
+        engine.dispose()
+    if row is None:
+        return []
+    return json.loads(row[0]) if isinstance(row[0], str) else row[0]
