@@ -4,7 +4,8 @@ against the bank's database. Used by the end-to-end tests (tests/bot/conversatio
 
 A script file holds ``conversations:``, each with ``name``, optional ``patterns`` (the
 conversation-repair patterns it exercises) and ``style`` (chat or asr), ``turns`` and
-optional ``effects``::
+optional ``effects`` and ``desk`` (what the gateway says about the agent desk with every message,
+as voice/desk/desk.py ``status`` does; without it the conversation is on a channel with no desk)::
 
     turns:
       - say: 李娜             # <otp> / <otp_spoken>: the one-time code just sent
@@ -69,6 +70,7 @@ class Script:
     style: str = "chat"
     effects: dict | None = None
     source: str = ""
+    desk: dict | None = None
 
 
 @dataclass
@@ -130,6 +132,7 @@ def load_scripts(folder: Path) -> list[Script]:
                     style=entry.get("style", "chat"),
                     effects=entry.get("effects"),
                     source=path.name,
+                    desk=entry.get("desk"),
                 )
             )
     names = [s.name for s in scripts]
@@ -165,9 +168,9 @@ def running_assistant(model: Path, bank_url: str, directory: Path) -> Iterator[s
         yield f"http://{processes.HOST}:{rasa_port}/webhooks/rest/webhook"
 
 
-def say(webhook: str, text: str, sender: str) -> str:
+def say(webhook: str, text: str, sender: str, desk: dict | None = None) -> str:
     """The bot's reply: its messages, one per line, each with its buttons as ［按钮：A｜B］."""
-    body = json.dumps({"sender": sender, "message": text}).encode()
+    body = json.dumps({"sender": sender, "message": text, **({"metadata": {"desk": desk}} if desk else {})}).encode()
     request = urllib.request.Request(webhook, body, {"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=120) as response:
         messages = json.load(response)
@@ -231,6 +234,6 @@ def run_script(script: Script, webhook: str, bank_url: str, sender: str | None =
     results = []
     for turn in script.turns:
         text = expand(turn.say, bank_url)
-        reply = say(webhook, text, sender)
+        reply = say(webhook, text, sender, script.desk)
         results.append(TurnResult(text, reply, check_reply(turn, reply), turn.asks_again))
     return Outcome(script, results, check_effects(script.effects, before, snapshot(bank_url)))

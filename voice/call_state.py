@@ -52,7 +52,7 @@ TRANSITIONS: dict[CallState, frozenset[CallState]] = {
     # floor: an answer with nothing to play, or cut off
     THINKING: frozenset({SPEAKING, *_FLOOR_GIVEN, WITH_AGENT, ENDED}),
     SPEAKING: frozenset({*_FLOOR_GIVEN, WITH_AGENT, ENDED}),
-    HANDING_OFF: frozenset({SPEAKING, WITH_AGENT, ENDED}),
+    HANDING_OFF: frozenset({SPEAKING, WITH_AGENT, *_FLOOR_GIVEN, ENDED}),  # floor: on hold for the agent desk
     # Handed back: the bot speaks its hand-back notice, or gives the caller the floor at once;
     # speaking is also the too-long notice when the maximum call length comes with the agent on.
     WITH_AGENT: frozenset({SPEAKING, LISTENING, ENDED}),

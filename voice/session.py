@@ -521,6 +521,10 @@ class CallSession:
             return
         self.states.go(HANDING_OFF)
         await self._ask(prompts.OFFER_HUMAN_INTENT, via="system")
+        if self._waiting_for_person or self.with_agent:
+            return  # handed to the agent desk: on hold until an agent takes the call
+        if not self._ended.is_set():
+            await self._say_text(prompts.NO_ANSWER_GOODBYE)
         self._end("no_input")
 
     def _message_for(self, turn: Turn) -> str:

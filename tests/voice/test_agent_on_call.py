@@ -593,6 +593,20 @@ def test_a_caller_waiting_for_an_agent_is_on_hold_not_reprompted_or_hung_up():
     assert CallState.WITH_AGENT in call.desk.states
 
 
+def test_a_silent_caller_handed_to_the_desk_stays_on_hold_instead_of_being_hung_up():
+    transfer = [Reply("正在为您转接人工客服，请不要挂机。", response="utter_handed_off"), Reply("", handoff=HANDED_OFF)]
+    settings = replace(CallSettings(), no_input_s=3.0)
+
+    async def script(call: Call) -> None:
+        await call.session.clock.sleep_until(50.0)
+        assert not call.session.ended
+
+    call = place_call(script, replies={prompts.OFFER_HUMAN_INTENT: transfer}, settings=settings, until_s=51.0)
+    assert ("handoff", HANDED_OFF) in call.desk.told
+    assert call.session.record.end_reason == "caller_hung_up"  # at the script's end, not for silence
+    assert prompts.NO_ANSWER_GOODBYE not in call.said()
+
+
 # ----------------------------------------------------------------------------- the web page
 
 

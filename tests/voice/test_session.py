@@ -161,7 +161,7 @@ def test_keys_pressed_over_the_greeting_are_collected_until_the_entry_ends():
     ]
 
 
-def test_a_caller_who_stays_silent_is_reprompted_then_handed_off():
+def test_a_caller_who_stays_silent_is_reprompted_offered_a_human_then_told_goodbye():
     settings = replace(CallSettings(), no_input_s=2.0)
     session, _, _, _ = run(call([], [], settings=settings, until_s=40))
     reprompt = [CallState.SPEAKING, CallState.LISTENING]
@@ -171,8 +171,10 @@ def test_a_caller_who_stays_silent_is_reprompted_then_handed_off():
         *reprompt,
         *reprompt,
         CallState.HANDING_OFF,
+        CallState.SPEAKING,  # nobody could take the call: the offer went unanswered, goodbye
         CallState.ENDED,
     ]
+    assert [e.text for e in session.record.entries if e.who == "bot"][-1] == prompts.NO_ANSWER_GOODBYE
 
 
 def test_playback_is_paced_a_frame_every_20_ms():
