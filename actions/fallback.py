@@ -63,6 +63,7 @@ MISSES = ("action_clarify", "action_cannot_handle")
 OFFERS = (
     ("handoff_offered", "action_handoff", "action_decline_handoff"),
     ("resume_offered", "action_resume_task", "action_drop_task"),
+    ("callback_offered", "action_register_callback", "action_decline_callback"),
 )
 
 

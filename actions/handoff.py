@@ -174,7 +174,7 @@ class ActionRegisterCallback(Action):
         except BankError:
             asked = tracker.get_slot("callback_phone_asked")
             dispatcher.utter_message(response="utter_ask_callback_phone_again" if asked else "utter_ask_callback_phone")
-            return [SlotSet("callback_phone_asked", True)]
+            return [SlotSet("callback_offered", False), SlotSet("callback_phone_asked", True)]
         reason = "回电请求（人工客服当时无法接入）"
         try:
             with bank_session() as session:

@@ -158,6 +158,8 @@ def rules_yaml() -> str:
     for intent, actions in ANSWERS:
         lines += rule(f"answer {intent}", [f"- intent: {intent}"] + [f"- action: {a}" for a in actions])
     lines += offer_rules()
+    asked = ["- slot_was_set:", "  - callback_phone_asked: true"]
+    lines += rule("the phone number for a call-back", ["- intent: inform", "- action: action_register_callback"], asked)
     for intent, form, submit in FORMS:
         lines += form_rules(intent, form, submit)
     return "\n".join(lines) + "\n"

@@ -89,7 +89,10 @@ def test_a_call_back_keeps_the_number_to_dial_only_in_its_own_row(bank):
 
 def test_without_a_number_the_call_back_asks_for_one_then_again_if_it_is_wrong(bank):
     texts, _, events = run(ActionRegisterCallback(), make_tracker({"callback_offered": True}, intent="affirm"))
-    assert "11位手机号码" in texts[0] and slot_events(events) == {"callback_phone_asked": True}
+    assert "11位手机号码" in texts[0] and slot_events(events) == {
+        "callback_offered": False,
+        "callback_phone_asked": True,
+    }
     wrong = make_tracker({"callback_offered": True, "callback_phone_asked": True, "phone": "12345"})
     texts, _, _ = run(ActionRegisterCallback(), wrong)
     assert "这个号码好像不对" in texts[0]
