@@ -25,6 +25,7 @@ from aiohttp import WSMsgType, web
 from voice.desk.accounts import StaffSession
 from voice.desk.auth import STAFF_AUTH, STATIC, check_ws_hello, require
 from voice.desk.desk import Agent, Desk, DeskError, Seat
+from voice.web.socket_out import drain
 
 log = logging.getLogger(__name__)
 DESK = web.AppKey("desk", Desk)
@@ -60,7 +61,7 @@ async def desk_socket(request: web.Request, session: StaffSession) -> web.Stream
     desk = request.app[DESK]
     outbox: asyncio.Queue = asyncio.Queue()
     commands: asyncio.Queue = asyncio.Queue()
-    writer = asyncio.ensure_future(_write(ws, outbox))
+    writer = asyncio.ensure_future(drain(ws, outbox))
     seat = desk.connect(Agent(session.staff.username, session.staff.name), outbox.put_nowait)
     worker = asyncio.ensure_future(_work(desk, seat, commands, outbox.put_nowait))
     commands.put_nowait({"type": "_reconnected"})
@@ -126,16 +127,3 @@ def _parsed(raw: str) -> dict:
     except ValueError:
         return {"type": None}
     return event if isinstance(event, dict) else {"type": None}
-
-
-async def _write(ws: web.WebSocketResponse, outbox: asyncio.Queue) -> None:
-    while (item := await outbox.get()) is not None:
-        if ws.closed:
-            continue
-        try:
-            if isinstance(item, bytes):
-                await ws.send_bytes(item)
-            else:
-                await ws.send_str(json.dumps(item, ensure_ascii=False))
-        except ConnectionError:
-            continue

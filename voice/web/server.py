@@ -3,7 +3,6 @@ cookie, the websocket /ws (voice/web/protocol.py) and the headers that keep the 
 framed or running anything it did not come with; the staff pages (voice/desk/) on the same server."""
 
 import asyncio
-import json
 import logging
 from pathlib import Path
 from typing import Iterable, Optional
@@ -16,6 +15,7 @@ from voice.desk.accounts import StaffStore
 from voice.desk.auth import StaffAuth
 from voice.web.gateway import Page, WebGateway
 from voice.web.sessions import COOKIE, MAX_AGE_S, SessionCookies
+from voice.web.socket_out import drain
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -85,7 +85,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES, heartbeat=20.0)
     await ws.prepare(request)
     gateway, page = request.app[GATEWAY], Page(request.remote or "?")
-    writer = asyncio.get_running_loop().create_task(_write(ws, page))
+    writer = asyncio.get_running_loop().create_task(drain(ws, page.outbox))
     conversation = None
     try:
         conversation = await gateway.open_page(session_id, page)
@@ -104,23 +104,6 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         await writer
         await ws.close()
     return ws
-
-
-async def _write(ws: web.WebSocketResponse, page: Page) -> None:
-    while (item := await page.outbox.get()) is not None:
-        if ws.closed:
-            continue
-        try:
-            if isinstance(item, bytes):
-                await ws.send_bytes(item)
-            else:
-                await ws.send_json(item, dumps=_json)
-        except ConnectionError:
-            continue
-
-
-def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 async def health(_request: web.Request) -> web.Response:
