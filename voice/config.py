@@ -11,6 +11,7 @@ class CallSettings:
     sample_rate: int = 8000
     no_input_s: float = 6.0  # silence after the bot stops talking before a reprompt
     max_reprompts: int = 2  # then a human is offered
+    hold_reminder_s: float = 20.0  # a caller waiting for an agent hears that they are still in line
     max_call_s: float = 900.0
     dtmf_timeout_s: float = 2.5  # keypad digits end with # or after this pause
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)

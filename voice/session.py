@@ -439,13 +439,16 @@ class CallSession:
                 self._turns.put_nowait(Turn(TurnKind.KEYS, entry))
             elif self._caller_silent_for(now) >= self.settings.no_input_s:
                 self._turns.put_nowait(Turn(TurnKind.NO_INPUT))
+            elif self._waiting_for_person and self._quiet_for(now) >= self.settings.hold_reminder_s:
+                self._turns.put_nowait(Turn(TurnKind.ON_HOLD))
 
     def _caller_silent_for(self, now: float) -> float:
         """How long the caller has said nothing with the floor; a caller waiting for an agent to
         take the call is not silent, they are on hold (the maximum call length still applies)."""
+        return 0.0 if self._waiting_for_person else self._quiet_for(now)
+
+    def _quiet_for(self, now: float) -> float:
         if self.states.state is not LISTENING or self.endpointer.in_speech or not self._turns.empty():
-            return 0.0
-        if self._waiting_for_person:
             return 0.0
         return now - self.states.since
 
@@ -498,6 +501,9 @@ class CallSession:
             self._end("max_call_length")
         elif turn.kind is TurnKind.NO_INPUT:
             await self._no_input()
+        elif turn.kind is TurnKind.ON_HOLD:
+            if self._waiting_for_person:  # an agent may have joined since
+                await self._say_text(prompts.ON_HOLD)
         elif turn.kind is TurnKind.RESUME:  # a cough cut the bot off: go on from the cut sentence
             self.states.go(SPEAKING)
             await self._speak_sentences(_queued(self._unsaid), None)

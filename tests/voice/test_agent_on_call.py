@@ -589,7 +589,8 @@ def test_a_caller_waiting_for_an_agent_is_on_hold_not_reprompted_or_hung_up():
 
     call = place_call(script, replies={"转人工": transfer}, settings=settings, until_s=63.0)
     assert not any(event.startswith("no input") for event in call.events())
-    assert call.said()[-1] == transfer[0].text  # no reprompt, no second offer of a person
+    after = call.said()[call.said().index(transfer[0].text) + 1 :]
+    assert after == [prompts.ON_HOLD, prompts.ON_HOLD]  # every 20 s of quiet; no reprompt, no second offer
     assert CallState.WITH_AGENT in call.desk.states
 
 
