@@ -203,6 +203,19 @@ class ActionDeclineCallback(Action):
         return [SlotSet("callback_offered", False), SlotSet("callback_phone_asked", False)]
 
 
+class ActionAgentJoined(Action):
+    """An agent took the conversation (run by the agent desk, voice/desk/; the bot is paused after)."""
+
+    def name(self) -> str:
+        return "action_agent_joined"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
+        dispatcher.utter_message(
+            response="utter_agent_joined", agent_name=str(tracker.get_slot("agent_name") or "客服")
+        )
+        return []
+
+
 class ActionAgentGaveBack(Action):
     """The agent handed the conversation back to the bot (run by the agent desk, voice/desk/)."""
 

@@ -39,7 +39,7 @@ MAX_MESSAGE_ID = 64
 MAX_AGENT_TEXT = 500
 # what the desk asks → (the slots it sets, the action the bot runs, whether the bot is paused after)
 DESK_TURNS = {
-    "take": (("agent_name",), "utter_agent_joined", True),
+    "take": (("agent_name",), "action_agent_joined", True),
     "give_back": ((), "action_agent_gave_back", False),
     "close": (("handoff_note",), "action_agent_closed", False),
 }

@@ -10,6 +10,7 @@ from actions.bank.models import CallbackRequest, HandoffTicket, TicketResolution
 from actions.handoff import (
     ActionAgentClosed,
     ActionAgentGaveBack,
+    ActionAgentJoined,
     ActionDeclineCallback,
     ActionHandoff,
     ActionRegisterCallback,
@@ -109,6 +110,8 @@ def test_declining_the_call_back_registers_nothing(bank):
 
 def test_the_agent_giving_back_or_closing_resolves_the_ticket_with_the_note(bank):
     run(ActionHandoff(), asked_for_a_person(OPEN_DESK))
+    texts, _, _ = run(ActionAgentJoined(), make_tracker({"agent_name": "王敏"}))
+    assert texts == ["人工客服王敏已接入，接下来由王敏为您服务。"]
     note = "客户已自行还款，卡号6222020200001234已核实"
     texts, _, _ = run(ActionAgentClosed(), make_tracker({"agent_name": "王敏", "handoff_note": note}))
     assert "本次人工服务已结束" in texts[0]
