@@ -66,7 +66,7 @@ class StaffAuth:
         return web.FileResponse(STATIC / "login.html", headers=NO_STORE)
 
     async def login(self, request: web.Request) -> web.StreamResponse:
-        if not self._same_origin(request):
+        if not self.same_origin(request):
             log.warning("staff login refused: from another origin")
             return web.json_response({"error": "origin"}, status=403)
         fields = _texts(await _json_body(request), "username", "password")
@@ -133,7 +133,7 @@ class StaffAuth:
         body = {"username": staff.username, "name": staff.name, "role": staff.role}
         return web.json_response(body, status=201, dumps=_json)
 
-    def _same_origin(self, request: web.Request) -> bool:
+    def same_origin(self, request: web.Request) -> bool:
         origin = request.headers.get("Origin")
         return origin is not None and (origin == f"{request.scheme}://{request.host}" or origin in self.origins)
 

@@ -44,7 +44,7 @@ async def desk_page(_request: web.Request, _session: StaffSession) -> web.Stream
 
 
 async def desk_socket(request: web.Request, session: StaffSession) -> web.StreamResponse:
-    if not request.app[STAFF_AUTH]._same_origin(request):
+    if not request.app[STAFF_AUTH].same_origin(request):
         return web.json_response({"error": "websocket from another site's page refused"}, status=403)
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES, heartbeat=20.0)
     await ws.prepare(request)
