@@ -116,3 +116,34 @@ def resolve_ticket(
     audit.record(session, "resolve_ticket", sender_id, ticket.customer_id, at=moment, number=ticket.number, how=how)
     session.flush()
     return ticket.number
+
+
+def pending_callbacks(session: Session, limit: int = 50) -> list[tuple[HandoffTicket, CallbackRequest]]:
+    """Customers still to be called back, urgent first, then oldest: the ticket and its number."""
+    rows = session.execute(
+        select(HandoffTicket, CallbackRequest)
+        .join(CallbackRequest, CallbackRequest.ticket_id == HandoffTicket.id)
+        .where(CallbackRequest.status == "pending")
+        .order_by(HandoffTicket.priority.desc(), CallbackRequest.created_at)  # "urgent" > "normal"
+        .limit(limit)
+    )
+    return [(ticket, callback) for ticket, callback in rows]
+
+
+def callback_done(session: Session, number: str, agent: str, note: str, now: datetime | None = None) -> None:
+    """The customer of ticket ``number`` was called back: the call-back is done, the ticket closed."""
+    found = session.execute(
+        select(HandoffTicket, CallbackRequest)
+        .join(CallbackRequest, CallbackRequest.ticket_id == HandoffTicket.id)
+        .where(HandoffTicket.number == number)
+    ).first()
+    if found is None:
+        raise InvalidInput("unknown_callback", number=number)
+    ticket, callback = found
+    moment = now or bank_now()
+    callback.status = "done"
+    ticket.status = "closed"
+    text = scrub_digits((note or "").strip())[:MAX_NOTE]
+    session.add(TicketResolution(ticket_id=ticket.id, agent=agent[:64], how="closed", note=text, at=moment))
+    audit.record(session, "callback_done", ticket.sender_id, ticket.customer_id, at=moment, number=number)
+    session.flush()
