@@ -86,10 +86,23 @@ def test_a_customer_who_asks_for_a_person_gets_the_agent_in_the_same_chat_and_th
     customer.wait_until_live()
     assert "您好，我是王敏，我帮您核对这笔扣款。" in customer.texts("agent")  # the history keeps who said it
 
+    customer.say("我还是想找人工客服", expect="正在为您转接人工客服")
+    agent.take("人工")
+    agent.close("已核实为信用卡年费，客户认可")
+    customer.wait(lambda p: any("本次人工服务已结束" in t for t in p.texts("bot")), "the end of the agent's service")
+
     with session_scope(web_assistant.bank_url) as session:
-        ticket = session.scalar(select(HandoffTicket).where(HandoffTicket.sender_id == conversation))
-        resolution = session.scalar(select(TicketResolution).where(TicketResolution.ticket_id == ticket.id))
-        assert ticket.status == "closed" and (resolution.agent, resolution.how) == (name, "given_back")
+        tickets = session.scalars(
+            select(HandoffTicket).where(HandoffTicket.sender_id == conversation).order_by(HandoffTicket.id)
+        ).all()
+        resolutions = [
+            session.scalar(select(TicketResolution).where(TicketResolution.ticket_id == ticket.id))
+            for ticket in tickets
+        ]
+        assert [t.status for t in tickets] == ["closed", "closed"]
+        assert [(r.agent, r.how, r.note) for r in resolutions] == [
+            (name, "given_back", ""), (name, "closed", "已核实为信用卡年费，客户认可")
+        ]  # fmt: skip
 
 
 def test_with_nobody_at_the_desk_the_customer_is_told_so_and_can_leave_a_number_to_be_called(
