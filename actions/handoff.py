@@ -19,6 +19,7 @@ from actions.answers import yes_or_no
 from actions.bank.errors import BankError
 from actions.bank.money import mask_phone, normalize_phone, scrub_digits
 from actions.bank.services import tickets
+from actions.bank.views import PRODUCT_NAMES
 from actions.common import REQUEST_SLOTS, bank_session, clear_request_slots, customer_id, slots_before_latest_message
 from actions.fallback import INTENT_TITLES
 
@@ -76,18 +77,36 @@ def conversation_summary(tracker: Tracker, reason: str) -> str:
     phone = tracker.get_slot("phone")
     if phone:
         identity += f"，手机号{mask_phone(phone)}"
-    filled = [
-        f"{name}={tracker.get_slot(name)}" for name in REQUEST_SLOTS if tracker.get_slot(name) not in (None, [], False)
-    ]
+    filled = filled_details(tracker)
     return "；".join(
         [
             f"原因：{reason}",
             f"客户：{identity}",
-            "意图：" + ("、".join(intents_so_far(tracker)) or "无"),
+            "意图：" + ("、".join(SHOWN_INTENTS.get(name, name) for name in intents_so_far(tracker)) or "无"),
             "已填信息：" + ("，".join(filled) or "无"),
             f"最后一句：{tracker.latest_message.get('text') or ''}",
         ]
     )
+
+
+FILLED_NAMES = {
+    "amount": "金额", "product": "产品", "card_tail": "卡尾号", "recipient": "收款人",
+    "installment_count": "分期期数", "term_months": "借款期限（月）", "loan_purpose": "借款用途",
+    "date": "日期", "date_range": "时间范围", "account_type": "账户", "confirm": "已确认", "aborted": "已中止",
+}  # fmt: skip
+FILLED_VALUES = {**PRODUCT_NAMES, "minimum": "最低还款额", "full": "全部应还", True: "是", False: "否"}
+
+
+def filled_details(tracker: Tracker) -> list[str]:
+    """The details the customer has given for the request under way, in words staff read."""
+    details = []
+    for name in REQUEST_SLOTS:
+        value = tracker.get_slot(name)
+        if value in (None, [], False):
+            continue
+        shown = FILLED_VALUES.get(value, value) if isinstance(value, (str, bool)) else value
+        details.append(f"{FILLED_NAMES.get(name, name)} {scrub_digits(str(shown))}")
+    return details
 
 
 def desk_card(tracker: Tracker, ticket: str, reason: str, priority: str) -> dict:
@@ -99,9 +118,6 @@ def desk_card(tracker: Tracker, ticket: str, reason: str, priority: str) -> dict
         who += "（验证码错误3次，已锁定）"
     if phone:
         who += f" · 手机{mask_phone(phone)}"
-    filled = [
-        f"{name}={tracker.get_slot(name)}" for name in REQUEST_SLOTS if tracker.get_slot(name) not in (None, [], False)
-    ]
     return {
         "ticket": ticket,
         "priority": priority,
@@ -109,7 +125,7 @@ def desk_card(tracker: Tracker, ticket: str, reason: str, priority: str) -> dict
             "reason": reason,
             "customer": who,
             "intents": [SHOWN_INTENTS.get(name, name) for name in intents_so_far(tracker)],
-            "filled": [scrub_digits(item) for item in filled],
+            "filled": filled_details(tracker),
             "last": scrub_digits(tracker.latest_message.get("text") or ""),
         },
     }

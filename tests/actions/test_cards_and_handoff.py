@@ -71,9 +71,9 @@ def test_handoff_ticket_summarises_the_conversation(bank):
     texts, _, result = run(ActionHandoff(), make_tracker(slots, text="转人工", intent="request_human", events=events))
     [ticket] = tickets(bank)
     assert ticket.number in texts[0]
-    assert "query_bill、request_human" in ticket.summary
+    assert "查询账单、转人工" in ticket.summary
     assert "138****8000" in ticket.summary and "13800138000" not in ticket.summary
-    assert "amount=500.00" in ticket.summary
+    assert "金额 500.00" in ticket.summary
     assert slot_events(result)["amount"] is None
 
 

@@ -55,6 +55,9 @@ def test_with_an_agent_free_the_conversation_is_queued_for_the_desk_with_a_maske
     assert card["priority"] == "normal"
     assert card["summary"]["intents"] == ["查询账单", "转人工"]
     assert "138****8000" in card["summary"]["customer"] and "13800138000" not in str(card)
+    tracker = asked_for_a_person(OPEN_DESK, verified(amount="minimum", product="credit_card", card_tail="1234"))
+    [custom] = custom_messages(tracker)
+    assert custom["handoff"]["summary"]["filled"] == ["金额 最低还款额", "产品 信用卡", "卡尾号 1234"]
     assert slot_events(events)["handoff_offered"] is False
 
 

@@ -64,7 +64,7 @@ def agent_message(agent: str, text: str, ts: "float | None", via: str) -> dict:
 def shown_messages(said: List[dict]) -> List[dict]:
     """The tracker's messages (voice/rasa_channel.py ``history_of``) as the page shows them: a
     button as its title, keys pressed on a call as dots, an agent's words with their name, and no
-    system messages."""
+    system messages or bot messages without words."""
     shown = []
     for message in said:
         via = "call" if message.get("channel") == "voice" else "chat"
@@ -82,6 +82,8 @@ def shown_messages(said: List[dict]) -> List[dict]:
             shown.append(agent_message(message.get("agent") or "", message.get("text") or "", message.get("ts"), via))
         elif message.get("from") == "bot":
             buttons = [{"title": b.get("title"), "payload": b.get("payload")} for b in message.get("buttons") or []]
+            if not message.get("text") and not buttons:
+                continue  # a custom payload (the hand-off to the desk): nothing to show
             shown.append(
                 {
                     "from": "bot",

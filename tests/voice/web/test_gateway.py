@@ -221,7 +221,7 @@ def test_a_page_that_connects_mid_answer_gets_the_answer_once_in_its_history():
     run(go())
 
 
-def test_the_history_hides_system_messages_masks_keys_and_marks_calls():
+def test_the_history_hides_system_and_wordless_messages_masks_keys_marks_calls_and_names_agents():
     said = [
         {
             "from": "customer",
@@ -255,12 +255,15 @@ def test_the_history_hides_system_messages_masks_keys_and_marks_calls():
             "buttons": [{"title": "好", "payload": "/affirm", "x": 1}],
             "channel": "voice",
         },
+        {"from": "bot", "text": "", "ts": 6, "buttons": [], "channel": "voice"},  # the hand-off's custom payload
+        {"from": "agent", "agent": "王敏", "text": "您好", "ts": 7, "channel": "web"},
     ]
     assert shown_messages(said) == [
         {"from": "bot", "text": "您好", "buttons": [], "ts": 2, "via": "chat"},
         {"from": "customer", "text": "查账单", "ts": 3, "via": "call", "id": "b"},
         {"from": "customer", "text": "••••••", "ts": 4, "via": "call", "id": "c"},
         {"from": "bot", "text": "验证成功", "buttons": [{"title": "好", "payload": "/affirm"}], "ts": 5, "via": "call"},
+        {"from": "agent", "agent": "王敏", "text": "您好", "ts": 7, "via": "chat"},
     ]
 
 
