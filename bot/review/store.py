@@ -47,8 +47,11 @@ class ConversationStore:
         self.engine.dispose()
 
     def summaries(self, since: float | None = None, until: float | None = None) -> list[ConversationSummary]:
-        """Conversations that started in [since, until) (epoch seconds; None: unbounded), newest first."""
+        """Conversations that started in [since, until) (epoch seconds; None: unbounded), newest first.
+        A conversation where nothing happened (only the greeting the page or call sends for the customer,
+        no customer message and no hand-off) is left out: every page opened would be one."""
         found = [build(events, sender) for sender, events in self._conversations(since, until)]
+        found = [summary for summary in found if summary.customer_turns or summary.handed_off or summary.callback]
         return sorted(found, key=lambda summary: (-summary.started_at, summary.sender_id))
 
     def search(self, filters: Filters) -> list[ConversationSummary]:
