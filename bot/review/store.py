@@ -16,10 +16,13 @@ from bot.review.transcript import Transcript, transcript
 from bot.servers import tracker_store_config
 
 TRACKER_URL_ENV = "TRACKER_STORE_URL"
+# the events a summary reads (slots and featurization are most of the rest)
+SUMMARY_EVENTS = ("user", "bot", "action", "active_loop", "pause", "resume", "session_started")
 _EVENTS = sa.table(
     "events",
     sa.column("id", sa.Integer),
     sa.column("sender_id", sa.String),
+    sa.column("type_name", sa.String),
     sa.column("timestamp", sa.Float),
     sa.column("data", sa.Text),
 )
@@ -74,7 +77,11 @@ class ConversationStore:
     def _conversations(self, since: float | None, until: float | None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         if not self._has_events():
             return
-        query = sa.select(_EVENTS.c.sender_id, _EVENTS.c.data).order_by(_EVENTS.c.sender_id, *_ORDER)
+        query = (
+            sa.select(_EVENTS.c.sender_id, _EVENTS.c.data)
+            .where(_EVENTS.c.type_name.in_(SUMMARY_EVENTS))
+            .order_by(_EVENTS.c.sender_id, *_ORDER)
+        )
         if since is not None or until is not None:
             first = sa.func.min(_EVENTS.c.timestamp)
             started = sa.select(_EVENTS.c.sender_id).group_by(_EVENTS.c.sender_id)
