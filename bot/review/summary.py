@@ -24,7 +24,6 @@ OUTCOMES = (CONTAINED, HANDED_OFF, CALLBACK)
 STARTED, SUBMITTED, CANCELLED = "started", "submitted", "cancelled"
 FORM_STATES = (STARTED, SUBMITTED, CANCELLED)
 CHANNELS = ("chat", "call")
-FAQ_INTENT = "faq"
 CALLBACK_REGISTERED = "utter_callback_registered"
 # what the customer says to steer, not what they came for
 NOT_TASKS = frozenset({"affirm", "deny", "inform", "greet", "goodbye", "thank", "cancel", *FALLBACK_INTENTS})
