@@ -34,7 +34,7 @@ def running_assistant(
 
 def warm_up(url: str, token: Optional[str] = None) -> None:
     """Rasa's first message takes ~1 s longer than the rest; let no caller wait for that."""
-    body = json.dumps({"sender": "voice-warm-up", "message": "/greet"}).encode()
+    body = json.dumps({"sender": "voice-warm-up", "message": "/greet", "metadata": {"via": "system"}}).encode()
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
     request = urllib.request.Request(f"{url}/webhooks/voice/webhook", body, headers)
     with urllib.request.urlopen(request, timeout=60):
