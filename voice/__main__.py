@@ -92,6 +92,7 @@ def speech_services(url: str, token: Optional[str], warm: int) -> Tuple[Optional
 
 
 async def _serve(args, url: str, token: Optional[str]) -> int:
+    from bot.review import ConversationStore
     from voice.desk.accounts import StaffStore
     from voice.desk.desk import Desk
     from voice.desk.hours import ServiceHours
@@ -122,10 +123,12 @@ async def _serve(args, url: str, token: Optional[str]) -> int:
     cookies = SessionCookies(load_key(REPO_ROOT / "var" / "web-session.key"))
     origins = [o.strip() for o in os.environ.get("WEB_ORIGINS", "").split(",") if o.strip()]
     secure = os.environ.get("WEB_SECURE_COOKIES", "") == "1"
-    app = create_app(gateway, cookies, origins, secure, staff=StaffStore())
+    conversations = ConversationStore.from_env()  # TRACKER_STORE_URL, as Rasa's endpoints have it
+    app = create_app(gateway, cookies, origins, secure, staff=StaffStore(), conversations=conversations)
     runner = await serve(app, args.host, args.web_port)
     print(f"Web page (chat and calls): http://{args.host}:{args.web_port}/", flush=True)
     print(f"Agent desk (staff, `make staff-add`): http://{args.host}:{args.web_port}/staff/desk", flush=True)
+    print(f"Staff console (editors): http://{args.host}:{args.web_port}/staff/console/review", flush=True)
     stopping = asyncio.Event()  # SIGTERM (a deployment, `make serve` stopping): close the pages and calls
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
     jobs: List[Awaitable[object]] = [stopping.wait()]
@@ -145,6 +148,7 @@ async def _serve(args, url: str, token: Optional[str]) -> int:
             job.result()  # a server that failed to start says why
     finally:
         await runner.cleanup()  # hangs up the page's calls and closes its websockets
+        conversations.close()
         for job in running:
             job.cancel()
     return 0

@@ -9,7 +9,9 @@ from typing import Iterable, Optional
 
 from aiohttp import WSMsgType, web
 
+from bot.review import ConversationStore
 from voice.assistant import AssistantUnavailable
+from voice.console import routes as console_routes
 from voice.desk import routes as desk_routes
 from voice.desk.accounts import StaffStore
 from voice.desk.auth import StaffAuth
@@ -116,15 +118,19 @@ def create_app(
     origins: Iterable[str] = (),
     secure_cookies: bool = False,
     staff: Optional[StaffStore] = None,
+    conversations: Optional[ConversationStore] = None,
 ) -> web.Application:
     """The customer page; with ``staff`` accounts, also the staff pages under /staff/ (login,
-    accounts) and, when the gateway has a desk, the agent desk."""
+    accounts), the agent desk when the gateway has one, and the console (review and analytics)
+    over the tracker store's ``conversations``."""
     app = web.Application(middlewares=[security_headers], client_max_size=MAX_FRAME_BYTES)
     app[GATEWAY], app[COOKIES], app[ORIGINS], app[SECURE] = gateway, cookies, frozenset(origins), secure_cookies
     if staff is not None:
         StaffAuth(staff, secure_cookies, origins).add_routes(app)
         if gateway.desk is not None:
             desk_routes.add_routes(app, gateway.desk)
+        if conversations is not None:
+            console_routes.add_routes(app, conversations)
     app.router.add_get("/", index)
     app.router.add_get("/ws", websocket)
     app.router.add_get("/healthz", health)
