@@ -23,6 +23,7 @@ from voice.web.sessions import SessionCookies
 
 PASSWORDS = {"wang": "agent password 1", "zhou": "editor password 1", "boss": "admin password 1"}
 PAGES = ["/staff/console/review", "/staff/console/analytics"]
+HOME = "/staff/console"
 APIS = [
     "/staff/console/conversations",
     "/staff/console/conversations/voice-bill",
@@ -79,7 +80,7 @@ async def listed(client: TestClient, **query) -> list[str]:
 
 def test_an_agent_gets_403_on_every_console_page_and_api(store, tracker_url):
     async def test(client):
-        for path in PAGES:
+        for path in [HOME, *PAGES]:
             answer = await client.get(path, headers=HTML)
             assert answer.status == 403 and "无权访问" in await answer.text(), path
         for path in APIS:
@@ -101,6 +102,8 @@ def test_editors_and_admins_open_every_console_page_and_api(store, tracker_url, 
             answer = await client.get(path)
             assert answer.status == 200, path
             assert answer.headers["Cache-Control"] == "no-store", path
+        home = await client.get(HOME, headers=HTML, allow_redirects=False)
+        assert home.status == 302 and home.headers["Location"] == "/staff/console/review"
 
     run(store, tracker_url, test, user=user)
 
