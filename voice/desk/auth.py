@@ -25,7 +25,7 @@ STATIC = Path(__file__).parent / "static"
 COOKIE = "staff"
 COOKIE_PATH = "/staff"
 LOGIN_PATH = "/staff/login"
-HOME = "/staff/desk"
+HOMES = {"agent": "/staff/desk", "editor": "/staff/console/review", "admin": "/staff/desk"}  # after login
 CSRF_HEADER = "X-CSRF-Token"
 MAX_FIELD = 1024
 HASHING_AT_ONCE = 2  # argon2 takes 64 MiB and a core for a quarter second: a burst of logins waits its turn
@@ -90,7 +90,7 @@ class StaffAuth:
             await asyncio.to_thread(self.store.end_session, request.cookies[COOKIE])
         token, _csrf = await asyncio.to_thread(self.store.start_session, staff)
         log.info("staff login: %s (%s)", staff.username, staff.role)
-        answer = web.json_response({"ok": True, "next": HOME}, headers=NO_STORE)
+        answer = web.json_response({"ok": True, "next": HOMES[staff.role]}, headers=NO_STORE)
         answer.set_cookie(
             COOKIE, token, path=COOKIE_PATH, httponly=True, samesite="Strict",
             secure=self.secure_cookies or request.secure,

@@ -69,6 +69,18 @@ def test_the_login_page_is_served_under_the_sites_headers(store):
     run(store, test)
 
 
+def test_each_role_lands_on_its_own_page_after_signing_in(store):
+    store.add("zhou", "editor password 1", "editor", name="周编辑")
+
+    async def test(client):
+        landing = {}
+        for username, password in [("wang", AGENT_PASSWORD), ("zhou", "editor password 1"), ("boss", ADMIN_PASSWORD)]:
+            landing[username] = (await (await log_in(client, username, password)).json())["next"]
+        assert landing == {"wang": "/staff/desk", "zhou": "/staff/console/review", "boss": "/staff/desk"}
+
+    run(store, test)
+
+
 def test_a_right_password_signs_in_with_a_cookie_scripts_cannot_read(store):
     async def test(client):
         answer = await log_in(client, "wang", AGENT_PASSWORD)
