@@ -1,19 +1,17 @@
 // The agent desk: the waiting queue, the conversations this agent holds, and their calls, over
-// one websocket (/staff/desk/ws). The agent's microphone and the caller's voice go through the
-// customer page's worklets (/static/capture-worklet.js, /static/playback-worklet.js) as 20 ms
-// binary frames of 16 kHz 16-bit little-endian mono PCM.
+// one websocket (/staff/desk/ws). The socket, the status line and notices, and the call's audio
+// (the agent's microphone and the caller's voice as 20 ms binary frames of 16 kHz 16-bit
+// little-endian mono PCM) are the customer page's modules under /static/.
+import { CallAudio, callAudioSupported, microphoneProblem } from "/static/call-audio.js";
+import { clockTime, length, nearBottom, noticeBar, pad, scrollToEnd, sendsOnEnter, statusLine } from "/static/page.js";
+import { Socket } from "/static/socket.js";
 
-const RATE = 16000;
 const MAX_TEXT = 500;
 const NOTICE_MS = 10000;
-const STICKY_PX = 80; // within this of the bottom, new messages scroll the transcript
-const MAX_EARLY_FRAMES = 500; // caller audio kept while the playback worklet loads (10 s)
 const DRAIN_MS = 300;
 const STRAY_ERRORS_MS = 5000; // frames still on their way when a call ends are refused: not worth a notice
-const MAX_AUDIO_BUFFERED = 256 * 1024;
 const LOGIN_URL = "/staff/login?next=/staff/desk";
 const DESK_ROLES = ["agent", "admin"];
-const MIC = { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 
 export const TEXT = {
   title: "坐席工作台",
@@ -95,8 +93,6 @@ export const TEXT = {
   logoutFailed: "退出失败，请稍后重试。",
 };
 
-const WS_URL = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/staff/desk/ws";
-
 const $ = (id) => document.getElementById(id);
 const ui = {
   agentName: $("agent-name"),
@@ -138,16 +134,10 @@ const ui = {
   composer: $("composer"),
   counter: $("composer-counter"),
 };
-const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
 const state = {
   me: null, // {username, name, role, csrf} from /staff/me
-  ws: null,
-  live: false, // the socket is open and the server said welcome
-  connecting: false,
   stopped: false, // signed out, or not allowed: no more reconnecting
-  attempt: 0,
-  reconnectTimer: 0,
   available: true, // what this page wants; sent after every welcome
   welcomed: false,
   maxConversations: 0,
@@ -158,33 +148,45 @@ const state = {
   heldIds: [], // the held conversations, in the server's order
   tickets: new Map(), // id → ticket, kept after a conversation leaves (for the notices)
   selected: null,
-  call: null, // the joined call: {id, ctx, stream, capture, playback, early}
+  call: null, // the joined call: {id, audio: CallAudio}
   lastCallActivity: 0,
   lastSay: null, // {id, text}: put back into the composer if the server refuses it
   sent: 0,
   received: 0,
 };
 
+const setStatus = statusLine(ui.status, TEXT.status);
+const notices = noticeBar({
+  notice: ui.notice,
+  close: ui.noticeClose,
+  ms: NOTICE_MS,
+  onShow: ({ login = false }) => {
+    ui.noticeLogin.hidden = !login;
+    document.body.dataset.notice = "shown";
+  },
+  onClear: () => {
+    ui.noticeLogin.hidden = true;
+    delete document.body.dataset.notice;
+  },
+});
+const showNotice = notices.show; // (text, {login, sticky})
+const socket = new Socket("/staff/desk/ws", {
+  setStatus,
+  onEvent: (event) => onEvent(event),
+  onAudio: (pcm) => onAudio(pcm),
+  onDropped: () => dropped(),
+  prepare: () => prepareSocket(),
+  onOpen: () => socket.sendJson({ type: "hello", csrf: state.me.csrf }),
+  stopped: () => state.stopped,
+});
+const sendJson = (event) => socket.sendJson(event);
+
 // ------------------------------------------------------------------ helpers
-
-function pad(n) {
-  return String(n).padStart(2, "0");
-}
-
-function hhmm(ts) {
-  const seconds = Number(ts);
-  const date = new Date((Number.isFinite(seconds) && seconds > 0 ? seconds : Date.now() / 1000) * 1000);
-  return { text: `${pad(date.getHours())}:${pad(date.getMinutes())}`, iso: date.toISOString() };
-}
 
 function mmss(since) {
   const start = Number(since);
   const seconds = Number.isFinite(start) && start > 0 ? Math.max(0, Math.floor(Date.now() / 1000 - start)) : 0;
   return `${pad(Math.floor(seconds / 60))}:${pad(seconds % 60)}`;
-}
-
-function length(text) {
-  return [...text].length; // code points, as the server counts
 }
 
 function el(tag, className, text) {
@@ -224,29 +226,7 @@ function setBusy(button, busy) {
   else button.removeAttribute("aria-disabled");
 }
 
-// ------------------------------------------------------------------ notices, status, announcements
-
-let noticeTimer = 0;
-function showNotice(text, { login = false, sticky = false } = {}) {
-  clearTimeout(noticeTimer);
-  ui.notice.textContent = "";
-  // A fresh text node, so that the same notice twice is announced twice.
-  requestAnimationFrame(() => {
-    ui.notice.textContent = text;
-    ui.noticeLogin.hidden = !login;
-    ui.noticeClose.hidden = false;
-    document.body.dataset.notice = "shown";
-  });
-  if (!sticky) noticeTimer = setTimeout(clearNotice, NOTICE_MS);
-}
-
-function clearNotice() {
-  clearTimeout(noticeTimer);
-  ui.notice.textContent = "";
-  ui.noticeLogin.hidden = true;
-  ui.noticeClose.hidden = true;
-  delete document.body.dataset.notice;
-}
+// ------------------------------------------------------------------ announcements and title
 
 let announceTimer = 0;
 function announce(text) {
@@ -255,15 +235,6 @@ function announce(text) {
   announceTimer = setTimeout(() => {
     ui.announcer.textContent = text;
   }, 50);
-}
-
-let statusFade = 0;
-function setStatus(kind) {
-  clearTimeout(statusFade);
-  ui.status.textContent = TEXT.status[kind];
-  ui.status.dataset.state = kind;
-  ui.status.classList.remove("faded");
-  if (kind === "open") statusFade = setTimeout(() => ui.status.classList.add("faded"), 2500);
 }
 
 function updateTitle() {
@@ -290,7 +261,7 @@ function showAvailable() {
 function toggleAvailable() {
   state.available = !state.available;
   showAvailable();
-  if (state.live) sendJson({ type: "available", on: state.available });
+  if (socket.live) sendJson({ type: "available", on: state.available });
 }
 
 function showHours(hours, open) {
@@ -331,7 +302,7 @@ async function logout() {
   }
   state.stopped = true;
   if (state.call) release(state.call);
-  state.ws?.close();
+  socket.close();
   location.assign("/staff/login");
 }
 
@@ -441,7 +412,7 @@ function onQueue(list) {
 
 function takeCustomer(id, button) {
   if (isBusy(button)) return;
-  if (!state.live || !sendJson({ type: "take", id })) {
+  if (!socket.live || !sendJson({ type: "take", id })) {
     showNotice(TEXT.notLive);
     return;
   }
@@ -597,7 +568,7 @@ function messageElement(m) {
     meta.append(via);
   }
   const time = el("time", "msg-time");
-  const when = hhmm(m.ts);
+  const when = clockTime(m.ts);
   time.textContent = when.text;
   time.dateTime = when.iso;
   meta.append(time);
@@ -651,15 +622,10 @@ function renderTranscript(conv) {
   requestAnimationFrame(() => ui.transcript.removeAttribute("aria-busy"));
 }
 
-function nearBottom() {
-  const log = ui.transcript;
-  return log.scrollHeight - log.scrollTop - log.clientHeight < STICKY_PX;
-}
-
 function appendToTranscript(m) {
-  const stick = nearBottom() || m.from === "agent";
+  const stick = nearBottom(ui.transcript) || m.from === "agent";
   ui.transcript.append(messageElement(m));
-  if (stick) ui.transcript.scrollTo({ top: ui.transcript.scrollHeight, behavior: reducedMotion.matches ? "auto" : "smooth" });
+  if (stick) scrollToEnd(ui.transcript);
 }
 
 function onHistory(event) {
@@ -704,7 +670,7 @@ function submitSay() {
     showNotice(TEXT.tooLong(MAX_TEXT));
     return;
   }
-  if (!state.live || !sendJson({ type: "say", id: conv.id, text })) {
+  if (!socket.live || !sendJson({ type: "say", id: conv.id, text })) {
     showNotice(TEXT.notLive);
     return;
   }
@@ -718,7 +684,7 @@ function submitSay() {
 function giveBack() {
   const conv = selectedConv();
   if (!conv || isBusy(ui.giveBack)) return;
-  if (!state.live || !sendJson({ type: "give_back", id: conv.id })) {
+  if (!socket.live || !sendJson({ type: "give_back", id: conv.id })) {
     showNotice(TEXT.notLive);
     return;
   }
@@ -763,7 +729,7 @@ function confirmClose() {
     ui.closeNote.focus();
     return;
   }
-  if (!state.live || !sendJson({ type: "close", id: conv.id, note })) {
+  if (!socket.live || !sendJson({ type: "close", id: conv.id, note })) {
     setCloseError(TEXT.notLive);
     return;
   }
@@ -774,12 +740,6 @@ function confirmClose() {
 }
 
 // ------------------------------------------------------------------ calls
-
-function callSupported() {
-  return Boolean(
-    window.isSecureContext !== false && navigator.mediaDevices?.getUserMedia && window.AudioWorkletNode && window.AudioContext
-  );
-}
 
 function callStateOf(conv) {
   if (state.call?.id === conv.id && conv.call !== "joined") return "connecting";
@@ -799,7 +759,7 @@ function renderCall() {
   ui.joinCall.hidden = mine || !joinable;
   ui.leaveCall.hidden = !(mine || conv.call === "joined");
   const elsewhere = state.call !== null && !mine;
-  ui.joinCall.disabled = !state.live || elsewhere;
+  ui.joinCall.disabled = !socket.live || elsewhere;
   ui.callNote.textContent = elsewhere && joinable ? TEXT.call.busyNote : "";
   // The button that had the focus went away: the other one takes it, or the composer.
   if ((focused === ui.joinCall || focused === ui.leaveCall) && (focused.hidden || focused.disabled)) {
@@ -822,30 +782,24 @@ function refreshCall() {
 
 async function joinCall() {
   const conv = selectedConv();
-  if (!conv || !state.live) return;
+  if (!conv || !socket.live) return;
   if (state.call) {
     if (state.call.id !== conv.id) showNotice(TEXT.call.busyNote);
     return;
   }
-  if (!callSupported()) {
+  if (!callAudioSupported()) {
     showNotice(TEXT.call.unsupported);
     return;
   }
-  const call = { id: conv.id, ctx: null, stream: null, capture: null, playback: null, early: [] };
+  const call = { id: conv.id, audio: new CallAudio() };
   state.call = call;
   refreshCall();
   ui.leaveCall.focus();
+  call.audio.startContext();
   try {
-    // Made within the click, so that the browser lets it play.
-    call.ctx = new AudioContext({ sampleRate: RATE });
-    call.ctx.resume().catch(() => {});
-  } catch {
-    call.ctx = null;
-  }
-  try {
-    call.stream = await navigator.mediaDevices.getUserMedia({ audio: MIC });
+    await call.audio.openMicrophone();
   } catch (err) {
-    if (state.call === call) abandon(call, err && err.name === "NotFoundError" ? TEXT.call.micMissing : TEXT.call.micDenied);
+    if (state.call === call) abandon(call, TEXT.call[microphoneProblem(err)]);
     return;
   }
   if (state.call !== call) {
@@ -857,7 +811,16 @@ async function joinCall() {
     return;
   }
   try {
-    await connectAudio(call);
+    await call.audio.connect(
+      () => state.call === call,
+      (pcm) => {
+        // Frames go out once the server has put the agent on the call.
+        if (state.call === call && state.convs.get(call.id)?.call === "joined" && socket.sendAudio(pcm)) {
+          state.sent += 1;
+          document.body.dataset.audioSent = String(state.sent);
+        }
+      }
+    );
   } catch (err) {
     console.error("desk call audio:", err);
     if (state.call === call) {
@@ -867,72 +830,8 @@ async function joinCall() {
   }
 }
 
-async function loadWorklets(ctx) {
-  await ctx.audioWorklet.addModule("/static/capture-worklet.js");
-  await ctx.audioWorklet.addModule("/static/playback-worklet.js");
-}
-
-async function connectAudio(call) {
-  let source = null;
-  if (call.ctx) {
-    await loadWorklets(call.ctx);
-    try {
-      source = call.ctx.createMediaStreamSource(call.stream);
-    } catch {
-      // Firefox cannot connect a microphone to a context at another rate than the device's:
-      // use the device's rate, and the worklets resample.
-      call.ctx.close().catch(() => {});
-    }
-  }
-  if (state.call !== call) return;
-  if (!source) {
-    call.ctx = new AudioContext();
-    call.ctx.resume().catch(() => {});
-    await loadWorklets(call.ctx);
-    if (state.call !== call) return;
-    source = call.ctx.createMediaStreamSource(call.stream);
-  }
-  const ctx = call.ctx;
-  // The capture node only listens; its output (silence) keeps it pulled by the graph.
-  call.capture = new AudioWorkletNode(ctx, "capture", {
-    numberOfInputs: 1,
-    numberOfOutputs: 1,
-    outputChannelCount: [1],
-    channelCount: 1,
-    channelCountMode: "explicit",
-    processorOptions: { outputRate: RATE },
-  });
-  call.capture.port.onmessage = (e) => {
-    // Frames go out once the server has put the agent on the call.
-    if (state.call === call && state.convs.get(call.id)?.call === "joined" && sendAudio(e.data)) {
-      state.sent += 1;
-      document.body.dataset.audioSent = String(state.sent);
-    }
-  };
-  source.connect(call.capture).connect(ctx.destination);
-  call.playback = new AudioWorkletNode(ctx, "playback", {
-    numberOfInputs: 0,
-    numberOfOutputs: 1,
-    outputChannelCount: [1],
-    processorOptions: { inputRate: RATE },
-  });
-  call.playback.connect(ctx.destination);
-  for (const pcm of call.early) call.playback.port.postMessage(pcm, [pcm]);
-  call.early = [];
-}
-
 function release(call, drainMs = 0) {
-  if (call.capture) {
-    call.capture.port.onmessage = null;
-    call.capture.port.postMessage("stop");
-    call.capture.disconnect();
-  }
-  for (const track of call.stream?.getTracks() || []) track.stop();
-  const close = () => {
-    if (call.ctx && call.ctx.state !== "closed") call.ctx.close().catch(() => {});
-  };
-  if (drainMs) setTimeout(close, drainMs);
-  else close();
+  call.audio.close(drainMs);
   if (state.call === call) state.call = null;
   state.lastCallActivity = Date.now();
   refreshCall();
@@ -969,17 +868,13 @@ function onCall(event) {
 function onAudio(pcm) {
   state.received += 1;
   document.body.dataset.audioReceived = String(state.received);
-  const call = state.call;
-  if (!call) return;
-  if (call.playback) call.playback.port.postMessage(pcm, [pcm]);
-  else if (call.early.length < MAX_EARLY_FRAMES) call.early.push(pcm);
+  state.call?.audio.play(pcm);
 }
 
 // ------------------------------------------------------------------ server events
 
 function onWelcome(event) {
-  state.live = true;
-  state.attempt = 0;
+  socket.greeted(); // live
   state.queueSeen = false;
   const agent = event.agent && typeof event.agent === "object" ? event.agent : {};
   if (state.me && typeof agent.name === "string" && agent.name) state.me.name = agent.name;
@@ -992,8 +887,6 @@ function onWelcome(event) {
   showAvailable();
   sendJson({ type: "available", on: state.available });
   for (const conv of state.convs.values()) conv.busy = false;
-  document.body.dataset.connection = "open";
-  setStatus("open");
   renderHeld();
   renderConversation(false);
 }
@@ -1010,7 +903,7 @@ function onError(event) {
     state.stopped = true;
     setStatus("signedOut");
     showNotice(TEXT.errors.csrf, { login: true, sticky: true });
-    state.ws?.close();
+    socket.close();
     return;
   }
   if (code === "bad_message" && !id && (state.call || Date.now() - state.lastCallActivity < STRAY_ERRORS_MS)) return;
@@ -1036,18 +929,7 @@ function onError(event) {
   }
 }
 
-function onServer(data) {
-  if (data instanceof ArrayBuffer) {
-    onAudio(data);
-    return;
-  }
-  let event;
-  try {
-    event = JSON.parse(data);
-  } catch {
-    return;
-  }
-  if (!event || typeof event !== "object") return;
+function onEvent(event) {
   switch (event.type) {
     case "welcome":
       onWelcome(event);
@@ -1084,21 +966,6 @@ function onServer(data) {
 
 // ------------------------------------------------------------------ connection
 
-function sendJson(event) {
-  const ws = state.ws;
-  if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-  ws.send(JSON.stringify(event));
-  return true;
-}
-
-function sendAudio(pcm) {
-  const ws = state.ws;
-  // Real-time audio that cannot go out now is dropped rather than sent late.
-  if (!state.live || !ws || ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > MAX_AUDIO_BUFFERED) return false;
-  ws.send(pcm);
-  return true;
-}
-
 // "ok", "signed_out", "forbidden" or "unreachable".
 async function loadMe() {
   let answer;
@@ -1123,53 +990,24 @@ async function loadMe() {
   return "ok";
 }
 
-async function connect() {
-  clearTimeout(state.reconnectTimer);
-  if (state.stopped || state.connecting) return;
-  if (state.ws && state.ws.readyState <= WebSocket.OPEN) return;
-  state.connecting = true;
-  if (!state.attempt) setStatus("connecting");
+// Before each opening of the socket ("open", "later" or "never": see socket.js).
+async function prepareSocket() {
   // The session may have ended, or its token changed, while the socket was down.
   const me = await loadMe();
-  state.connecting = false;
   if (me === "signed_out") {
     goToLogin();
-    return;
+    return "never";
   }
   if (me === "forbidden") {
     state.stopped = true;
     setStatus("forbidden");
-    return;
+    return "never";
   }
-  if (!state.me) {
-    scheduleReconnect();
-    return;
-  }
-  let ws;
-  try {
-    ws = new WebSocket(WS_URL);
-  } catch {
-    scheduleReconnect();
-    return;
-  }
-  ws.binaryType = "arraybuffer";
-  state.ws = ws;
-  ws.addEventListener("open", () => {
-    if (state.ws === ws) ws.send(JSON.stringify({ type: "hello", csrf: state.me.csrf }));
-  });
-  ws.addEventListener("message", (e) => {
-    if (state.ws === ws) onServer(e.data);
-  });
-  ws.addEventListener("close", () => {
-    if (state.ws === ws) dropped();
-  });
-  ws.addEventListener("error", () => ws.close());
+  return state.me ? "open" : "later";
 }
 
+// The socket closed (socket.js opens a new one unless stopped).
 function dropped() {
-  state.ws = null;
-  state.live = false;
-  document.body.dataset.connection = "closed";
   state.taking.clear();
   if (state.call) {
     release(state.call);
@@ -1177,17 +1015,6 @@ function dropped() {
   }
   renderQueue();
   renderConversation(false);
-  if (state.stopped) return;
-  scheduleReconnect();
-}
-
-function scheduleReconnect() {
-  clearTimeout(state.reconnectTimer);
-  const base = Math.min(10000, 500 * 2 ** state.attempt);
-  const delay = Math.min(10000, base * (0.75 + Math.random() * 0.5));
-  state.attempt += 1;
-  setStatus(navigator.onLine === false ? "offline" : state.attempt > 6 ? "stuck" : "reconnecting");
-  state.reconnectTimer = setTimeout(connect, delay);
 }
 
 // ------------------------------------------------------------------ start
@@ -1209,19 +1036,9 @@ function start() {
       ui.leaveCall.focus();
     }
   });
-  ui.noticeClose.addEventListener("click", clearNotice);
+  ui.noticeClose.addEventListener("click", notices.clear);
 
-  ui.composerForm.addEventListener("submit", (e) => {
-    e.preventDefault();
-    submitSay();
-  });
-  ui.composer.addEventListener("keydown", (e) => {
-    // Enter that confirms an IME candidate (Chinese input) is not a send.
-    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
-      e.preventDefault();
-      submitSay();
-    }
-  });
+  sendsOnEnter(ui.composerForm, ui.composer, submitSay);
   ui.composer.addEventListener("input", () => {
     updateCounter();
     const conv = selectedConv();
@@ -1248,21 +1065,8 @@ function start() {
   ui.joinCall.addEventListener("click", joinCall);
   ui.leaveCall.addEventListener("click", leaveCall);
 
-  window.addEventListener("online", () => {
-    state.attempt = 0;
-    connect();
-  });
-  window.addEventListener("offline", () => {
-    if (!state.live) setStatus("offline");
-  });
-  document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && !state.ws && !state.stopped) {
-      state.attempt = 0;
-      connect();
-    }
-  });
   setInterval(tick, 1000);
-  connect();
+  socket.start();
 }
 
 start();

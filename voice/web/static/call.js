@@ -1,14 +1,12 @@
-// The voice call: microphone → capture worklet → 20 ms binary frames to the server; the
-// server's binary frames → playback worklet. The call's state and the words heard arrive as
-// JSON events (voice/web/protocol.py), which chat.js hands over here.
+// The voice call: its button, panel and keypad. The audio (call-audio.js) goes both ways as binary
+// frames on chat.js's socket; the call's state and the words heard arrive as JSON events
+// (voice/web/protocol.py), which chat.js hands over here.
+import { CallAudio, callAudioSupported, microphoneProblem } from "./call-audio.js";
 
-const RATE = 16000; // the protocol's audio: 16 kHz mono 16-bit little-endian PCM
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
-const MAX_EARLY_FRAMES = 500; // bot audio kept while the playback worklet loads (10 s)
 const DRAIN_MS = 600; // after the server ends the call, the bot's last words still play
 const STRAY_ERRORS_MS = 5000;
 const NOTE_MS = 8000;
-const MIC = { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 
 const $ = (id) => document.getElementById(id);
 
@@ -22,12 +20,10 @@ export function createCall({ TEXT, sendJson, sendAudio, isLive, notice }) {
     keypad: $("keypad"),
     heardSlot: $("heard-slot"),
   };
-  const supported = Boolean(
-    window.isSecureContext !== false && navigator.mediaDevices?.getUserMedia && window.AudioWorkletNode
-  );
+  const supported = callAudioSupported();
   let available = null; // from "ready": null until the server said
   let unavailableReason = "";
-  let current = null; // this page's call: {ctx, stream, capture, playback, early, started}
+  let current = null; // this page's call: {audio: CallAudio, started}
   let elsewhere = false; // another page of the conversation is on a call
   let awaitingEnd = false; // this page ended its call; the server's "ended" is still to come
   let lastActive = 0;
@@ -92,7 +88,7 @@ export function createCall({ TEXT, sendJson, sendAudio, isLive, notice }) {
   async function start() {
     if (current || !isLive() || !available || !supported) return;
     if (!sendJson({ type: "call_start" })) return;
-    const call = { ctx: null, stream: null, capture: null, playback: null, early: [], started: false };
+    const call = { audio: new CallAudio(), started: false };
     current = call;
     awaitingEnd = false;
     endedNote = "";
@@ -100,101 +96,33 @@ export function createCall({ TEXT, sendJson, sendAudio, isLive, notice }) {
     showState("connecting");
     refresh();
     ui.hangup.focus();
+    call.audio.startContext();
     try {
-      // Made within the tap, so that the browser lets it play.
-      call.ctx = new AudioContext({ sampleRate: RATE });
-      call.ctx.resume().catch(() => {});
-    } catch {
-      call.ctx = null;
-    }
-    try {
-      call.stream = await navigator.mediaDevices.getUserMedia({ audio: MIC });
+      await call.audio.openMicrophone();
     } catch (err) {
       if (current !== call) return;
-      abandon(call, err && err.name === "NotFoundError" ? TEXT.call.micMissing : TEXT.call.micDenied);
+      abandon(call, TEXT.call[microphoneProblem(err)]);
       return;
     }
     if (current !== call) {
-      stopMicrophone(call);
+      call.audio.stopMicrophone();
       return;
     }
     try {
-      await connectAudio(call);
+      await call.audio.connect(
+        () => current === call,
+        (pcm) => {
+          if (current === call && call.started && sendAudio(pcm)) countSent();
+        }
+      );
     } catch (err) {
       console.error("call audio:", err);
       if (current === call) abandon(call, TEXT.call.audioFailed);
     }
   }
 
-  async function connectAudio(call) {
-    let source = null;
-    if (call.ctx) {
-      await loadWorklets(call.ctx);
-      try {
-        source = call.ctx.createMediaStreamSource(call.stream);
-      } catch {
-        // Firefox cannot connect a microphone to a context at another rate than the device's:
-        // use the device's rate instead, and the worklets resample.
-        call.ctx.close().catch(() => {});
-      }
-    }
-    if (current !== call) return;
-    if (!source) {
-      call.ctx = new AudioContext();
-      call.ctx.resume().catch(() => {});
-      await loadWorklets(call.ctx);
-      if (current !== call) {
-        call.ctx.close().catch(() => {});
-        return;
-      }
-      source = call.ctx.createMediaStreamSource(call.stream);
-    }
-    const ctx = call.ctx;
-    // The capture node only listens; its output (silence) keeps it pulled by the graph.
-    call.capture = new AudioWorkletNode(ctx, "capture", {
-      numberOfInputs: 1,
-      numberOfOutputs: 1,
-      outputChannelCount: [1],
-      channelCount: 1,
-      channelCountMode: "explicit",
-      processorOptions: { outputRate: RATE },
-    });
-    call.capture.port.onmessage = (e) => {
-      if (current === call && call.started && sendAudio(e.data)) countSent();
-    };
-    source.connect(call.capture).connect(ctx.destination);
-    call.playback = new AudioWorkletNode(ctx, "playback", {
-      numberOfInputs: 0,
-      numberOfOutputs: 1,
-      outputChannelCount: [1],
-      processorOptions: { inputRate: RATE },
-    });
-    call.playback.connect(ctx.destination);
-    for (const pcm of call.early) call.playback.port.postMessage(pcm, [pcm]);
-    call.early = [];
-  }
-
-  async function loadWorklets(ctx) {
-    await ctx.audioWorklet.addModule("/static/capture-worklet.js");
-    await ctx.audioWorklet.addModule("/static/playback-worklet.js");
-  }
-
-  function stopMicrophone(call) {
-    if (call.capture) {
-      call.capture.port.onmessage = null;
-      call.capture.port.postMessage("stop");
-      call.capture.disconnect();
-    }
-    for (const track of call.stream?.getTracks() || []) track.stop();
-  }
-
   function release(call, drainMs = 0) {
-    stopMicrophone(call);
-    const close = () => {
-      if (call.ctx && call.ctx.state !== "closed") call.ctx.close().catch(() => {});
-    };
-    if (drainMs) setTimeout(close, drainMs);
-    else close();
+    call.audio.close(drainMs);
     if (current === call) current = null;
     lastActive = Date.now();
     document.getElementById("heard")?.remove();
@@ -265,8 +193,7 @@ export function createCall({ TEXT, sendJson, sendAudio, isLive, notice }) {
       if (e.type === "heard") {
         showHeard(typeof e.text === "string" ? e.text : "", Boolean(e.final));
       } else if (e.type === "clear") {
-        current?.playback?.port.postMessage("clear");
-        if (current) current.early = [];
+        current?.audio.clear();
       } else if (e.type === "call" && e.state === "ended") {
         const mine = current !== null;
         if (mine) {
@@ -293,10 +220,7 @@ export function createCall({ TEXT, sendJson, sendAudio, isLive, notice }) {
     audio(pcm) {
       received += 1;
       ui.panel.dataset.audioReceived = String(received);
-      const call = current;
-      if (!call) return;
-      if (call.playback) call.playback.port.postMessage(pcm, [pcm]);
-      else if (call.early.length < MAX_EARLY_FRAMES) call.early.push(pcm);
+      current?.audio.play(pcm);
     },
 
     connectionChanged(live) {

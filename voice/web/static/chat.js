@@ -1,6 +1,8 @@
 // The chat page: one websocket to the server (protocol: voice/web/protocol.py), the message
 // list, the composer and an outbox that keeps every message until the server acknowledges it.
 import { createCall } from "./call.js";
+import { clockTime, length, nearBottom, noticeBar, scrollToEnd, sendsOnEnter, statusLine } from "./page.js";
+import { Socket } from "./socket.js";
 
 export const TEXT = {
   title: "智能客服",
@@ -77,13 +79,11 @@ export const TEXT = {
   },
 };
 
-const WS_URL = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws";
 const OUTBOX_KEY = "chat-outbox";
 const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 const DEFAULT_MAX_TEXT = 500;
 const COUNTER_FROM = 0.9; // the counter shows from 90 % of max_text
 const NOTICE_MS = 12000;
-const STICKY_PX = 80; // within this of the bottom, new messages scroll the log
 const URL_RE = /https?:\/\/[^\s<>"'\u3000-\u303f\uff00-\uffef]+/g; // stops at CJK punctuation
 const TRAILING_PUNCT = /[.,;:!?'")\]}]+$/;
 
@@ -98,24 +98,30 @@ const ui = {
   notice: $("notice"),
   noticeClose: $("notice-close"),
 };
-const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
 const state = {
-  ws: null,
-  live: false, // the socket is open and the history has arrived
-  attempt: 0,
-  reconnectTimer: 0,
   holdTimer: 0, // while set, new messages wait in the outbox (the server asked to slow down)
   maxText: DEFAULT_MAX_TEXT,
   outbox: loadOutbox(), // [{type, id, text | payload+title, shown, ts}], oldest first
   customerBubbles: new Map(), // customer message id → its element
 };
 
+const setStatus = statusLine(ui.status, TEXT.status);
+const notices = noticeBar({ notice: ui.notice, close: ui.noticeClose, ms: NOTICE_MS });
+const showNotice = notices.show;
+const socket = new Socket("/ws", {
+  setStatus,
+  onEvent: (event) => onEvent(event),
+  onAudio: (pcm) => call.audio(pcm),
+  onDropped: () => dropped(),
+});
+const sendJson = (event) => socket.sendJson(event);
+
 const call = createCall({
   TEXT,
-  sendJson: (event) => sendJson(event),
-  sendAudio: (pcm) => sendAudio(pcm),
-  isLive: () => state.live,
+  sendJson,
+  sendAudio: (pcm) => socket.sendAudio(pcm),
+  isLive: () => socket.live,
   notice: (text) => showNotice(text),
 });
 
@@ -176,7 +182,7 @@ function queue(entry) {
   state.outbox.push(entry);
   saveOutbox();
   appendMessage({ from: "customer", text: entry.shown, ts: entry.ts, id: entry.id, via: "chat" }, "pending");
-  if (state.live && !state.holdTimer) sendJson(wire(entry));
+  if (socket.live && !state.holdTimer) sendJson(wire(entry));
 }
 
 // Told to slow down: send nothing for a while, then everything still unacknowledged, in order
@@ -185,22 +191,17 @@ function holdOutbox(ms) {
   clearTimeout(state.holdTimer);
   state.holdTimer = setTimeout(() => {
     state.holdTimer = 0;
-    if (state.live) for (const entry of state.outbox) sendJson(wire(entry));
+    if (socket.live) for (const entry of state.outbox) sendJson(wire(entry));
   }, ms);
 }
 
 // ------------------------------------------------------------------ messages
 
-function hhmm(date) {
-  return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
-}
-
 function setTime(el, ts) {
-  const seconds = Number(ts);
-  const date = new Date((Number.isFinite(seconds) && seconds > 0 ? seconds : Date.now() / 1000) * 1000);
+  const when = clockTime(ts);
   const time = el.querySelector(".msg-time");
-  time.dateTime = date.toISOString();
-  time.textContent = hhmm(date);
+  time.dateTime = when.iso;
+  time.textContent = when.text;
 }
 
 // Text with its http(s) URLs as links; newlines stay as they are (the CSS keeps them as breaks).
@@ -291,24 +292,12 @@ function renderMessage(m, delivery = "sent") {
   return el;
 }
 
-function nearBottom() {
-  const log = ui.messages;
-  return log.scrollHeight - log.scrollTop - log.clientHeight < STICKY_PX;
-}
-
-function scrollToEnd(smooth = true) {
-  ui.messages.scrollTo({
-    top: ui.messages.scrollHeight,
-    behavior: smooth && !reducedMotion.matches ? "smooth" : "auto",
-  });
-}
-
 function appendMessage(m, delivery = "sent") {
-  const stick = nearBottom() || m.from === "customer";
+  const stick = nearBottom(ui.messages) || m.from === "customer";
   const el = renderMessage(m, delivery);
   ui.messages.append(el);
   if (m.from === "bot") showQuickReplies(el, m.buttons);
-  if (stick) scrollToEnd();
+  if (stick) scrollToEnd(ui.messages);
   return el;
 }
 
@@ -359,15 +348,12 @@ function onHistory(messages) {
 
   state.outbox = state.outbox.filter((entry) => !handled.has(entry.id));
   saveOutbox();
-  state.live = true;
-  state.attempt = 0;
-  document.body.dataset.connection = "open";
-  setStatus("open");
+  socket.greeted(); // live: the history is here
   for (const entry of state.outbox) {
     ui.messages.append(renderMessage({ from: "customer", text: entry.shown, ts: entry.ts, id: entry.id, via: "chat" }, "pending"));
     if (!state.holdTimer) sendJson(wire(entry));
   }
-  scrollToEnd(false);
+  scrollToEnd(ui.messages, false);
   requestAnimationFrame(() => ui.messages.removeAttribute("aria-busy"));
   call.connectionChanged(true);
 }
@@ -414,18 +400,7 @@ function onError(event) {
   }
 }
 
-function onServer(data) {
-  if (data instanceof ArrayBuffer) {
-    call.audio(data);
-    return;
-  }
-  let event;
-  try {
-    event = JSON.parse(data);
-  } catch {
-    return;
-  }
-  if (!event || typeof event !== "object") return;
+function onEvent(event) {
   switch (event.type) {
     case "ready": {
       const max = Number(event.max_text);
@@ -441,9 +416,9 @@ function onServer(data) {
       onAck(event.id);
       break;
     case "typing": {
-      const stick = nearBottom();
+      const stick = nearBottom(ui.messages);
       ui.typing.hidden = !event.on;
-      if (event.on && stick) scrollToEnd();
+      if (event.on && stick) scrollToEnd(ui.messages);
       break;
     }
     case "message":
@@ -462,92 +437,13 @@ function onServer(data) {
 
 // ------------------------------------------------------------------ connection
 
-function sendJson(event) {
-  if (!state.ws || state.ws.readyState !== WebSocket.OPEN) return false;
-  state.ws.send(JSON.stringify(event));
-  return true;
-}
-
-function sendAudio(pcm) {
-  const ws = state.ws;
-  // Real-time audio that cannot go out now is dropped rather than sent late.
-  if (!state.live || !ws || ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > 256 * 1024) return false;
-  ws.send(pcm);
-  return true;
-}
-
-let statusFade = 0;
-function setStatus(kind) {
-  clearTimeout(statusFade);
-  ui.status.textContent = TEXT.status[kind];
-  ui.status.dataset.state = kind;
-  ui.status.classList.remove("faded");
-  if (kind === "open") statusFade = setTimeout(() => ui.status.classList.add("faded"), 2500);
-}
-
-function connect() {
-  clearTimeout(state.reconnectTimer);
-  if (state.ws && state.ws.readyState <= WebSocket.OPEN) return;
-  if (!state.attempt) setStatus("connecting");
-  let ws;
-  try {
-    ws = new WebSocket(WS_URL);
-  } catch {
-    scheduleReconnect();
-    return;
-  }
-  ws.binaryType = "arraybuffer";
-  state.ws = ws;
-  ws.addEventListener("message", (e) => {
-    if (state.ws === ws) onServer(e.data);
-  });
-  ws.addEventListener("close", () => {
-    if (state.ws === ws) dropped();
-  });
-  ws.addEventListener("error", () => ws.close());
-}
-
+// The socket closed (socket.js opens a new one).
 function dropped() {
-  state.ws = null;
-  state.live = false;
-  document.body.dataset.connection = "closed";
   ui.typing.hidden = true;
   call.connectionChanged(false);
-  scheduleReconnect();
 }
 
-function scheduleReconnect() {
-  clearTimeout(state.reconnectTimer);
-  const base = Math.min(10000, 500 * 2 ** state.attempt);
-  const delay = Math.min(10000, base * (0.75 + Math.random() * 0.5));
-  state.attempt += 1;
-  setStatus(navigator.onLine === false ? "offline" : state.attempt > 6 ? "stuck" : "reconnecting");
-  state.reconnectTimer = setTimeout(connect, delay);
-}
-
-// ------------------------------------------------------------------ composer and notices
-
-let noticeTimer = 0;
-function showNotice(text) {
-  clearTimeout(noticeTimer);
-  ui.notice.textContent = "";
-  // A fresh text node, so that the same notice twice is announced twice.
-  requestAnimationFrame(() => {
-    ui.notice.textContent = text;
-    ui.noticeClose.hidden = false;
-  });
-  noticeTimer = setTimeout(clearNotice, NOTICE_MS);
-}
-
-function clearNotice() {
-  clearTimeout(noticeTimer);
-  ui.notice.textContent = "";
-  ui.noticeClose.hidden = true;
-}
-
-function length(text) {
-  return [...text].length; // code points, as the server counts
-}
+// ------------------------------------------------------------------ composer
 
 function updateCounter() {
   const used = length(ui.input.value.trim());
@@ -579,44 +475,20 @@ function submitText() {
 
 function start() {
   applyText();
-  ui.composer.addEventListener("submit", (e) => {
-    e.preventDefault();
-    submitText();
-  });
-  ui.input.addEventListener("keydown", (e) => {
-    // Enter that confirms an IME candidate (Chinese input) is not a send.
-    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
-      e.preventDefault();
-      submitText();
-    }
-  });
+  sendsOnEnter(ui.composer, ui.input, submitText);
   ui.input.addEventListener("input", () => {
     autoGrow();
     updateCounter();
   });
   ui.noticeClose.addEventListener("click", () => {
-    clearNotice();
+    notices.clear();
     ui.input.focus();
-  });
-  window.addEventListener("online", () => {
-    state.attempt = 0;
-    connect();
-  });
-  document.addEventListener("visibilitychange", () => {
-    // Mobile browsers drop sockets in the background: back in front, do not wait for the backoff.
-    if (document.visibilityState === "visible" && !state.ws) {
-      state.attempt = 0;
-      connect();
-    }
-  });
-  window.addEventListener("offline", () => {
-    if (!state.live) setStatus("offline");
   });
 
   for (const entry of state.outbox) {
     ui.messages.append(renderMessage({ from: "customer", text: entry.shown, ts: entry.ts, id: entry.id, via: "chat" }, "pending"));
   }
-  connect();
+  socket.start();
 }
 
 start();
