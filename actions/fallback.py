@@ -6,36 +6,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import yes_or_no
+from nlu.intent_titles import INTENT_TITLES
 
-INTENT_TITLES = {
-    "greet": "打招呼",
-    "goodbye": "结束对话",
-    "thank": "表示感谢",
-    "affirm": "确认",
-    "deny": "否定",
-    "cancel": "取消办理",
-    "bot_challenge": "问我是不是机器人",
-    "request_human": "转人工客服",
-    "complain": "投诉建议",
-    "inform": "补充信息",
-    "check_balance": "查询余额",
-    "query_transactions": "查询交易记录",
-    "report_card_loss": "银行卡挂失",
-    "reset_password": "重置密码",
-    "change_phone": "修改手机号",
-    "query_bill": "查询账单",
-    "repay": "还款",
-    "installment": "账单分期",
-    "query_credit_limit": "查询额度",
-    "raise_credit_limit": "申请提额",
-    "apply_loan": "申请借款",
-    "query_loan_status": "查询借款进度",
-    "transfer_money": "转账",
-    "buy_fund": "购买基金",
-    "redeem_fund": "赎回基金",
-    "report_fraud": "举报诈骗/盗刷",
-    "faq": "常见问题",
-}
 NOT_SUGGESTED = {"nlu_fallback", "out_of_scope", "affirm", "deny", "inform", None}
 
 

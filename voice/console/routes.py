@@ -24,6 +24,7 @@ from typing import Awaitable, Callable, List, Optional
 from aiohttp import web
 
 from bot.review import ConversationStore, Filters, PeriodFigures, figures, to_csv
+from nlu.intent_titles import INTENT_TITLES
 from voice.console.params import BadParameter, analytics_query, review_filters
 from voice.desk.accounts import StaffSession
 from voice.desk.auth import require
@@ -71,6 +72,7 @@ async def conversations(request: web.Request, _session: StaffSession) -> web.Str
         "conversations": [summary.as_dict() for summary in found[:MAX_LISTED]],
         "total": len(found),
         "limit": MAX_LISTED,
+        "intent_titles": INTENT_TITLES,
     }
     return web.json_response(body, headers=NO_STORE, dumps=_json)
 
@@ -83,7 +85,7 @@ async def conversation(request: web.Request, session: StaffSession) -> web.Strea
     if said is None:
         return web.json_response({"error": "not_found"}, status=404, headers=NO_STORE)
     log.info("console: %s read the conversation %s", session.staff.username, sender_id)
-    return web.json_response(said.as_dict(), headers=NO_STORE, dumps=_json)
+    return web.json_response({**said.as_dict(), "intent_titles": INTENT_TITLES}, headers=NO_STORE, dumps=_json)
 
 
 async def analytics_json(request: web.Request, _session: StaffSession) -> web.StreamResponse:
@@ -98,6 +100,7 @@ async def analytics_json(request: web.Request, _session: StaffSession) -> web.St
         "until": _iso(filters.until),
         "timezone": filters.tz,
         "figures": [row.as_dict() for row in rows],
+        "intent_titles": INTENT_TITLES,
     }
     return web.json_response(body, headers=NO_STORE, dumps=_json)
 

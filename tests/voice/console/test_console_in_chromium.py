@@ -126,7 +126,8 @@ def test_an_editor_reads_the_figures_of_the_conversations_and_reviews_a_call(con
         ("*******8000", "0.97", "0.64"),
         ("嗯", "0.2", "0.41"),
     ]
-    assert "意图 inform" in customer[1]["nlu"] and "置信度 0.97" in customer[1]["nlu"]
+    assert "意图 补充信息（inform）" in customer[1]["nlu"] and "置信度 0.97" in customer[1]["nlu"]
+    assert "查询账单" in driver.find_element(By.CSS_SELECTOR, '#result-rows tr[data-id="voice-bill"]').text
     assert "低置信度" in customer[2]["nlu"] and "语音识别置信度 0.41" in customer[2]["nlu"]
     assert seed.PHONE not in driver.find_element(By.TAG_NAME, "body").text
     assert "channel=call" in driver.current_url and "intent=query_bill" in driver.current_url

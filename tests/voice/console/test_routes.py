@@ -172,6 +172,7 @@ def test_conversations_are_listed_newest_first_with_their_summaries(store, track
         assert bill["channel"] == "call" and bill["customer_turns"] == 3 and bill["fallbacks"] == 1
         assert bill["intents"] == ["query_bill"] and bill["forms"] == {"bill_form": "submitted"}
         assert bill["outcome"] == "contained"
+        assert answer["intent_titles"]["query_bill"] == "查询账单"  # the pages show intents in Chinese
 
     run(store, tracker_url, test)
 

@@ -2,7 +2,19 @@
 // a chart of conversations and one of containment and fallback rates per channel, drawn here as
 // SVG, and the figures table. Each figure cell keeps its raw number in data-value.
 
-import { LABELS, bankDate, element, fillForm, getJson, percent, queryOf, say, signedIn } from "./console.js";
+import {
+  LABELS,
+  bankDate,
+  element,
+  fillForm,
+  getJson,
+  intentTitle,
+  learnTitles,
+  percent,
+  queryOf,
+  say,
+  signedIn,
+} from "./console.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const CHANNELS = ["chat", "call"];
@@ -69,7 +81,7 @@ function figureRow(period, figures) {
     figureCell("handoff_rate", figures.handoff_rate, percent(figures.handoff_rate)),
     figureCell("median_turns", figures.median_turns, figures.median_turns ?? TEXT.dash),
     element("td", "list-cell", forms.join("；") || TEXT.dash),
-    element("td", "list-cell", TEXT.top(figures.top_intents || []) || TEXT.dash),
+    element("td", "list-cell", TEXT.top((figures.top_intents || []).map(([n, c]) => [intentTitle(n), c])) || TEXT.dash),
     element("td", "list-cell", TEXT.top(figures.top_faqs || []) || TEXT.dash),
   );
   return tr;
@@ -240,6 +252,7 @@ function charts(answer) {
 }
 
 function render(answer) {
+  learnTitles(answer);
   const figures = [...answer.figures].sort(
     (a, b) => a.period.localeCompare(b.period) || CHANNELS.indexOf(a.channel) - CHANNELS.indexOf(b.channel),
   );

@@ -22,6 +22,16 @@ export const LABELS = {
   },
 };
 
+const intentTitles = {}; // name → Chinese title, as the API sends them (nlu/intent_titles.py)
+
+export function learnTitles(answer) {
+  Object.assign(intentTitles, (answer && answer.intent_titles) || {});
+}
+
+export function intentTitle(name) {
+  return intentTitles[name] || name;
+}
+
 export const TEXT = {
   loadFailed: "暂时无法读取数据，请稍后重试",
   forbidden: "您的账号没有使用运营控制台的权限",

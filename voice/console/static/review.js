@@ -2,7 +2,21 @@
 // conversations that match (GET /staff/console/conversations) and one transcript at a time
 // (GET /staff/console/conversations/{id}), with what the bot understood of each customer message.
 
-import { LABELS, bankDate, decimal, element, fillForm, getJson, queryOf, say, signedIn, timeOfDay, when } from "./console.js";
+import {
+  LABELS,
+  bankDate,
+  decimal,
+  element,
+  fillForm,
+  getJson,
+  intentTitle,
+  learnTitles,
+  queryOf,
+  say,
+  signedIn,
+  timeOfDay,
+  when,
+} from "./console.js";
 
 const LOW_CONFIDENCE = 0.6;
 const DEFAULT_DAYS = 6; // a week up to today, unless the address asks for more
@@ -47,7 +61,7 @@ const summaryList = document.getElementById("transcript-summary");
 let opened = null; // the row whose transcript is shown
 
 function intentsOf(summary) {
-  return summary.intents.length ? summary.intents.join("、") : TEXT.noIntents;
+  return summary.intents.length ? summary.intents.map(intentTitle).join("、") : TEXT.noIntents;
 }
 
 function row(summary) {
@@ -90,6 +104,7 @@ async function search() {
   document.body.dataset.state = "loading";
   try {
     const found = await getJson(`/staff/console/conversations?${query}`);
+    learnTitles(found);
     rows.replaceChildren(...found.conversations.map(row));
     say(status, found.total ? TEXT.found(found.conversations.length, found.total) : TEXT.none);
     offer("intent-choices", found.conversations.flatMap((s) => s.intents));
@@ -129,7 +144,8 @@ function understood(entry) {
   if (entry.intent) {
     const intent = element("span", "nlu-intent");
     intent.dataset.intent = entry.intent;
-    intent.textContent = `${TEXT.intent} ${entry.intent}`;
+    const title = intentTitle(entry.intent);
+    intent.textContent = title === entry.intent ? `${TEXT.intent} ${title}` : `${TEXT.intent} ${title}（${entry.intent}）`;
     parts.push(intent);
   }
   if (typeof entry.confidence === "number") {
@@ -193,6 +209,7 @@ async function open(summary, tr) {
   panel.focus();
   try {
     const found = await getJson(`/staff/console/conversations/${encodeURIComponent(summary.sender_id)}`);
+    learnTitles(found);
     transcript.replaceChildren(...found.entries.map(entryItem));
     say(transcriptStatus, TEXT.entries(found.entries.length));
     panel.dataset.state = "ready";
