@@ -6,6 +6,7 @@ import urllib.request
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from selenium.webdriver.common.by import By
 from sqlalchemy import create_engine, select
 
@@ -17,6 +18,7 @@ from tests.voice.desk.desk_browser import DeskPage
 from tests.voice.web.browser import ZHANG_WEI, ChatPage, Gateway, until
 from voice.audio import WIDEBAND_RATE, silence, write_wav
 
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900, func_only=True)]
 CALL_TIMEOUT_S = 120.0  # a call's turn: endpointing, recognition, Rasa and TTS on a busy 2-core machine
 
 
