@@ -69,20 +69,29 @@ def intents_so_far(tracker: Tracker) -> list[str]:
     return seen
 
 
-def conversation_summary(tracker: Tracker, reason: str) -> str:
-    customer = customer_id(tracker)
-    identity = f"已验证客户ID {customer}" if customer else "未验证身份"
+def shown_intents(tracker: Tracker) -> list[str]:
+    return [SHOWN_INTENTS.get(name, name) for name in intents_so_far(tracker)]
+
+
+def who_is_asking(tracker: Tracker, verified: str, phone_label: str) -> str:
+    """Verified (as ``verified`` says it) or not, locked out or not, and the phone masked."""
+    who = verified if customer_id(tracker) else "未验证身份"
     if tracker.get_slot("locked"):
-        identity += "（验证码错误3次，已锁定）"
+        who += "（验证码错误3次，已锁定）"
     phone = tracker.get_slot("phone")
     if phone:
-        identity += f"，手机号{mask_phone(phone)}"
+        who += f"{phone_label}{mask_phone(phone)}"
+    return who
+
+
+def conversation_summary(tracker: Tracker, reason: str) -> str:
+    identity = who_is_asking(tracker, f"已验证客户ID {customer_id(tracker)}", "，手机号")
     filled = filled_details(tracker)
     return "；".join(
         [
             f"原因：{reason}",
             f"客户：{identity}",
-            "意图：" + ("、".join(SHOWN_INTENTS.get(name, name) for name in intents_so_far(tracker)) or "无"),
+            "意图：" + ("、".join(shown_intents(tracker)) or "无"),
             "已填信息：" + ("，".join(filled) or "无"),
             f"最后一句：{tracker.latest_message.get('text') or ''}",
         ]
@@ -111,20 +120,13 @@ def filled_details(tracker: Tracker) -> list[str]:
 
 def desk_card(tracker: Tracker, ticket: str, reason: str, priority: str) -> dict:
     """The hand-off as the agent desk shows it in its queue (masked like the ticket)."""
-    customer = customer_id(tracker)
-    phone = tracker.get_slot("phone")
-    who = "已验证客户" if customer else "未验证身份"
-    if tracker.get_slot("locked"):
-        who += "（验证码错误3次，已锁定）"
-    if phone:
-        who += f" · 手机{mask_phone(phone)}"
     return {
         "ticket": ticket,
         "priority": priority,
         "summary": {
             "reason": reason,
-            "customer": who,
-            "intents": [SHOWN_INTENTS.get(name, name) for name in intents_so_far(tracker)],
+            "customer": who_is_asking(tracker, "已验证客户", " · 手机"),
+            "intents": shown_intents(tracker),
             "filled": filled_details(tracker),
             "last": scrub_digits(tracker.latest_message.get("text") or ""),
         },

@@ -42,14 +42,19 @@ def create_ticket(
     return ticket.number
 
 
-def open_ticket_number(session: Session, sender_id: str) -> str | None:
-    """The conversation's ticket still waiting for an agent, if any."""
+def _open_ticket(session: Session, sender_id: str) -> HandoffTicket | None:
     return session.scalar(
-        select(HandoffTicket.number)
+        select(HandoffTicket)
         .where(HandoffTicket.sender_id == sender_id, HandoffTicket.status == "open")
         .order_by(HandoffTicket.id.desc())
         .limit(1)
     )
+
+
+def open_ticket_number(session: Session, sender_id: str) -> str | None:
+    """The conversation's ticket still waiting for an agent, if any."""
+    ticket = _open_ticket(session, sender_id)
+    return ticket.number if ticket is not None else None
 
 
 def list_tickets(session: Session, status: str | None = None, limit: int = 20) -> list[TicketView]:
@@ -101,12 +106,7 @@ def resolve_ticket(
     or None when the conversation has no open ticket."""
     if how not in RESOLUTIONS:
         raise InvalidInput("invalid_resolution", how=how)
-    ticket = session.scalar(
-        select(HandoffTicket)
-        .where(HandoffTicket.sender_id == sender_id, HandoffTicket.status == "open")
-        .order_by(HandoffTicket.id.desc())
-        .limit(1)
-    )
+    ticket = _open_ticket(session, sender_id)
     if ticket is None:
         return None
     moment = now or bank_now()

@@ -6,14 +6,13 @@ import {
   LABELS,
   bankDate,
   element,
-  fillForm,
   getJson,
   intentTitle,
   learnTitles,
   percent,
   queryOf,
   say,
-  signedIn,
+  startPage,
 } from "./console.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -301,14 +300,7 @@ async function start() {
     given.set("since", bankDate(-DEFAULT_DAYS));
     given.set("until", bankDate(0));
   }
-  fillForm(form, given);
-  try {
-    await signedIn();
-  } catch (error) {
-    say(pageMessage, error.message);
-    return;
-  }
-  await load();
+  await startPage(form, given, pageMessage, load);
 }
 
 start();

@@ -170,3 +170,15 @@ export function fillForm(form, query) {
     }
   }
 }
+
+// A console page starts: its form filled from the address, then, once signed in, its first load.
+export async function startPage(form, given, pageMessage, load) {
+  fillForm(form, given);
+  try {
+    await signedIn();
+  } catch (error) {
+    say(pageMessage, error.message);
+    return;
+  }
+  await load();
+}

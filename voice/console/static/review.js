@@ -7,13 +7,12 @@ import {
   bankDate,
   decimal,
   element,
-  fillForm,
   getJson,
   intentTitle,
   learnTitles,
   queryOf,
   say,
-  signedIn,
+  startPage,
   timeOfDay,
   when,
 } from "./console.js";
@@ -246,14 +245,7 @@ async function start() {
   if (![...given.keys()].length) {
     given.set("since", bankDate(-DEFAULT_DAYS));
   }
-  fillForm(form, given);
-  try {
-    await signedIn();
-  } catch (error) {
-    say(pageMessage, error.message);
-    return;
-  }
-  await search();
+  await startPage(form, given, pageMessage, search);
 }
 
 start();
