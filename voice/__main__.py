@@ -92,6 +92,7 @@ def speech_services(url: str, token: Optional[str], warm: int) -> Tuple[Optional
 
 
 async def _serve(args, url: str, token: Optional[str]) -> int:
+    from bot.editing.workspace import Workspace
     from bot.review import ConversationStore
     from voice.desk.accounts import StaffStore
     from voice.desk.desk import Desk
@@ -124,7 +125,15 @@ async def _serve(args, url: str, token: Optional[str]) -> int:
     origins = [o.strip() for o in os.environ.get("WEB_ORIGINS", "").split(",") if o.strip()]
     secure = os.environ.get("WEB_SECURE_COOKIES", "") == "1"
     conversations = ConversationStore.from_env()  # TRACKER_STORE_URL, as Rasa's endpoints have it
-    app = create_app(gateway, cookies, origins, secure, staff=StaffStore(), conversations=conversations)
+    app = create_app(
+        gateway,
+        cookies,
+        origins,
+        secure,
+        staff=StaffStore(),
+        conversations=conversations,
+        workspace=Workspace.from_env(),
+    )
     runner = await serve(app, args.host, args.web_port)
     print(f"Web page (chat and calls): http://{args.host}:{args.web_port}/", flush=True)
     print(f"Agent desk (staff, `make staff-add`): http://{args.host}:{args.web_port}/staff/desk", flush=True)

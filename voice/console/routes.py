@@ -23,8 +23,10 @@ from typing import Awaitable, Callable, List, Optional
 
 from aiohttp import web
 
+from bot.editing.workspace import Workspace
 from bot.review import ConversationStore, Filters, PeriodFigures, figures, to_csv
 from nlu.intent_titles import INTENT_TITLES
+from voice.console import content_routes, failures_routes, publish_routes
 from voice.console.params import BadParameter, analytics_query, review_filters
 from voice.desk.accounts import StaffSession
 from voice.desk.auth import require
@@ -38,8 +40,12 @@ NO_STORE = {"Cache-Control": "no-store"}
 _json = functools.partial(json.dumps, ensure_ascii=False)
 
 
-def add_routes(app: web.Application, store: ConversationStore) -> None:
+def add_routes(app: web.Application, store: ConversationStore, workspace: Optional[Workspace] = None) -> None:
     app[STORE] = store
+    if workspace is not None:
+        content_routes.add_routes(app, workspace)
+        publish_routes.add_routes(app, workspace)
+        failures_routes.add_routes(app, workspace, store)
     editors = require("editor")
     app.router.add_get("/staff/console", editors(home))
     app.router.add_get("/staff/console/review", editors(page("review.html")))

@@ -9,6 +9,7 @@ from typing import Iterable, Optional
 
 from aiohttp import WSMsgType, web
 
+from bot.editing.workspace import Workspace
 from bot.review import ConversationStore
 from voice.assistant import AssistantUnavailable
 from voice.console import routes as console_routes
@@ -119,10 +120,12 @@ def create_app(
     secure_cookies: bool = False,
     staff: Optional[StaffStore] = None,
     conversations: Optional[ConversationStore] = None,
+    workspace: Optional[Workspace] = None,
 ) -> web.Application:
     """The customer page; with ``staff`` accounts, also the staff pages under /staff/ (login,
     accounts), the agent desk when the gateway has one, and the console (review and analytics)
-    over the tracker store's ``conversations``."""
+    over the tracker store's ``conversations``; with a ``workspace``, the console's editing pages
+    (FAQs, intents, wording, what the bot failed) and publishing."""
     app = web.Application(middlewares=[security_headers], client_max_size=MAX_FRAME_BYTES)
     app[GATEWAY], app[COOKIES], app[ORIGINS], app[SECURE] = gateway, cookies, frozenset(origins), secure_cookies
     if staff is not None:
@@ -130,7 +133,7 @@ def create_app(
         if gateway.desk is not None:
             desk_routes.add_routes(app, gateway.desk)
         if conversations is not None:
-            console_routes.add_routes(app, conversations)
+            console_routes.add_routes(app, conversations, workspace)
     app.router.add_get("/", index)
     app.router.add_get("/ws", websocket)
     app.router.add_get("/healthz", health)

@@ -34,6 +34,7 @@ export function intentTitle(name) {
 
 export const TEXT = {
   loadFailed: "暂时无法读取数据，请稍后重试",
+  saveFailed: "暂时无法保存，请稍后重试",
   forbidden: "您的账号没有使用运营控制台的权限",
   badParameter: (name) => (LABELS.parameter[name] ? `查询条件“${LABELS.parameter[name]}”无效，请检查后重试` : "查询条件无效，请检查后重试"),
 };
@@ -73,6 +74,36 @@ export async function getJson(path) {
   return body;
 }
 
+let csrfToken = ""; // the session's, from /staff/me: every change the API takes must carry it
+
+// POST/PUT/DELETE a JSON body. Refusals the page should show next to fields (400, 404, 409, 422, 423)
+// come back as { ok: false, status, body }; sign-in and permission problems throw like getJson.
+export async function sendJson(method, path, body) {
+  let answer;
+  try {
+    answer = await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrfToken },
+      body: JSON.stringify(body || {}),
+    });
+  } catch {
+    throw new ApiError(TEXT.saveFailed, 0);
+  }
+  if (answer.status === 401) {
+    toLogin();
+    throw new ApiError("", 401);
+  }
+  const reply = await answer.json().catch(() => ({}));
+  if (answer.status === 403) {
+    throw new ApiError(reply.error === "csrf" ? TEXT.saveFailed : TEXT.forbidden, 403);
+  }
+  if (answer.ok || [400, 404, 409, 422, 423].includes(answer.status)) {
+    return { ok: answer.ok, status: answer.status, body: reply };
+  }
+  throw new ApiError(TEXT.saveFailed, answer.status);
+}
+
 export function say(element, text) {
   element.textContent = text;
 }
@@ -80,6 +111,7 @@ export function say(element, text) {
 // The header: who is signed in, the accounts page for admins, and logging out.
 export async function signedIn() {
   const me = await getJson("/staff/me");
+  csrfToken = me.csrf;
   document.getElementById("who").textContent = `${me.name}（${LABELS.role[me.role] || me.role}）`;
   document.getElementById("accounts-link").hidden = me.role !== "admin";
   document.getElementById("logout").addEventListener("click", async () => {

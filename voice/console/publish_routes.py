@@ -1,0 +1,9 @@
+"""The console's publishing, versions and the audit log (being built)."""
+
+from aiohttp import web
+
+from bot.editing.workspace import Workspace
+
+
+def add_routes(app: web.Application, workspace: Workspace, *_more: object) -> None:
+    pass
