@@ -12,7 +12,11 @@ Two figures:
   a banking flow, an FAQ answer or a hand-off. `banking_acceptances` picks those out; the
   conversational intents (greet, affirm, inform, …) only lead to a generic "what can I do for you".
 
-Usage: .venv/bin/python -m bot.evaluate_nlu MODEL.tar.gz [--config config.yml] [--holdout PATH]
+The thresholds both are held to (the `quality` test tier and the console's publish gates) are
+here too: MIN_HOLDOUT_ACCURACY, MAX_OOS_BANKING_ACCEPTANCE, MAX_OOS_ANY_ACCEPTANCE.
+
+Usage: .venv/bin/python -m bot.evaluate_nlu MODEL.tar.gz [--config config.yml] [--holdout PATH ...] [--json]
+(--json: one JSON object on the last line of stdout, for the console's gates)
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import json
 import logging
 import os
 import sys
@@ -37,6 +42,13 @@ SHARED_DATA = Path(os.environ.get("SHARED_DATA_DIR") or REPO_ROOT.parent / "shar
 SMP_OOS_TSV = SHARED_DATA / "out_of_domain" / "smp2019_out_of_scope.tsv"
 
 ACCEPTED_AS_OUT_OF_SCOPE = frozenset({"out_of_scope", "nlu_fallback"})
+
+# The issue's target. Measured 0.917 with nlu.intent_classifier (docs/benchmarks.md "NLU quality").
+MIN_HOLDOUT_ACCURACY = 0.90
+MAX_OOS_BANKING_ACCEPTANCE = 0.05  # the issue's target: non-finance requests given a banking intent
+MAX_OOS_ANY_ACCEPTANCE = 0.08  # any intent but out_of_scope, small talk included: a regression guard
+# nlu_holdout_fresh.yml was written after the blend's settings were chosen on nlu_holdout.yml.
+HOLDOUTS = [DEFAULT_HOLDOUT, DEFAULT_HOLDOUT.with_name("nlu_holdout_fresh.yml")]
 
 
 @dataclass(frozen=True)
@@ -172,19 +184,55 @@ def _parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Holdout intent accuracy and OOS false acceptance of an NLU model")
     parser.add_argument("model", help="trained model .tar.gz")
     parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="config.yml with the FallbackClassifier")
-    parser.add_argument("--holdout", default=str(DEFAULT_HOLDOUT))
+    parser.add_argument("--holdout", action="append", help=f"held-out set, repeatable (default {DEFAULT_HOLDOUT})")
     parser.add_argument("--oos", default=str(SMP_OOS_TSV), help="TSV of out-of-scope requests")
     parser.add_argument("--show", type=int, default=30, help="how many errors to print")
-    return parser.parse_args(argv)
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    args = parser.parse_args(argv)
+    args.holdout = args.holdout or [str(DEFAULT_HOLDOUT)]
+    return args
+
+
+def figures(agent: Any, holdouts: List[str], oos: str, config: str, show: int) -> dict:
+    """Every figure as plain data: each held-out set's accuracy and errors, and the out-of-scope
+    false acceptance (or why it was skipped). At most ``show`` errors or acceptances each."""
+    found: dict = {"holdouts": [], "out_of_scope": None, "out_of_scope_skipped": ""}
+    for holdout in holdouts:
+        accuracy, errors = intent_accuracy(agent, holdout)
+        found["holdouts"].append(
+            {
+                "name": Path(holdout).stem,
+                "accuracy": accuracy,
+                "examples": len(load_labelled_examples(holdout)),
+                "errors": [error.__dict__ for error in errors[:show]],
+                "error_count": len(errors),
+            }
+        )
+    if not Path(oos).exists():
+        found["out_of_scope_skipped"] = f"{oos} not found (evaluation data lives outside the repo)"
+        return found
+    threshold = fallback_threshold(config)
+    rate, count, accepted = out_of_scope_false_acceptance(agent, oos, threshold)
+    banking = banking_acceptances(accepted)
+    found["out_of_scope"] = {
+        "threshold": threshold,
+        "count": count,
+        "rate": rate,
+        "banking_rate": len(banking) / count,
+        "accepted": [p.__dict__ for p in accepted[:show]],
+        "banking": [p.__dict__ for p in banking[:show]],
+    }
+    return found
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parse_args(argv)
     agent = load_interpreter(args.model)
-    accuracy, errors = intent_accuracy(agent, args.holdout)
-    print(f"holdout intent accuracy: {accuracy:.3f} ({len(errors)} errors)")
-    for error in errors[: args.show]:
-        print("  ", error)
+    if args.json:
+        print(json.dumps(figures(agent, args.holdout, args.oos, args.config, args.show), ensure_ascii=False))
+        return 0
+    for holdout in args.holdout:
+        _print_holdout(agent, holdout, args.show)
     if not Path(args.oos).exists():
         print(f"out-of-scope check skipped: {args.oos} not found (evaluation data lives outside the repo)")
         return 0
@@ -196,6 +244,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     for prediction in accepted[: args.show]:
         print(f"   {prediction.intent:<28} {prediction.confidence:.2f}  {prediction.text}")
     return 0
+
+
+def _print_holdout(agent: Any, holdout: str, show: int) -> None:
+    accuracy, errors = intent_accuracy(agent, holdout)
+    print(f"holdout intent accuracy ({Path(holdout).name}): {accuracy:.3f} ({len(errors)} errors)")
+    for error in errors[:show]:
+        print("  ", error)
 
 
 if __name__ == "__main__":

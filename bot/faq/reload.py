@@ -18,6 +18,9 @@ LOAD_TIMEOUT_S = 300
 
 
 def server_url() -> str:
+    """RASA_URL (as `make serve` gives the gateway), else this host on RASA_PORT."""
+    if os.environ.get("RASA_URL"):
+        return os.environ["RASA_URL"].rstrip("/")
     return f"http://{HOST}:{port_from_env('RASA_PORT', DEFAULT_RASA_PORT)}"
 
 
@@ -54,9 +57,9 @@ def load_model(model: Path, base_url: str | None = None, token: str | None = Non
         ) from error
 
 
-def loaded_model(base_url: str | None = None, token: str | None = None) -> str:
-    """File name of the model the server is running (GET /status)."""
+def loaded_model(base_url: str | None = None, token: str | None = None, timeout: float = 30) -> str:
+    """File name of the model the server is running (GET /status; HTTPError/URLError if it can't say)."""
     token = token or os.environ.get("RASA_TOKEN") or ""
     query = urllib.parse.urlencode({"token": token})
-    with urllib.request.urlopen(f"{base_url or server_url()}/status?{query}", timeout=30) as response:
+    with urllib.request.urlopen(f"{base_url or server_url()}/status?{query}", timeout=timeout) as response:
         return Path(json.load(response).get("model_file", "")).name
