@@ -41,6 +41,7 @@ from bot.processes import (
     wait_until_up,
 )
 from bot.servers import (
+    API_TOKEN_ENV,
     CHANNEL_TOKEN_ENV,
     DEFAULT_ACTION_PORT,
     DEFAULT_RASA_PORT,
@@ -48,6 +49,7 @@ from bot.servers import (
     action_server_cmd,
     action_url_for,
     rasa_run_cmd,
+    serve_api_token,
     start_action_server,
     write_endpoints,
 )
@@ -64,7 +66,9 @@ def cmd_actions(root: Path = REPO_ROOT) -> int:
 
 def cmd_serve(root: Path = REPO_ROOT) -> int:
     """Rasa takes only token-protected channels (bot/credentials-serve.yml); the web and phone
-    gateway (`python -m voice serve`) is the customers' way in, with a token made for this run."""
+    gateway (`python -m voice serve`) is the customers' way in, with a token made for this run.
+    Rasa's HTTP API is on, behind RASA_TOKEN or a token made for this run: the gateway's staff
+    console loads newly published models through it (PUT /model)."""
     setup(root)
     model = train(root)
     rasa_port = port_from_env("RASA_PORT", DEFAULT_RASA_PORT)
@@ -73,7 +77,7 @@ def cmd_serve(root: Path = REPO_ROOT) -> int:
     ensure_port_free(rasa_port, "RASA_PORT")
     ensure_port_free(web_port, "WEB_PORT")
     endpoints = write_endpoints(root / "var" / "endpoints-serve.yml", action_url_for(action_port), root)
-    api_token = os.environ.get("RASA_TOKEN") or None
+    api_token, api_token_given = serve_api_token()
     channel_token = secrets.token_urlsafe(32)
     rasa_url = f"http://{HOST}:{rasa_port}"
     with ProcessGroup(root) as group:
@@ -85,9 +89,11 @@ def cmd_serve(root: Path = REPO_ROOT) -> int:
         print(f"Rasa server:   {rasa_url}  (channels for the gateways only, with a token)", flush=True)
         rest = "on, with RASA_REST_TOKEN" if os.environ.get("RASA_REST_TOKEN") else "off (set RASA_REST_TOKEN)"
         print(f"REST webhook for other servers: {rest}", flush=True)
-        print("HTTP API:      " + ("enabled (RASA_TOKEN)" if api_token else "off (set RASA_TOKEN to enable)"))
+        made = "a token made for this run (set RASA_TOKEN to use make faq-reload)"
+        print("HTTP API:      enabled with " + ("RASA_TOKEN" if api_token_given else made), flush=True)
         gateway_cmd = python_module("voice", "serve", "--web-port", str(web_port))
-        gateway = group.start(gateway_cmd, None, RASA_URL=rasa_url, **{CHANNEL_TOKEN_ENV: channel_token})
+        tokens = {CHANNEL_TOKEN_ENV: channel_token, API_TOKEN_ENV: api_token}
+        gateway = group.start(gateway_cmd, None, RASA_URL=rasa_url, **tokens)
         wait_until_up(f"http://{HOST}:{web_port}/healthz", gateway, "web and phone gateway", GATEWAY_START_S)
         print(f"\nOpen the web page: http://{HOST}:{web_port}/", flush=True)
         print("Press Ctrl-C to stop everything.", flush=True)

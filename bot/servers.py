@@ -3,8 +3,9 @@ links them (action server URL, tracker store) and starting the action server.
 """
 
 import os
+import secrets
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from bot.processes import HOST, REPO_ROOT, ProcessGroup, ensure_port_free, free_port, python_module, wait_until_up
 
@@ -13,6 +14,14 @@ DEFAULT_ACTION_PORT = 5055
 DEV_CREDENTIALS = "bot/credentials.yml"  # open channels, for servers on a random loopback port
 SERVE_CREDENTIALS = "bot/credentials-serve.yml"  # token-protected channels only (`make serve`)
 CHANNEL_TOKEN_ENV = "RASA_CHANNEL_TOKEN"
+API_TOKEN_ENV = "RASA_TOKEN"
+
+
+def serve_api_token() -> Tuple[str, bool]:
+    """The token of Rasa's HTTP API under `make serve` (the console loads models through it):
+    RASA_TOKEN, else one made for this run; and whether it was given."""
+    given = os.environ.get(API_TOKEN_ENV)
+    return (given, True) if given else (secrets.token_urlsafe(32), False)
 
 
 def tracker_store_config(url: Optional[str], root: Path = REPO_ROOT) -> dict:
