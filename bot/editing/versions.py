@@ -38,6 +38,7 @@ META_FILE = "meta.json"
 MODEL_FILE = "model.tar.gz"
 MODEL_COPIES_KEPT = 10
 KINDS = ("initial", "publish", "rollback")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: the FAQ file is large
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,7 @@ def _numbers(workspace: Workspace) -> list[int]:
 
 def _faqs_by_id(text: str) -> dict[str, dict]:
     try:
-        entries = yaml.safe_load(text) or []
+        entries = yaml.load(text, Loader=_Loader) or []  # noqa: S506  a safe loader
     except yaml.YAMLError:
         return {}
     if not isinstance(entries, list):
