@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -123,7 +124,12 @@ def _nlu_files(workspace: Workspace) -> list[Path]:
     ]
 
 
-def _faqs(text: str) -> list[faq_source.Faq]:
+@lru_cache(maxsize=8)  # the same file's text is parsed once: every listing reads it
+def _faqs(text: str) -> tuple[faq_source.Faq, ...]:
+    return tuple(_parse_faqs(text))
+
+
+def _parse_faqs(text: str) -> list[faq_source.Faq]:
     try:
         data = yaml.safe_load(text) or []
     except yaml.YAMLError:
@@ -136,16 +142,25 @@ def _faqs(text: str) -> list[faq_source.Faq]:
 def _examples(texts: Iterable[str]) -> Iterable[tuple[str, str]]:
     """(intent, example) for the hand-written NLU examples in the files' texts, annotations removed."""
     for text in texts:
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError:
+        yield from _examples_of(text)
+
+
+@lru_cache(maxsize=64)
+def _examples_of(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_parse_examples(text))
+
+
+def _parse_examples(text: str) -> Iterable[tuple[str, str]]:
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError:
+        return
+    items = data.get("nlu") if isinstance(data, dict) else None
+    for item in items or []:
+        intent = item.get("intent") if isinstance(item, dict) else None
+        if not intent or str(intent).startswith("faq"):
             continue
-        items = data.get("nlu") if isinstance(data, dict) else None
-        for item in items or []:
-            intent = item.get("intent") if isinstance(item, dict) else None
-            if not intent or str(intent).startswith("faq"):
-                continue
-            for line in str(item.get("examples") or "").splitlines():
-                example = ANNOTATION.sub(r"\1", line.strip().removeprefix("- ")).strip()
-                if example:
-                    yield str(intent), example
+        for line in str(item.get("examples") or "").splitlines():
+            example = ANNOTATION.sub(r"\1", line.strip().removeprefix("- ")).strip()
+            if example:
+                yield str(intent), example
