@@ -17,6 +17,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -189,8 +190,23 @@ def check_sources(workspace: Workspace) -> list[str]:
     )  # fmt: skip
     if done.returncode == 0:
         return []
-    said = [line.strip() for line in (done.stdout + done.stderr).splitlines() if "Warning" in line or "rror" in line]
+    said = rasa_complaints(done.stdout + done.stderr)
     return [f"训练数据校验未通过：{line[:300]}" for line in said[:PROBLEMS_SHOWN]] or ["训练数据校验未通过"]
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ALWAYS_WARNED = ("Slot auto-fill has been removed",)  # said of every domain; not a failure
+
+
+def rasa_complaints(output: str) -> list[str]:
+    """What Rasa's validation objected to: its UserWarnings and ERROR lines (in English)."""
+    found = []
+    for line in ANSI.sub("", output).splitlines():
+        if "UserWarning: " in line:
+            found.append(line.split("UserWarning: ", 1)[1].strip())
+        elif " ERROR " in line:
+            found.append(line.split(" - ", 1)[-1].strip())
+    return [text for text in found if text and not text.startswith(ALWAYS_WARNED)]
 
 
 def faq_problems(workspace: Workspace) -> list[str]:
