@@ -10,6 +10,7 @@ save (``Rejected``) and nothing is written."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from nlu import faq_source
 from nlu.faq_source import Faq
 
 log = logging.getLogger(__name__)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FIELDS = faq_source.FIELDS  # id, category, questions, answer, answer_voice, enabled
 
 
@@ -36,17 +38,22 @@ class FaqFile:
 
 def parse(text: str, name: str = FAQ_FILE.as_posix()) -> list[Faq]:
     """The entries of a FAQ file's text, each knowing its line (as ``faq_source.load`` reads a path)."""
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+    return list(_parsed(text, name))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(text: str, name: str) -> tuple[Faq, ...]:
+    try:  # libyaml: the file is read on every page load and check, the pure Python parser is slow
+        node = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as error:
         raise faq_source.FaqFormatError(f"{name}: not valid YAML: {error}") from error
     if data is None or node is None:
-        return []
+        return ()
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise faq_source.FaqFormatError(f"{name}: expected a list of FAQ entries (id, category, questions, …)")
     lines = [item.start_mark.line + 1 for item in node.value]
-    return [faq_source.from_mapping(raw, f"{name}:{line}") for raw, line in zip(data, lines, strict=True)]
+    return tuple(faq_source.from_mapping(raw, f"{name}:{line}") for raw, line in zip(data, lines, strict=True))
 
 
 def text_of(faqs: list[Faq]) -> str:

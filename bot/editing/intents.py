@@ -332,7 +332,7 @@ def add_example(
     return new_etag
 
 
-def edit_example(workspace: Workspace, intent: str, old: str, text: str, etag: str, staff: str) -> str:
+def edit_example(workspace: Workspace, intent: str, old: str, text: str, staff: str, etag: str | None) -> str:
     """Replace the example ``old`` of ``intent`` by ``text``; the file's new etag (KeyError: no such example)."""
     relative, current, current_etag, blocks = _blocks_of_intent(workspace, intent)
     _check_current(etag, current_etag, relative)
@@ -352,7 +352,7 @@ def edit_example(workspace: Workspace, intent: str, old: str, text: str, etag: s
     return new_etag
 
 
-def remove_example(workspace: Workspace, intent: str, old: str, etag: str, staff: str) -> str:
+def remove_example(workspace: Workspace, intent: str, old: str, staff: str, etag: str | None) -> str:
     """Remove the example ``old``; the file's new etag. Rejected when fewer than MIN_EXAMPLES would remain."""
     relative, current, current_etag, blocks = _blocks_of_intent(workspace, intent)
     _check_current(etag, current_etag, relative)

@@ -1,0 +1,116 @@
+"""Editing the bot's wording from the console: texts changed in place, placeholders kept,
+what calls say checked for speakability, and the domain still loads."""
+
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+
+from bot.editing import audit, wording
+from bot.editing.problems import Rejected
+from bot.editing.workspace import REPO_ROOT, EditConflict
+from voice.speakable import speakable
+
+DOMAIN_FILES = sorted((REPO_ROOT / "bot" / "domain").glob("*.yml"))
+CALLBACK = "utter_handoff_offer_callback"  # chat only, with buttons and {hours}
+SEVERAL = "utter_bank_several_debit_cards"  # chat and voice
+
+
+def save(workspace, name, texts=None, new_voice=None, etag=None):
+    _, _, current = wording.get(workspace, name)
+    return wording.save(workspace, name, texts or {}, etag or current, "zhao", speakable, new_voice=new_voice)
+
+
+def responses(workspace):
+    return Domain.load(str(workspace.domain_dir)).responses
+
+
+@pytest.mark.parametrize("path", DOMAIN_FILES, ids=lambda p: p.stem)
+def test_every_text_is_found_where_it_is_and_rewriting_it_unchanged_gives_the_identical_file(path):
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    found = wording.responses_of(text, path.relative_to(REPO_ROOT))
+    written = (yaml.safe_load(text) or {}).get("responses") or {}
+    assert {r.name: [v.text for v in r.variants] for r in found} == {
+        name: [v["text"] for v in variants] for name, variants in written.items()
+    }
+    same = text
+    for response in found:
+        for variant in reversed(response.variants):
+            same = same[: variant.start] + wording.render(variant.text, variant.style) + same[variant.end :]
+    assert same == text
+
+
+def test_a_chat_text_is_changed_in_place_and_the_domain_still_loads(workspace):
+    before = (workspace.domain_dir / "handoff.yml").read_text(encoding="utf-8")
+    new = "这里暂时无法接通人工客服。需要为您登记回电吗？客服会在每天{hours}内回电。"
+    save(workspace, CALLBACK, {0: new})
+    after = (workspace.domain_dir / "handoff.yml").read_text(encoding="utf-8")
+    assert [line for line in after.splitlines() if line not in before.splitlines()] == [f'    - text: "{new}"']
+    [variant] = responses(workspace)[CALLBACK]
+    assert variant["text"] == new
+    assert [b["title"] for b in variant["buttons"]] == ["登记回电", "不用了"]
+    [entry] = audit.entries(workspace)
+    assert (entry.staff, entry.action, entry.target) == ("zhao", "wording.save", CALLBACK)
+    assert entry.detail["changed"][0]["new"] == new
+
+
+def test_a_voice_variant_can_be_added_where_there_is_none(workspace):
+    spoken = "现在无法直接接通人工客服。需要为您登记回电吗？服务时间是每天{hours}。"
+    save(workspace, CALLBACK, new_voice=spoken)
+    variants = responses(workspace)[CALLBACK]
+    assert [(v.get("channel"), v["text"]) for v in variants][1] == ("voice", spoken)
+    assert "buttons" in variants[0]
+    response, _, _ = wording.get(workspace, CALLBACK)
+    assert response.has_voice
+    with pytest.raises(Rejected) as refused:
+        save(workspace, CALLBACK, new_voice="再加一个。")
+    assert refused.value.problems[0].field == "voice"
+
+
+@pytest.mark.parametrize(
+    "name, index, text, wanted",
+    [
+        (CALLBACK, 0, "需要为您登记回电吗？", "缺少占位符 {hours}"),
+        (CALLBACK, 0, "需要为您登记回电吗？客服会在每天{hours}内给{name}回电话。", "不能新增占位符 {name}"),
+        (CALLBACK, 0, "  ", "话术不能为空"),
+        (CALLBACK, 0, "每天{hours}内回电 {", "花括号"),
+        (CALLBACK, 0, "需要回电吗？每天{hours}内回电，手续费0.6%%", "念不出来"),
+        (SEVERAL, 1, "请告诉我卡号后四位" + "，好吗" * 40, "语音话术太长"),
+        (SEVERAL, 1, "请在www.bank.cn上告诉我卡号后四位", "网址或符号"),
+    ],
+)
+def test_a_bad_edit_is_refused_with_the_reason_and_nothing_is_written(workspace, name, index, text, wanted):
+    response, before, _ = wording.get(workspace, name)
+    with pytest.raises(Rejected) as refused:
+        save(workspace, name, {index: text})
+    assert any(wanted in p.message for p in refused.value.problems), refused.value.problems
+    assert {p.field for p in refused.value.problems} == {f"variants.{index}"}
+    assert wording.get(workspace, name)[1] == before
+    assert audit.entries(workspace) == []
+
+
+def test_a_chat_text_is_only_checked_for_speech_when_calls_say_it(workspace):
+    with_symbols = "您名下有多张储蓄卡，请输入要付款的卡【后四位】。"
+    save(workspace, SEVERAL, {0: with_symbols})  # calls say the voice variant
+    assert responses(workspace)[SEVERAL][0]["text"] == with_symbols
+
+
+def test_a_stale_edit_and_an_unknown_response_are_refused(workspace):
+    _, _, tag = wording.get(workspace, CALLBACK)
+    save(workspace, CALLBACK, {0: "需要为您登记回电吗？客服会在每天{hours}内回电。"})
+    with pytest.raises(EditConflict):
+        save(workspace, CALLBACK, {0: "需要登记回电吗？每天{hours}内回电。"}, etag=tag)
+    with pytest.raises(KeyError):
+        save(workspace, "utter_no_such_thing", {0: "你好"})
+    with pytest.raises(IndexError):
+        save(workspace, CALLBACK, {3: "你好"})
+
+
+def test_every_response_is_listed_by_file(workspace):
+    listed = {name: etag for name, etag, _ in wording.list_responses(workspace)}
+    assert "bot/domain/core.yml" not in listed  # slots and forms, no responses
+    names = [r.name for _, _, found in wording.list_responses(workspace) for r in found]
+    assert len(names) == len(set(names)) == len(responses(workspace))
+    assert Path("bot/domain/handoff.yml").as_posix() in listed
