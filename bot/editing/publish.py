@@ -270,14 +270,20 @@ class Publisher:
         return mine or self.workspace.publishing()
 
     def ensure_initial(self) -> Version | None:
-        """Version 0001 from the sources and the model the server runs, if there is no version yet.
+        """Version 0001 from the sources and the model the server runs, if there is no version yet
+        and that model is the one trained from the sources as they are (models/<content hash>).
         Raises what the server raises when it can't say which model it runs."""
         if versions.current_number(self.workspace) is not None:
             return None
         name = self.server.running()
+        if name != build.model_path(self.workspace.root).name:
+            # Not trained from the sources as they are now (edited since, or another model was
+            # loaded): which sources it was trained from is unknown, so no version claims it.
+            log.warning("console: the server runs %s, not the model of the sources: no initial version", name)
+            return None
         for folder in (self.workspace.root, REPO_ROOT):
             model = folder / build.MODELS_DIR / name
-            if name and model.exists():
+            if model.exists():
                 return versions.ensure_initial(self.workspace, model)
         log.warning("console: the server runs %s, which is not in models/: no initial version", name)
         return None

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot import build
 from bot.editing import audit, versions
 from bot.editing.gates import Example, Gate, GateReport
 from bot.editing.publish import Busy, Publisher, Refused, check_sources, faq_problems
@@ -277,13 +278,24 @@ def test_a_rollback_needs_a_version_with_a_model(live):
 
 
 def test_the_first_version_is_recorded_from_the_model_the_server_runs(workspace):
-    a_model(workspace, "running")
-    pub = publisher(workspace, Server("running.tar.gz"))
+    running = a_model(workspace, build.content_hash(workspace.root))  # trained from these sources
+    pub = publisher(workspace, Server(running.name))
     assert pub.status()["current"] is None
     first = pub.ensure_initial()
-    assert (first.number, first.kind, first.model) == (1, "initial", "running.tar.gz")
+    assert (first.number, first.kind, first.model) == (1, "initial", running.name)
     assert pub.ensure_initial() is None
     assert pub.status()["current"]["number"] == 1
+
+
+def test_no_first_version_claims_a_model_of_other_sources(workspace):
+    a_model(workspace, build.content_hash(workspace.root))
+    change_an_answer(workspace)  # edited after the running model was trained
+    pub = publisher(workspace, Server(f"{build.content_hash(workspace.root)}.tar.gz"))
+    assert pub.ensure_initial() is None
+    pub.server = Server(a_model(workspace, "other").name)
+    assert pub.ensure_initial() is None
+    assert pub.status()["current"] is None
+    assert "bot/faq/faqs.yml" in pub.status()["unpublished"]["files"]  # everything waits for a publish
 
 
 def test_the_last_result_outlives_the_gateway(live):

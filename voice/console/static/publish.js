@@ -1,0 +1,364 @@
+// Publishing: what is unpublished, the 发布 button, a running publish's stages (polled every second),
+// why a publish failed (a gate's figure, its threshold and sentences the new model gets wrong), the
+// version history with rollback, and the audit log. API: voice/console/publish_routes.py.
+
+import { element, getJson, say, sendJson, signedIn, when } from "./console.js";
+
+const POLL_MS = 1000;
+const IDLE_POLL_MS = 10000;
+const TEXT = {
+  nothing: "没有未发布的修改",
+  files: (n) => `${n} 个文件有修改`,
+  faqOnly: "只修改了常见问题：只需重新训练意图分类，较快",
+  full: "修改了意图例句或话术：需要完整训练，较慢",
+  added: "新增常见问题",
+  changed: "修改常见问题",
+  removed: "删除常见问题",
+  noVersion: "尚无版本记录（连接智能助手服务后自动记录当前线上版本）",
+  version: (v) => `版本 ${label(v.number)}（${when(v.at)}，${v.staff}）`,
+  started: "已开始发布",
+  rollbackStarted: (n) => `已开始回滚到版本 ${label(n)}`,
+  running: (job) => `${job.kind === "rollback" ? "回滚" : "发布"}进行中：已完成约 ${job.percent}%`,
+  succeeded: (job) => `${job.kind === "rollback" ? "回滚" : "发布"}成功，当前线上版本 ${label(job.version)}`,
+  failed: (job) => `${job.kind === "rollback" ? "回滚" : "发布"}未成功`,
+  elsewhere: "另一个发布正在进行，请稍候",
+  states: { pending: "等待中", running: "进行中", passed: "已完成", failed: "未通过" },
+  seconds: (s) => `${Math.round(s)} 秒`,
+  estimate: (s) => `，预计约 ${Math.round(s)} 秒`,
+  noVersions: "暂无版本",
+  noAudit: "暂无操作记录",
+  kinds: { initial: "初始版本", publish: "发布", rollback: "回滚" },
+  restoredFrom: (n) => `恢复自版本 ${label(n)}`,
+  current: "当前线上",
+  rollback: "回滚到此版本",
+  rollbackLabel: (n) => `回滚到版本 ${label(n)}`,
+  noModel: "模型副本已清理",
+  confirm: (v) =>
+    `将把常见问题、意图例句和话术恢复为版本 ${label(v.number)}（${when(v.at)}）的内容，并让智能助手使用该版本的模型。` +
+    "尚未发布的修改会被覆盖。确定要回滚吗？",
+  gateExamples: "新模型理解错的句子（部分）",
+  sentence: "句子",
+  expected: "应为",
+  predicted: "被识别为",
+  outOfScope: "（业务范围外）",
+  actions: {
+    "publish.started": "开始发布",
+    "publish.succeeded": "发布成功",
+    "publish.failed": "发布失败",
+    "rollback.started": "开始回滚",
+    "rollback.succeeded": "回滚成功",
+    "rollback.failed": "回滚失败",
+    "faq.save": "保存常见问题",
+    "faq.add": "新增常见问题",
+    "faq.disable": "停用常见问题",
+    "faq.add_phrasing": "添加常见问题问法",
+    "intent.add_example": "添加意图例句",
+    "intent.save": "修改意图例句",
+    "wording.save": "修改话术",
+    "triage.assign": "归类待改进消息",
+    "triage.dismiss": "忽略待改进消息",
+  },
+  details: { note: "说明", reason: "原因", model: "模型", stage: "步骤", restored_from: "恢复自版本", path: "训练方式" },
+  paths: { faq: "仅意图分类", full: "完整训练" },
+};
+
+const pageMessage = document.getElementById("page-message");
+const serverMessage = document.getElementById("server-message");
+const form = document.getElementById("publish-form");
+const note = document.getElementById("note");
+const noteError = document.getElementById("note-error");
+const button = document.getElementById("publish");
+const publishMessage = document.getElementById("publish-message");
+const panel = document.getElementById("job-panel");
+const progress = document.getElementById("job-progress");
+const stages = document.getElementById("stages");
+const dialog = document.getElementById("rollback-dialog");
+let state = null; // the last status the API sent
+let timer = 0;
+let shownJob = ""; // id and state of the job whose end was last shown (to reload the lists once)
+
+function label(number) {
+  return number === null || number === undefined ? "—" : String(number).padStart(4, "0");
+}
+
+function changesText(changes) {
+  if (!changes || !changes.files.length) {
+    return TEXT.nothing;
+  }
+  return `${TEXT.files(changes.files.length)}（${changes.faq_only ? TEXT.faqOnly : TEXT.full}）`;
+}
+
+function changeItems(list, changes) {
+  list.replaceChildren();
+  if (!changes) {
+    return;
+  }
+  for (const file of changes.files) {
+    list.append(element("li", "", file));
+  }
+  for (const [key, title] of [["faqs_added", TEXT.added], ["faqs_changed", TEXT.changed], ["faqs_removed", TEXT.removed]]) {
+    if (changes[key].length) {
+      list.append(element("li", "", `${title}：${changes[key].join("、")}`));
+    }
+  }
+}
+
+function showStatus(status) {
+  state = status;
+  serverMessage.hidden = status.server.reachable;
+  say(serverMessage, status.server.reachable ? "" : status.server.message);
+  say(document.getElementById("current-version"), status.current ? TEXT.version(status.current) : TEXT.noVersion);
+  say(document.getElementById("unpublished"), changesText(status.unpublished));
+  changeItems(document.getElementById("unpublished-detail"), status.unpublished);
+  const job = status.running || status.last;
+  const running = Boolean(status.running) || status.publishing_elsewhere;
+  button.disabled = running || !status.server.reachable || !status.unpublished.files.length;
+  for (const rollback of document.querySelectorAll(".rollback")) {
+    rollback.disabled = running || !status.server.reachable;
+  }
+  if (status.publishing_elsewhere && !status.running) {
+    say(publishMessage, TEXT.elsewhere);
+  }
+  if (job) {
+    showJob(job);
+  }
+}
+
+function showJob(job) {
+  panel.hidden = false;
+  say(document.getElementById("job-title"), job.kind === "rollback" ? `回滚进度（版本 ${label(job.restored_from)}）` : "发布进度");
+  progress.value = job.percent;
+  progress.textContent = `${job.percent}%`;
+  progress.setAttribute("aria-valuetext", `${job.percent}%`);
+  const summary =
+    job.state === "running" ? TEXT.running(job) : job.state === "succeeded" ? TEXT.succeeded(job) : TEXT.failed(job);
+  say(document.getElementById("job-summary"), `${summary}（${job.staff}，${when(job.started)}）`);
+  stages.replaceChildren(
+    ...job.stages.map((stage) => {
+      const item = element("li", `stage stage-${stage.state}`);
+      item.dataset.state = stage.state;
+      const head = element("p", "stage-head");
+      head.append(element("span", "stage-title", stage.title), element("span", "stage-state", TEXT.states[stage.state]));
+      let time = "";
+      if (stage.elapsed !== null) {
+        time = TEXT.seconds(stage.elapsed);
+        if (stage.state === "running" && stage.estimate) {
+          time += TEXT.estimate(stage.estimate);
+        }
+      }
+      head.append(element("span", "stage-time", time));
+      item.append(head);
+      if (stage.message) {
+        item.append(element("p", "stage-message", stage.message));
+      }
+      return item;
+    }),
+  );
+  const failure = document.getElementById("job-failure");
+  failure.hidden = job.state !== "failed";
+  say(document.getElementById("job-reason"), job.state === "failed" ? job.reason : "");
+  showGates(job.state === "failed" ? job.gates : null);
+  const key = `${job.id}:${job.state}:${job.finished}`;
+  if (job.state !== "running" && shownJob && shownJob !== key) {
+    loadLists(); // a job just ended: the history and the log have news
+  }
+  shownJob = key;
+}
+
+function showGates(report) {
+  const box = document.getElementById("gate-details");
+  box.replaceChildren();
+  if (!report) {
+    return;
+  }
+  for (const gate of report.gates.filter((g) => !g.passed)) {
+    box.append(element("h4", "", gate.message));
+    if (!gate.examples.length) {
+      continue;
+    }
+    const table = element("table", "results-table gate-examples");
+    table.append(element("caption", "", TEXT.gateExamples));
+    const head = element("tr");
+    for (const title of [TEXT.sentence, TEXT.expected, TEXT.predicted]) {
+      const th = element("th", "", title);
+      th.scope = "col";
+      head.append(th);
+    }
+    table.append(element("thead"));
+    table.tHead.append(head);
+    const body = element("tbody");
+    for (const example of gate.examples) {
+      const row = element("tr");
+      row.append(
+        element("td", "", example.text),
+        element("td", "", example.expected || TEXT.outOfScope),
+        element("td", "", `${example.predicted}（${example.confidence.toFixed(2)}）`),
+      );
+      body.append(row);
+    }
+    table.append(body);
+    box.append(table);
+  }
+}
+
+function showVersions(answer) {
+  const rows = document.getElementById("version-rows");
+  say(document.getElementById("versions-status"), answer.versions.length ? "" : TEXT.noVersions);
+  rows.replaceChildren(
+    ...answer.versions.map((version) => {
+      const row = element("tr");
+      const number = element("th", "", label(version.number));
+      number.scope = "row";
+      let kind = TEXT.kinds[version.kind] || version.kind;
+      if (version.restored_from) {
+        kind += `（${TEXT.restoredFrom(version.restored_from)}）`;
+      }
+      const changed = element("td");
+      const list = element("ul", "change-list");
+      changeItems(list, version.changes);
+      changed.append(list.children.length ? list : document.createTextNode("—"));
+      const action = element("td");
+      if (version.number === answer.current) {
+        action.append(element("span", "current-tag", TEXT.current));
+      } else if (!version.has_model_copy) {
+        action.append(element("span", "hint", TEXT.noModel));
+      } else {
+        const rollback = element("button", "button small rollback", TEXT.rollback);
+        rollback.type = "button";
+        rollback.setAttribute("aria-label", TEXT.rollbackLabel(version.number));
+        rollback.disabled = Boolean(state && (state.running || !state.server.reachable));
+        rollback.addEventListener("click", () => confirmRollback(version));
+        action.append(rollback);
+      }
+      row.append(
+        number,
+        element("td", "", when(version.at)),
+        element("td", "", version.staff),
+        element("td", "", kind),
+        changed,
+        element("td", "", version.note || "—"),
+        element("td", "model-name", version.model),
+        action,
+      );
+      return row;
+    }),
+  );
+}
+
+function detailText(detail) {
+  const parts = [];
+  for (const [key, value] of Object.entries(detail || {})) {
+    if (key === "changes") {
+      parts.push(changesText(value));
+    } else if (key === "gates" || key === "problems") {
+      continue; // the reason says it
+    } else if (key === "path") {
+      parts.push(`${TEXT.details.path}：${TEXT.paths[value] || value}`);
+    } else if (value !== "" && value !== null && (typeof value === "string" || typeof value === "number")) {
+      parts.push(`${TEXT.details[key] || key}：${value}`);
+    }
+  }
+  return parts.join("；") || "—";
+}
+
+function showAudit(answer) {
+  const rows = document.getElementById("audit-rows");
+  say(document.getElementById("audit-status"), answer.entries.length ? "" : TEXT.noAudit);
+  rows.replaceChildren(
+    ...answer.entries.map((entry) => {
+      const row = element("tr");
+      row.append(
+        element("td", "", when(entry.at)),
+        element("td", "", entry.staff),
+        element("td", "", TEXT.actions[entry.action] || entry.action),
+        element("td", "", entry.target || "—"),
+        element("td", "audit-detail", detailText(entry.detail)),
+      );
+      return row;
+    }),
+  );
+}
+
+async function loadLists() {
+  try {
+    const [history, log] = await Promise.all([
+      getJson("/staff/console/api/versions"),
+      getJson("/staff/console/api/audit?limit=100"),
+    ]);
+    showVersions(history);
+    showAudit(log);
+  } catch (error) {
+    say(pageMessage, error.message);
+  }
+}
+
+async function poll() {
+  clearTimeout(timer);
+  try {
+    showStatus(await getJson("/staff/console/api/publish"));
+    say(pageMessage, "");
+  } catch (error) {
+    say(pageMessage, error.message);
+  }
+  const busy = state && (state.running || state.publishing_elsewhere);
+  timer = setTimeout(poll, busy ? POLL_MS : IDLE_POLL_MS);
+}
+
+async function started(answer, message) {
+  if (answer.ok) {
+    say(publishMessage, message);
+    shownJob = "";
+    showJob(answer.body.job);
+    await loadLists();
+  } else if (answer.body.parameter === "note") {
+    say(noteError, answer.body.message);
+  } else {
+    say(publishMessage, answer.body.message || "");
+  }
+  await poll();
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  say(noteError, "");
+  say(publishMessage, "");
+  button.disabled = true;
+  try {
+    await started(await sendJson("POST", "/staff/console/api/publish", { note: note.value.trim() }), TEXT.started);
+    note.value = "";
+  } catch (error) {
+    say(publishMessage, error.message);
+    button.disabled = false;
+  }
+});
+
+function confirmRollback(version) {
+  say(document.getElementById("rollback-text"), TEXT.confirm(version));
+  dialog.returnValue = "";
+  dialog.onclose = async () => {
+    if (dialog.returnValue !== "confirm") {
+      return;
+    }
+    say(publishMessage, "");
+    try {
+      const path = `/staff/console/api/versions/${version.number}/rollback`;
+      await started(await sendJson("POST", path, {}), TEXT.rollbackStarted(version.number));
+    } catch (error) {
+      say(publishMessage, error.message);
+    }
+  };
+  dialog.showModal();
+}
+
+async function start() {
+  try {
+    await signedIn();
+  } catch (error) {
+    say(pageMessage, error.message);
+    return;
+  }
+  await loadLists();
+  await poll();
+}
+
+start();
