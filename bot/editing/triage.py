@@ -114,6 +114,13 @@ def published_in(workspace: Workspace, decided: dict[str, Decision]) -> dict[str
     return found
 
 
+def in_sources(workspace: Workspace, decided: dict[str, Decision]) -> dict[str, bool]:
+    """For each assignment: whether its words are still in the sources (a rollback or an edit on the FAQ
+    or intent page may have taken them out since)."""
+    held = current(workspace)
+    return {key: _holds(held, decision) for key, decision in decided.items() if decision.status == ASSIGNED}
+
+
 def assign(
     workspace: Workspace,
     messages: Sequence[FailedMessage],

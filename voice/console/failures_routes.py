@@ -11,7 +11,9 @@ GET /staff/console/api/failures?since=&until=&channel=chat|call&reason=&status=o
     "groups": [{"id", "size", "reasons": {reason: n}, "suggestion": {"target", "score", "nearest"} | null,
     "messages": [{"key", "conversation_id", "at", "channel", "text" (masked), "reasons", "intent",
     "confidence", "faq"?, "asr_confidence"?, "rephrased_as"?, "personal", "status",
-    "decision"? {"target", "staff", "at"}, "published_in"? (version number | null)}]}], "intent_titles"}``;
+    "decision"? {"target", "staff", "at"}; when assigned "published_in" (the running version's number
+    when it holds the words, else null: waits for 发布) and "in_sources" (false: taken out since)}]}],
+    "intent_titles"}``;
 POST /staff/console/api/failures/assign ``{"keys": [...], "target": "faq:<id>" | "intent:<name>"}``
     adds each message's words to the FAQ or intent (bot/editing/triage.py); ``{"done": [keys],
     "refused": [{"key", "problems": [{"field", "message", "item"}]}], "version"}``: 200 when any was
@@ -146,6 +148,7 @@ def _listing(store: ConversationStore, workspace: Workspace, encoder: Encoder, q
     chosen = [message for message in found if triage.status_of(message.key, decided) == query.status]
     grouping = group(chosen[:MAX_LISTED], target_list.phrasings(workspace, _task_intents(workspace)), encoder)
     published = triage.published_in(workspace, decided)
+    kept = triage.in_sources(workspace, decided)
     groups = []
     for found_group in grouping.groups:
         shown = found_group.as_dict()
@@ -156,6 +159,7 @@ def _listing(store: ConversationStore, workspace: Workspace, encoder: Encoder, q
                 message["decision"] = {"target": decision.target, "staff": decision.staff, "at": decision.at}
                 if decision.status == triage.ASSIGNED:
                     message["published_in"] = published.get(message["key"])
+                    message["in_sources"] = kept.get(message["key"], False)
         groups.append(shown)
     return {
         "method": grouping.method,

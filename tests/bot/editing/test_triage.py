@@ -136,6 +136,15 @@ def test_an_assignment_is_published_once_the_running_version_holds_its_words(wor
     assert triage.next_version(workspace) == 2
 
 
+def test_an_assignment_whose_words_were_taken_out_of_the_sources_since_says_so(workspace):
+    message = failed(NEW_FAQ_WORDS)
+    triage.assign(workspace, [message], "faq:baitiao_intro", "zhou")
+    assert triage.in_sources(workspace, triage.decisions(workspace)) == {message.key: True}
+    text = workspace.faq_file.read_text("utf-8")
+    workspace.faq_file.write_text(text.replace(f"  - {NEW_FAQ_WORDS}\n", ""), "utf-8")  # e.g. a rollback
+    assert triage.in_sources(workspace, triage.decisions(workspace)) == {message.key: False}
+
+
 def test_nothing_is_added_while_a_publish_runs(workspace):
     with workspace.publish_lock("boss"), pytest.raises(PublishInProgress):
         triage.assign(workspace, [failed(NEW_FAQ_WORDS)], "faq:baitiao_intro", "zhou")

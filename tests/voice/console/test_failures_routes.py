@@ -263,7 +263,7 @@ def test_assigning_a_group_to_an_faq_writes_its_phrasings_and_waits_for_the_publ
         assigned = shown(await listing(client, status="assigned"))
         assert set(assigned) == BAITIAO
         for message in assigned.values():
-            assert message["status"] == "assigned" and message["published_in"] is None
+            assert message["status"] == "assigned" and message["published_in"] is None and message["in_sources"]
             assert (message["decision"]["target"], message["decision"]["staff"]) == ("faq:baitiao_intro", "zhou")
         assert (await listing(client))["counts"] == {"open": 7, "assigned": 2, "dismissed": 0}
 

@@ -66,7 +66,8 @@ const TEXT = {
   transcriptLabel: (id) => `在会话回顾中查看会话 ${id} 当天的会话`,
   assigned: (target, staff, at) => `已归入 ${target}（${staff}，${when(at)}）`,
   dismissed: (staff, at) => `已忽略（${staff}，${when(at)}）`,
-  published: (n) => `已在第 ${n} 版发布，已生效`,
+  published: (n) => `已生效（正在运行的第 ${n} 版已包含）`,
+  removed: "这句话已不在常见问题或意图例句中（可能被删除或回滚），可以重新归入",
   waiting: (n) => `待发布：发布第 ${n} 版后生效`,
   done: (n, target, version) => `已把 ${n} 条消息归入 ${target}，发布第 ${version} 版后生效`,
   dismissedDone: (n) => `已忽略 ${n} 条消息`,
@@ -155,6 +156,13 @@ function reviewLink(message) {
   return link;
 }
 
+function effect(message) {
+  if (!message.in_sources) {
+    return TEXT.removed;
+  }
+  return message.published_in ? TEXT.published(message.published_in) : TEXT.waiting(nextVersion);
+}
+
 function messageItem(message, select) {
   const item = element("li", "failed-message");
   item.dataset.key = message.key;
@@ -176,15 +184,14 @@ function messageItem(message, select) {
   }
   if (message.decision) {
     const decided = message.status === "assigned"
-      ? `${TEXT.assigned(targetText(message.decision.target), message.decision.staff, message.decision.at)} · ${
-        message.published_in ? TEXT.published(message.published_in) : TEXT.waiting(nextVersion)}`
+      ? `${TEXT.assigned(targetText(message.decision.target), message.decision.staff, message.decision.at)} · ${effect(message)}`
       : TEXT.dismissed(message.decision.staff, message.decision.at);
     item.append(element("p", "decision", decided));
   }
   const actions = element("div", "message-actions");
   actions.append(reviewLink(message));
   const list = problemList(message.key);
-  if (message.status !== "assigned") {
+  if (message.status !== "assigned" || !message.in_sources) {
     const assign = element("button", "button small assign-one", TEXT.assignOne);
     assign.type = "button";
     assign.disabled = message.personal;
@@ -230,7 +237,7 @@ function groupItem(group, number) {
 
   const [label, select] = picker(`target-${group.id}`, number, group.suggestion);
   const groupProblems = problemList(null);
-  const pending = group.messages.filter((message) => message.status !== "assigned");
+  const pending = group.messages.filter((message) => message.status !== "assigned" || !message.in_sources);
   const controls = element("div", "group-controls");
   controls.append(label, select);
   if (pending.length) {
