@@ -105,6 +105,7 @@ async function openFaq(id) {
     say(document.getElementById("editor-title"), TEXT.editTitle(id));
     showHistory(document.getElementById("history-section"), document.getElementById("history"), answer.history);
     editor.hidden = false;
+    editor.dataset.state = "ready";
     editor.focus();
     history.replaceState(null, "", `?id=${encodeURIComponent(id)}`);
   } catch (error) {
@@ -184,6 +185,7 @@ async function refreshHistory() {
 
 async function save(event) {
   event.preventDefault();
+  editor.dataset.state = "saving";
   clearProblems();
   clear(saveMessage);
   const fields = formFields();
@@ -200,6 +202,7 @@ async function save(event) {
   } catch (error) {
     say(formMessage, error.message);
   }
+  editor.dataset.state = "ready";
 }
 
 async function switchOnOff() {
@@ -310,6 +313,7 @@ async function start() {
   if (wanted) {
     await openFaq(wanted);
   }
+  document.body.dataset.state = "ready";
 }
 
 start();

@@ -221,6 +221,7 @@ async function start() {
   if (wanted) {
     await openIntent(wanted);
   }
+  document.body.dataset.state = "ready";
 }
 
 start();

@@ -190,6 +190,7 @@ async function start() {
     return;
   }
   await load();
+  document.body.dataset.state = "ready";
 }
 
 start();

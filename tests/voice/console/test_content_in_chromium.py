@@ -1,0 +1,116 @@
+"""常见问题 in headless Chromium, served by the gateway as `make serve` runs it, over a workspace that is
+a copy of the sources (CONSOLE_ROOT), so the repository's files are never changed: an editor opens an
+FAQ, saves a voice answer with a link and an empty chat answer and sees each problem next to its field
+with nothing written, then saves a good answer, which is in the copy's faqs.yml and waits for 发布."""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from bot import processes
+from bot.editing.workspace import DOMAIN_DIR, FAQ_FILE, NLU_DIR, REPO_ROOT
+from nlu import faq_source
+from tests.voice.console import seed
+from tests.voice.web.browser import PAGE_TIMEOUT_S, PHONE, Assistant, Gateway, set_viewport
+from tests.voice.web.conftest import browsers  # noqa: F401  (the fixture)
+from voice.desk.accounts import StaffStore
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300, func_only=True)]
+
+EDITOR = ("zhou", "周编辑", "editor password 1")
+NEW_ANSWER = "白条是先消费、后付款的个人信用支付服务，开通免费。"
+NEW_VOICE = "白条是先消费后付款的信用支付服务，开通免费。"
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory) -> Iterator[tuple[Gateway, Path]]:
+    directory = tmp_path_factory.mktemp("content_servers")
+    seed.save(str(directory / "tracker.db"))
+    root = directory / "sources"
+    (root / FAQ_FILE).parent.mkdir(parents=True)
+    shutil.copy(REPO_ROOT / FAQ_FILE, root / FAQ_FILE)
+    shutil.copytree(REPO_ROOT / NLU_DIR, root / NLU_DIR)
+    shutil.copytree(REPO_ROOT / DOMAIN_DIR, root / DOMAIN_DIR)
+    staff = StaffStore(f"sqlite:///{directory / 'staff.db'}")
+    username, name, password = EDITOR
+    staff.add(username, password, "editor", name=name)
+    staff.engine.dispose()
+    tracker_url = f"sqlite:///{directory / 'tracker.db'}"
+    nobody = f"http://{processes.HOST}:{processes.free_port()}"  # the chat page's Rasa: not used here
+    assistant = Assistant(nobody, "unused", "", tracker_url, directory)
+    env = {"TRACKER_STORE_URL": tracker_url, "CONSOLE_ROOT": str(root), "CONSOLE_STATE_DIR": str(directory / "state")}
+    with Gateway(assistant, name="content-gateway", env=env) as gateway:
+        yield gateway, root
+
+
+def wait(driver, condition, what: str):
+    try:
+        return WebDriverWait(driver, PAGE_TIMEOUT_S, poll_frequency=0.2).until(lambda d: condition())
+    except TimeoutException:
+        shows = driver.find_element(By.TAG_NAME, "body").text
+        raise AssertionError(f"timed out waiting for {what}\nthe page shows:\n{shows}") from None
+
+
+def problems(driver, field: str) -> list[str]:
+    return [li.text for li in driver.find_elements(By.CSS_SELECTOR, f"#problems-{field} li")]
+
+
+def replace(driver, element_id: str, text: str) -> None:
+    field = driver.find_element(By.ID, element_id)
+    field.clear()
+    field.send_keys(text)
+
+
+def intro(root: Path) -> faq_source.Faq:
+    return next(faq for faq in faq_source.load(root / FAQ_FILE) if faq.id == "baitiao_intro")
+
+
+def test_an_editor_sees_each_problem_next_to_its_field_then_saves_an_answer(console, browsers):  # noqa: F811
+    gateway, root = console
+    before = (root / FAQ_FILE).read_text(encoding="utf-8")
+    driver = browsers()
+    base = gateway.url.rstrip("/")
+    driver.get(f"{base}/staff/console/faqs?id=baitiao_intro")
+    wait(driver, lambda: driver.find_elements(By.ID, "login-form"), "the login page")
+    username, _name, password = EDITOR
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login-button").click()
+    wait(driver, lambda: driver.execute_script("return document.body.dataset.state") == "ready", "the FAQ page")
+    assert driver.find_element(By.ID, "editor").is_displayed()
+    assert driver.find_element(By.ID, "f-answer").get_attribute("value") == intro(root).answer
+    assert "常见问题" in driver.find_element(By.CSS_SELECTOR, 'nav a[aria-current="page"]').text
+
+    replace(driver, "f-answer_voice", "详情请访问 www.bank.cn")
+    driver.find_element(By.ID, "f-answer").clear()
+    driver.find_element(By.ID, "save-faq").click()
+    wait(driver, lambda: problems(driver, "answer_voice") and problems(driver, "answer"), "the problems")
+    assert "网址或符号" in problems(driver, "answer_voice")[0]
+    assert problems(driver, "answer") == ["请填写文字回答"]
+    assert driver.find_element(By.ID, "f-answer").get_attribute("aria-invalid") == "true"
+    assert problems(driver, "questions") == [] and driver.find_element(By.ID, "save-message").text == ""
+    assert (root / FAQ_FILE).read_text(encoding="utf-8") == before
+
+    replace(driver, "f-answer", NEW_ANSWER)
+    replace(driver, "f-answer_voice", NEW_VOICE)
+    driver.find_element(By.ID, "save-faq").click()
+    wait(driver, lambda: "发布" in driver.find_element(By.ID, "save-message").text, "the saved notice")
+    link = driver.find_element(By.CSS_SELECTOR, "#save-message a").get_attribute("href")
+    assert link == f"{base}/staff/console/publish"
+    assert problems(driver, "answer") == [] and problems(driver, "answer_voice") == []
+    assert (intro(root).answer, intro(root).answer_voice) == (NEW_ANSWER, NEW_VOICE)
+    wait(driver, lambda: "修改" in driver.find_element(By.ID, "history").text, "the history")
+    assert "zhou" in driver.find_element(By.ID, "history").text
+
+    driver.find_element(By.ID, "q").send_keys("先消费、后付款的个人信用")
+    driver.find_element(By.CSS_SELECTOR, '#search-form button[type="submit"]').click()
+    wait(driver, lambda: driver.find_element(By.ID, "faq-rows").text.startswith("baitiao_intro"), "the search")
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#faq-rows tr")) == 1
+
+    set_viewport(driver, PHONE, mobile=True)
+    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
