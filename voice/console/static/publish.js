@@ -18,7 +18,8 @@ const TEXT = {
   version: (v) => `版本 ${label(v.number)}（${when(v.at)}，${v.staff}）`,
   started: "已开始发布",
   rollbackStarted: (n) => `已开始回滚到版本 ${label(n)}`,
-  running: (job) => `${job.kind === "rollback" ? "回滚" : "发布"}进行中：已完成约 ${job.percent}%`,
+  running: (job, stage, step) =>
+    `${job.kind === "rollback" ? "回滚" : "发布"}进行中：第 ${step} 步（共 ${job.stages.length} 步）${stage ? stage.title : ""}`,
   succeeded: (job) => `${job.kind === "rollback" ? "回滚" : "发布"}成功，当前线上版本 ${label(job.version)}`,
   failed: (job) => `${job.kind === "rollback" ? "回滚" : "发布"}未成功`,
   elsewhere: "另一个发布正在进行，请稍候",
@@ -60,6 +61,7 @@ const TEXT = {
   },
   details: { note: "说明", reason: "原因", model: "模型", stage: "步骤", restored_from: "恢复自版本", path: "训练方式" },
   paths: { faq: "仅意图分类", full: "完整训练" },
+  sources: { faq: "常见问题", nlu: "意图例句", domain: "话术" },
 };
 
 const pageMessage = document.getElementById("page-message");
@@ -88,19 +90,44 @@ function changesText(changes) {
   return `${TEXT.files(changes.files.length)}（${changes.faq_only ? TEXT.faqOnly : TEXT.full}）`;
 }
 
-function changeItems(list, changes) {
-  list.replaceChildren();
+// A source file in words staff use: 常见问题, 意图例句（cards.yml）, 话术（cards.yml）.
+function fileTitle(path) {
+  const name = path.split("/").pop();
+  if (path === "bot/faq/faqs.yml") {
+    return TEXT.sources.faq;
+  }
+  if (path.startsWith("bot/data/nlu/")) {
+    return `${TEXT.sources.nlu}（${name}）`;
+  }
+  return path.startsWith("bot/domain/") ? `${TEXT.sources.domain}（${name}）` : path;
+}
+
+// What changed, one line each: the FAQs by id, the other files by what they hold.
+function changeLines(changes) {
   if (!changes) {
-    return;
+    return [];
   }
-  for (const file of changes.files) {
-    list.append(element("li", "", file));
-  }
+  const lines = [];
   for (const [key, title] of [["faqs_added", TEXT.added], ["faqs_changed", TEXT.changed], ["faqs_removed", TEXT.removed]]) {
     if (changes[key].length) {
-      list.append(element("li", "", `${title}：${changes[key].join("、")}`));
+      lines.push(`${title}：${changes[key].join("、")}`);
     }
   }
+  const byId = lines.length > 0;
+  for (const file of changes.files) {
+    if (!(byId && file === "bot/faq/faqs.yml")) {
+      lines.push(fileTitle(file));
+    }
+  }
+  return lines;
+}
+
+function changeItems(list, changes) {
+  list.replaceChildren(...changeLines(changes).map((line) => element("li", "", line)));
+}
+
+function shortModel(name) {
+  return (name || "").replace(/\.tar\.gz$/, "");
 }
 
 function showStatus(status) {
@@ -117,7 +144,7 @@ function showStatus(status) {
     rollback.disabled = running || !status.server.reachable;
   }
   if (status.publishing_elsewhere && !status.running) {
-    say(publishMessage, TEXT.elsewhere);
+    tell(TEXT.elsewhere, true);
   }
   if (job) {
     showJob(job);
@@ -130,8 +157,14 @@ function showJob(job) {
   progress.value = job.percent;
   progress.textContent = `${job.percent}%`;
   progress.setAttribute("aria-valuetext", `${job.percent}%`);
+  // Said when the step changes, not every second: the bar shows the percentage.
+  const step = job.stages.findIndex((stage) => stage.state === "running");
   const summary =
-    job.state === "running" ? TEXT.running(job) : job.state === "succeeded" ? TEXT.succeeded(job) : TEXT.failed(job);
+    job.state === "running"
+      ? TEXT.running(job, job.stages[step], step + 1)
+      : job.state === "succeeded"
+        ? TEXT.succeeded(job)
+        : TEXT.failed(job);
   say(document.getElementById("job-summary"), `${summary}（${job.staff}，${when(job.started)}）`);
   stages.replaceChildren(
     ...job.stages.map((stage) => {
@@ -237,7 +270,7 @@ function showVersions(answer) {
         element("td", "", kind),
         changed,
         element("td", "", version.note || "—"),
-        element("td", "model-name", version.model),
+        element("td", "model-name", shortModel(version.model)),
         action,
       );
       return row;
@@ -249,11 +282,15 @@ function detailText(detail) {
   const parts = [];
   for (const [key, value] of Object.entries(detail || {})) {
     if (key === "changes") {
-      parts.push(changesText(value));
-    } else if (key === "gates" || key === "problems") {
-      continue; // the reason says it
+      parts.push(changeLines(value).join("；"));
+    } else if (key === "gates" || key === "problems" || value === "" || value === null) {
+      continue; // the reason says what the gates and checks found
     } else if (key === "path") {
       parts.push(`${TEXT.details.path}：${TEXT.paths[value] || value}`);
+    } else if (key === "restored_from") {
+      parts.push(`${TEXT.details[key]}：${label(value)}`);
+    } else if (key === "model") {
+      parts.push(`${TEXT.details[key]}：${shortModel(value)}`);
     } else if (value !== "" && value !== null && (typeof value === "string" || typeof value === "number")) {
       parts.push(`${TEXT.details[key] || key}：${value}`);
     }
@@ -304,16 +341,21 @@ async function poll() {
   timer = setTimeout(poll, busy ? POLL_MS : IDLE_POLL_MS);
 }
 
+function tell(text, ok = false) {
+  publishMessage.dataset.kind = ok ? "ok" : "error";
+  say(publishMessage, text);
+}
+
 async function started(answer, message) {
   if (answer.ok) {
-    say(publishMessage, message);
+    tell(message, true);
     shownJob = "";
     showJob(answer.body.job);
     await loadLists();
   } else if (answer.body.parameter === "note") {
     say(noteError, answer.body.message);
   } else {
-    say(publishMessage, answer.body.message || "");
+    tell(answer.body.message || "");
   }
   await poll();
 }
@@ -321,13 +363,13 @@ async function started(answer, message) {
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   say(noteError, "");
-  say(publishMessage, "");
+  tell("");
   button.disabled = true;
   try {
     await started(await sendJson("POST", "/staff/console/api/publish", { note: note.value.trim() }), TEXT.started);
     note.value = "";
   } catch (error) {
-    say(publishMessage, error.message);
+    tell(error.message);
     button.disabled = false;
   }
 });
@@ -339,12 +381,12 @@ function confirmRollback(version) {
     if (dialog.returnValue !== "confirm") {
       return;
     }
-    say(publishMessage, "");
+    tell("");
     try {
       const path = `/staff/console/api/versions/${version.number}/rollback`;
       await started(await sendJson("POST", path, {}), TEXT.rollbackStarted(version.number));
     } catch (error) {
-      say(publishMessage, error.message);
+      tell(error.message);
     }
   };
   dialog.showModal();
