@@ -47,12 +47,16 @@ def tracker_url(tmp_path_factory) -> str:
     return f"sqlite:///{path}"
 
 
-@pytest.fixture
-def workspace(tmp_path) -> Workspace:
+def sources_and_model(tmp_path: Path) -> Workspace:
     """A copy of the sources and the model the server runs, trained from them (models/<content hash>)."""
     workspace = Workspace.at(copy_sources(tmp_path / "root"), tmp_path / "state")
     a_model(workspace, build.content_hash(workspace.root))
     return workspace
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Workspace:
+    return sources_and_model(tmp_path)
 
 
 def running(workspace: Workspace) -> Server:
