@@ -52,8 +52,8 @@ function row(faq) {
   open.type = "button";
   open.setAttribute("aria-label", TEXT.openLabel(faq.id));
   open.addEventListener("click", () => openFaq(faq.id));
-  idCell.append(open);
-  tr.append(idCell, element("td", "", faq.category), element("td", "", faq.questions[0] || ""));
+  idCell.append(open, element("span", "faq-category", faq.category));
+  tr.append(idCell, element("td", "", faq.questions[0] || ""));
   tr.append(element("td", "", faq.questions.length));
   tr.append(element("td", faq.enabled ? "" : "status-off", faq.enabled ? TEXT.on : TEXT.off));
   return tr;
