@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from bot import evaluate_nlu
-from bot.editing.workspace import Workspace
+from bot.editing.workspace import REPO_ROOT, Workspace
 from bot.processes import child_env
 
 EXAMPLES_SHOWN = 5
@@ -172,7 +172,9 @@ Runner = Callable[[list[str], Path], str]
 
 
 def _run(cmd: list[str], cwd: Path) -> str:
-    done = subprocess.run(cmd, cwd=cwd, env=child_env(), capture_output=True, text=True, timeout=GATE_TIMEOUT_S)
+    # The root's own code first (a copy of the repository has it), else this repository's.
+    env = child_env(PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=GATE_TIMEOUT_S)
     if done.returncode != 0:
         last = (done.stderr or "").strip().splitlines()[-3:]
         raise GateError(f"质量检查程序出错（退出码 {done.returncode}）：{' / '.join(last)[:300]}")

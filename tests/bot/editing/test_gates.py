@@ -9,6 +9,7 @@ import pytest
 
 from bot import evaluate_nlu
 from bot.editing.gates import GateError, Gates, Thresholds, evaluation_command, judge, parse_output
+from bot.editing.workspace import REPO_ROOT, Workspace
 
 HOLDOUT = """version: "3.1"
 nlu:
@@ -134,3 +135,14 @@ def test_the_evaluation_runs_in_the_sources_root_with_its_held_out_sets(workspac
     holdouts = [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--holdout"]
     assert holdouts == [str(own), str(evaluate_nlu.HOLDOUTS[1])]  # the root's own, else the repository's
     assert cmd == evaluation_command(workspace, model)
+
+
+@pytest.mark.e2e
+def test_the_trained_model_passes_the_gates_measured_in_a_child_process(trained_model, tmp_path):
+    report = Gates(Thresholds())(Workspace.at(REPO_ROOT, tmp_path / "state"), trained_model)
+    measured = {gate.key: gate for gate in report.gates}
+    assert set(measured) == {"accuracy:nlu_holdout", "accuracy:nlu_holdout_fresh", "oos_banking", "oos_any"}
+    assert report.passed, [gate.message for gate in report.failed]
+    assert measured["accuracy:nlu_holdout"].value >= evaluate_nlu.MIN_HOLDOUT_ACCURACY
+    if evaluate_nlu.SMP_OOS_TSV.exists():
+        assert not measured["oos_any"].skipped and measured["oos_any"].value <= evaluate_nlu.MAX_OOS_ANY_ACCEPTANCE
