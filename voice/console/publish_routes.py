@@ -4,7 +4,8 @@ Page: GET /staff/console/publish.
 
 API (answers JSON; refusals carry ``{"error": code, "message": 中文}``):
 GET  /staff/console/api/publish     {server: {reachable, model, message}, running: job|null, last: job|null,
-                                     current: version|null, unpublished: changes, publishing_elsewhere}
+                                     current: version|null, unpublished: changes, publishing_elsewhere,
+                                     intent_titles: {name: 中文}}
 POST /staff/console/api/publish     {note} → 202 {job}; 409 busy or server_unreachable;
                                      422 nothing_to_publish; 400 bad_parameter (note)
 GET  /staff/console/api/versions    {versions: [version, …] newest first, current: number|null}
@@ -36,6 +37,7 @@ from aiohttp import web
 from bot.editing import audit, versions
 from bot.editing.publish import Busy, Publisher, RasaServer, Refused
 from bot.editing.workspace import Workspace
+from nlu.intent_titles import INTENT_TITLES
 from voice.desk.accounts import StaffSession
 from voice.desk.auth import require
 
@@ -107,7 +109,7 @@ async def page(_request: web.Request, _session: StaffSession) -> web.StreamRespo
 async def publish_status(request: web.Request, _session: StaffSession) -> web.StreamResponse:
     publisher = request.app[PUBLISHER]
     server = await request.app[WATCH].state()
-    body = {"server": server, **await asyncio.to_thread(publisher.status)}
+    body = {"server": server, **await asyncio.to_thread(publisher.status), "intent_titles": INTENT_TITLES}
     return web.json_response(body, headers=NO_STORE, dumps=_json)
 
 

@@ -147,7 +147,7 @@ def test_an_editor_publishes_sees_a_failed_gate_publishes_again_and_rolls_back(c
     wait(driver, lambda: driver.find_element(By.ID, "job-failure").is_displayed(), "the failed gate")
     failure = text_of(driver, "job-failure")
     assert "质量检查未通过" in failure and "85.0%" in failure and "不低于 90.0%" in failure
-    assert "卡里还有多少钱" in failure and "check_balance" in failure
+    assert "卡里还有多少钱" in failure and "查询余额（check_balance）" in failure and "打招呼（greet）" in failure
     assert ["质量检查", "failed"] in driver.execute_script(STAGES) and ["上线", "pending"] in driver.execute_script(
         STAGES
     )

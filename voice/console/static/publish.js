@@ -2,7 +2,7 @@
 // why a publish failed (a gate's figure, its threshold and sentences the new model gets wrong), the
 // version history with rollback, and the audit log. API: voice/console/publish_routes.py.
 
-import { element, getJson, say, sendJson, signedIn, when } from "./console.js";
+import { element, getJson, intentTitle, learnTitles, say, sendJson, signedIn, when } from "./console.js";
 
 const POLL_MS = 1000;
 const IDLE_POLL_MS = 10000;
@@ -42,6 +42,7 @@ const TEXT = {
   expected: "应为",
   predicted: "被识别为",
   outOfScope: "（业务范围外）",
+  confidence: "置信度",
   actions: {
     "publish.started": "开始发布",
     "publish.succeeded": "发布成功",
@@ -130,8 +131,15 @@ function shortModel(name) {
   return (name || "").replace(/\.tar\.gz$/, "");
 }
 
+// An intent as staff read it: 查询余额（check_balance）.
+function intentName(name) {
+  const title = intentTitle(name);
+  return title === name ? name : `${title}（${name}）`;
+}
+
 function showStatus(status) {
   state = status;
+  learnTitles(status);
   serverMessage.hidden = status.server.reachable;
   say(serverMessage, status.server.reachable ? "" : status.server.message);
   say(document.getElementById("current-version"), status.current ? TEXT.version(status.current) : TEXT.noVersion);
@@ -224,8 +232,8 @@ function showGates(report) {
       const row = element("tr");
       row.append(
         element("td", "", example.text),
-        element("td", "", example.expected || TEXT.outOfScope),
-        element("td", "", `${example.predicted}（${example.confidence.toFixed(2)}）`),
+        element("td", "", example.expected ? intentName(example.expected) : TEXT.outOfScope),
+        element("td", "", `${intentName(example.predicted)}，${TEXT.confidence} ${example.confidence.toFixed(2)}`),
       );
       body.append(row);
     }
