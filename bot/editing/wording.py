@@ -87,6 +87,13 @@ def _end_of(node: yaml.Node) -> int:
     return max((_end_of(child) for child in children), default=node.start_mark.index)
 
 
+def _content_end(text: str, index: int) -> int:
+    """Back over the line breaks a block scalar (``text: |``) counts as its own: they stay in the file."""
+    while index > 0 and text[index - 1] in " \n":
+        index -= 1
+    return index
+
+
 def responses_of(text: str, relative: Path) -> list[Response]:
     """The responses of one domain file with where their texts are."""
     root = yaml.compose(text)
@@ -114,13 +121,14 @@ def responses_of(text: str, relative: Path) -> list[Response]:
                         str(channel.value) if isinstance(channel, yaml.ScalarNode) else "",
                         "buttons" in fields,
                         node.start_mark.index,
-                        node.end_mark.index,
+                        _content_end(text, node.end_mark.index),
                         node.style or "",
                     )
                 )
             last = items.value[-1] if items.value else items
             column = items.value[0].start_mark.column if items.value else name.start_mark.column + 4
-            found.append(Response(str(name.value), relative.as_posix(), variants, _end_of(last), column))
+            end = _content_end(text, _end_of(last))
+            found.append(Response(str(name.value), relative.as_posix(), variants, end, column))
     return found
 
 

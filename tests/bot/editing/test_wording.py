@@ -114,3 +114,17 @@ def test_every_response_is_listed_by_file(workspace):
     names = [r.name for _, _, found in wording.list_responses(workspace) for r in found]
     assert len(names) == len(set(names)) == len(responses(workspace))
     assert Path("bot/domain/handoff.yml").as_posix() in listed
+
+
+def test_a_block_text_is_replaced_without_eating_the_lines_after_it(workspace):
+    path = workspace.domain_dir / "extra.yml"
+    path.write_text(
+        'version: "3.1"\n\nresponses:\n  utter_block:\n    - text: |\n        第一行\n        第二行\n\n'
+        '  utter_after:\n    - text: "之后"\n',
+        encoding="utf-8",
+    )
+    save(workspace, "utter_block", {0: "只有一行"}, new_voice="电话里说一行。")
+    assert path.read_text(encoding="utf-8") == (
+        'version: "3.1"\n\nresponses:\n  utter_block:\n    - text: "只有一行"\n    - text: "电话里说一行。"\n'
+        '      channel: voice\n\n  utter_after:\n    - text: "之后"\n'
+    )
