@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import build
+from bot import build, servers
 from bot.editing import audit, versions
 from bot.editing.gates import Example, Gate, GateReport
-from bot.editing.publish import Busy, Publisher, Refused, check_sources, faq_problems
+from bot.editing.publish import Busy, Publisher, RasaServer, Refused, check_sources, faq_problems
 from bot.editing.workspace import FAQ_FILE, REPO_ROOT, PublishInProgress, Workspace
 from bot.processes import ManageError
 from tests.bot.editing.test_versions import NLU_FILE, a_model, edit
@@ -323,3 +323,25 @@ def test_rasa_validates_the_sources_root(workspace):
     edit(workspace, NLU_FILE, lambda text: text + "- intent: not_in_the_domain\n  examples: |\n    - 这是什么\n")
     [problem] = check_sources(workspace)
     assert problem.startswith("训练数据校验未通过：") and "not_in_the_domain" in problem
+
+
+# ----------------------------------------------------------------------------- the server it loads into
+
+
+def test_make_serve_gives_rasas_api_a_token_given_or_made_for_the_run(monkeypatch):
+    monkeypatch.setenv("RASA_TOKEN", "given-token")
+    assert servers.serve_api_token() == ("given-token", True)
+    monkeypatch.delenv("RASA_TOKEN")
+    (one, given), (other, _) = servers.serve_api_token(), servers.serve_api_token()
+    assert not given and len(one) >= 32 and one != other
+
+
+def test_the_gateway_reaches_rasa_at_rasa_url_with_rasa_token(monkeypatch):
+    monkeypatch.setenv("RASA_URL", "http://127.0.0.1:5123/")
+    monkeypatch.setenv("RASA_TOKEN", "api-token")
+    assert RasaServer.from_env() == RasaServer("http://127.0.0.1:5123", "api-token")
+    monkeypatch.delenv("RASA_URL")
+    monkeypatch.setenv("RASA_PORT", "5124")
+    assert RasaServer.from_env().url == "http://127.0.0.1:5124"  # as `make faq-reload` finds it
+    with pytest.raises(ManageError):
+        RasaServer("http://127.0.0.1:5124", "").load(Path("m.tar.gz"))  # no token: the API is not open
