@@ -73,10 +73,13 @@ class ServerWatch:
     def _ask(self) -> dict:
         try:
             model = self.publisher.server.running()
-            self.publisher.ensure_initial()
         except Exception as error:  # down, refused the token, or no API: the page says so
             log.info("console: the Rasa server can't say which model it runs: %s", error)
             return {"reachable": False, "model": "", "message": UNREACHABLE}
+        try:
+            self.publisher.ensure_initial()
+        except Exception:  # the page still works; the next check tries again
+            log.exception("console: could not record the first version")
         return {"reachable": True, "model": model, "message": ""}
 
 
