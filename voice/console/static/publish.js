@@ -15,6 +15,7 @@ const TEXT = {
   changed: "修改常见问题",
   removed: "删除常见问题",
   noVersion: "尚无版本记录（连接智能助手服务后自动记录当前线上版本）",
+  noBaseline: "尚无版本记录：智能助手当前使用的模型不是由现有内容训练的，首次发布后开始记录版本",
   version: (v) => `版本 ${label(v.number)}（${when(v.at)}，${v.staff}）`,
   started: "已开始发布",
   rollbackStarted: (n) => `已开始回滚到版本 ${label(n)}`,
@@ -142,7 +143,8 @@ function showStatus(status) {
   learnTitles(status);
   serverMessage.hidden = status.server.reachable;
   say(serverMessage, status.server.reachable ? "" : status.server.message);
-  say(document.getElementById("current-version"), status.current ? TEXT.version(status.current) : TEXT.noVersion);
+  const none = status.server.reachable ? TEXT.noBaseline : TEXT.noVersion;
+  say(document.getElementById("current-version"), status.current ? TEXT.version(status.current) : none);
   say(document.getElementById("unpublished"), changesText(status.unpublished));
   changeItems(document.getElementById("unpublished-detail"), status.unpublished);
   const job = status.running || status.last;
