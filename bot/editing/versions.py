@@ -306,7 +306,7 @@ def _numbers(workspace: Workspace) -> list[int]:
 
 def _faqs_by_id(text: str) -> dict[str, dict]:
     try:
-        entries = yaml.load(text, Loader=_Loader) or []  # noqa: S506  a safe loader
+        entries = yaml.load(text, Loader=_Loader) or []  # a safe loader
     except yaml.YAMLError:
         return {}
     if not isinstance(entries, list):
