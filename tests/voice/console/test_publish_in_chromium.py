@@ -161,7 +161,10 @@ def test_an_editor_publishes_sees_a_failed_gate_publishes_again_and_rolls_back(c
     assert "发布成功" in text_of(driver, "audit-rows").splitlines()[0]
     assert server.model != initial_model
 
-    driver.find_element(By.CSS_SELECTOR, 'button[aria-label="回滚到版本 0001"]').click()
+    assert driver.find_element(By.CSS_SELECTOR, 'button[aria-label="回滚到版本 0001"]').is_enabled()  # in the history
+    previous = driver.find_element(By.ID, "restore-previous")
+    assert previous.is_displayed() and previous.text == "恢复上一版本（0001）"
+    previous.click()
     wait(driver, lambda: driver.find_element(By.ID, "rollback-dialog").is_displayed(), "the confirmation")
     assert "尚未发布的修改会被覆盖" in text_of(driver, "rollback-text")
     driver.find_element(By.ID, "rollback-confirm").click()

@@ -33,6 +33,7 @@ const TEXT = {
   restoredFrom: (n) => `恢复自版本 ${label(n)}`,
   current: "当前线上",
   rollback: "回滚到此版本",
+  restorePrevious: (n) => `恢复上一版本（${label(n)}）`,
   rollbackLabel: (n) => `回滚到版本 ${label(n)}`,
   noModel: "模型副本已清理",
   confirm: (v) =>
@@ -150,7 +151,7 @@ function showStatus(status) {
   const job = status.running || status.last;
   const running = Boolean(status.running) || status.publishing_elsewhere;
   button.disabled = running || !status.server.reachable || !status.unpublished.files.length;
-  for (const rollback of document.querySelectorAll(".rollback")) {
+  for (const rollback of document.querySelectorAll(".rollback, #restore-previous")) {
     rollback.disabled = running || !status.server.reachable;
   }
   if (status.publishing_elsewhere && !status.running) {
@@ -244,7 +245,19 @@ function showGates(report) {
   }
 }
 
+// "Restore the previous model": the version before the current one, if its model is kept.
+function offerPrevious(answer) {
+  const restore = document.getElementById("restore-previous");
+  const previous = answer.versions.find((version) => answer.current !== null && version.number < answer.current);
+  restore.hidden = !previous || !previous.has_model_copy;
+  if (previous) {
+    restore.textContent = TEXT.restorePrevious(previous.number);
+    restore.onclick = () => confirmRollback(previous);
+  }
+}
+
 function showVersions(answer) {
+  offerPrevious(answer);
   const rows = document.getElementById("version-rows");
   say(document.getElementById("versions-status"), answer.versions.length ? "" : TEXT.noVersions);
   rows.replaceChildren(
