@@ -375,3 +375,17 @@ def test_the_page_has_its_parts_labelled_and_no_inline_code(staff, tracker_url, 
             assert (await client.get(f"/staff/console/static/{asset}")).status == 200
 
     run(staff, tracker_url, a_publisher(workspace), test)
+
+
+def test_a_publish_cut_short_by_a_restart_no_longer_blocks(staff, tracker_url, workspace):
+    workspace.state.mkdir(parents=True, exist_ok=True)
+    (workspace.state / "publishing").write_text("zhou", encoding="utf-8")  # the gateway stopped mid-publish
+    seen_live(workspace)
+    change_an_answer(workspace)
+
+    async def test(client):
+        assert not (await status_of(client))["publishing_elsewhere"]
+        assert (await send(client, STATUS)).status == 202
+
+    run(staff, tracker_url, a_publisher(workspace), test)
+    assert versions.current(workspace).number == 2
