@@ -378,10 +378,9 @@ def test_the_page_has_its_parts_labelled_and_no_inline_code(staff, tracker_url, 
 
 
 def test_a_publish_cut_short_by_a_restart_no_longer_blocks(staff, tracker_url, workspace):
-    workspace.state.mkdir(parents=True, exist_ok=True)
-    (workspace.state / "publishing").write_text("zhou", encoding="utf-8")  # the gateway stopped mid-publish
     seen_live(workspace)
     change_an_answer(workspace)
+    (workspace.state / "publishing").write_text("zhou", encoding="utf-8")  # the gateway stopped mid-publish
 
     async def test(client):
         assert not (await status_of(client))["publishing_elsewhere"]
