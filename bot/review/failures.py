@@ -320,7 +320,7 @@ def find(store: ConversationStore, since: float | None = None, until: float | No
     """The failed messages said in [since, until) (epoch seconds; None: unbounded), newest first.
     Conversations are read from a day before ``since``: one can run past midnight."""
     start = since - DAY if since is not None else None
-    found = detect_all(store._conversations(start, until))
+    found = detect_all(store.conversations(start, until))
     return [
         failed for failed in found if (since is None or failed.at >= since) and (until is None or failed.at < until)
     ]

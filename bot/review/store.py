@@ -53,7 +53,7 @@ class ConversationStore:
         """Conversations that started in [since, until) (epoch seconds; None: unbounded), newest first.
         A conversation where nothing happened (only the greeting the page or call sends for the customer,
         no customer message and no hand-off) is left out: every page opened would be one."""
-        found = [build(events, sender) for sender, events in self._conversations(since, until)]
+        found = [build(events, sender) for sender, events in self.conversations(since, until)]
         found = [summary for summary in found if summary.customer_turns or summary.handed_off or summary.callback]
         return sorted(found, key=lambda summary: (-summary.started_at, summary.sender_id))
 
@@ -74,7 +74,11 @@ class ConversationStore:
         events = self.events(sender_id)
         return transcript(events, sender_id) if events else None
 
-    def _conversations(self, since: float | None, until: float | None) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    def conversations(
+        self, since: float | None = None, until: float | None = None
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        """(sender id, events) of each conversation that started in [since, until) (epoch seconds; None:
+        unbounded), by sender id; the events oldest first, only those a summary reads (SUMMARY_EVENTS)."""
         if not self._has_events():
             return
         query = (

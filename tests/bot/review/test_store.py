@@ -1,7 +1,7 @@
 """Reading Rasa's SQL tracker store: which conversations, in which order, between which times."""
 
 from bot.review import ConversationStore
-from bot.review.store import resolve_tracker_url
+from bot.review.store import SUMMARY_EVENTS, resolve_tracker_url
 from bot.servers import REPO_ROOT
 from tests.bot.review.conversations import Talk, china, save
 
@@ -61,3 +61,13 @@ def test_tracker_url_as_the_rasa_server_is_given_it():
     assert resolve_tracker_url(postgres) == postgres
     assert ConversationStore.from_env({"TRACKER_STORE_URL": "sqlite:////tmp/t.db"}).url == "sqlite:////tmp/t.db"
     assert ConversationStore.from_env({}).url == resolve_tracker_url(None)
+
+
+def test_conversations_are_each_senders_summary_events_by_sender(store):
+    monday, tuesday = china("2026-03-02", "00:00"), china("2026-03-03", "00:00")
+    found = dict(store.conversations(monday, tuesday))
+    assert sorted(found) == ["faq-chat", "form-cancelled", "form-submitted", "greeting-only"]
+    events = found["form-cancelled"]
+    assert {event["event"] for event in events} <= set(SUMMARY_EVENTS)
+    assert [event["timestamp"] for event in events] == sorted(event["timestamp"] for event in events)
+    assert len(dict(store.conversations())) == len(store.summaries()) + 1  # greeting-only: not a summary
