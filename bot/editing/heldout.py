@@ -12,7 +12,8 @@ from pathlib import Path
 import yaml
 
 from bot.editing.workspace import REPO_ROOT, Workspace
-from bot.faq.checks import ANNOTATION, question_key
+from bot.faq import nlu_examples
+from bot.faq.checks import question_key
 
 NLU_HOLDOUTS = (Path("tests/nlu_holdout.yml"), Path("tests/nlu_holdout_fresh.yml"))
 FAQ_HOLDOUTS = (Path("tests/bot/faq/holdout.yml"), Path("tests/bot/faq/holdout_fresh.yml"))
@@ -27,9 +28,7 @@ def _found(workspace: Workspace, relative: Path) -> Path | None:
 
 
 def _nlu_sentences(text: str) -> list[str]:
-    data = yaml.safe_load(text) or {}
-    lines = [line for item in data.get("nlu") or [] for line in str(item.get("examples") or "").splitlines()]
-    return [ANNOTATION.sub(r"\1", line.strip().removeprefix("- ")) for line in lines if line.strip()]
+    return [example.plain for example in nlu_examples.examples(text)]
 
 
 def _faq_sentences(text: str) -> list[str]:

@@ -29,7 +29,9 @@ import yaml
 from bot.editing import audit, faqs, heldout
 from bot.editing.problems import FieldProblem, Rejected
 from bot.editing.workspace import EditConflict, Workspace
-from bot.faq.checks import ANNOTATION, GENERATED_NLU, question_key
+from bot.faq import nlu_examples
+from bot.faq.checks import GENERATED_NLU, question_key
+from bot.faq.nlu_examples import ANNOTATION, Example
 from nlu.intent_titles import INTENT_TITLES
 
 log = logging.getLogger(__name__)
@@ -50,17 +52,6 @@ KINDS = {  # file stem → what the intents in it are, for grouping on the page
     "inform": "inform",
     "out_of_scope": "out_of_scope",
 }
-
-
-@dataclass(frozen=True)
-class Example:
-    text: str  # as written after "- ", annotations included
-    line: int  # 0-based line of the file
-
-    @property
-    def plain(self) -> str:
-        """What the customer typed: annotations reduced to their text."""
-        return ANNOTATION.sub(r"\1", self.text)
 
 
 @dataclass(frozen=True)
@@ -89,44 +80,24 @@ class Intent:
 def blocks_of(text: str, relative: Path) -> list[Block]:
     """The intents' example blocks of one NLU file, with the lines they are on.
 
-    Only literal blocks (``examples: |``) are editable; other items (synonyms, lookups, regexes)
-    aren't examples of an intent and are left alone."""
-    root = yaml.compose(text)
-    if not isinstance(root, yaml.MappingNode):
-        return []
+    Only literal blocks (``examples: |``) are editable: only there is each example a line."""
     lines = text.splitlines()
-    found = []
-    for key, value in root.value:
-        if key.value != "nlu" or not isinstance(value, yaml.SequenceNode):
-            continue
-        for item in value.value:
-            if not isinstance(item, yaml.MappingNode):
-                continue
-            fields = {k.value: v for k, v in item.value}
-            intent, examples = fields.get("intent"), fields.get("examples")
-            if not isinstance(intent, yaml.ScalarNode) or not isinstance(examples, yaml.ScalarNode):
-                continue
-            if examples.style != "|":
-                continue
-            found.append(_block(str(intent.value), relative, lines, examples, item.start_mark.column))
-    return found
+    return [_block(block, relative, lines) for block in nlu_examples.blocks(text) if block.literal]
 
 
-def _block(intent: str, relative: Path, lines: list[str], node: yaml.ScalarNode, column: int) -> Block:
-    examples = []
-    indent = " " * (column + 4)
-    after = node.start_mark.line
-    for number in range(node.start_mark.line + 1, min(node.end_mark.line + 1, len(lines))):
-        line = lines[number]
-        stripped = line.lstrip(" ")
-        if not stripped.startswith(ITEM_PREFIX.strip()):
-            continue
-        if len(line) - len(stripped) <= column:  # past the block: the next item or key
-            break
-        indent = line[: len(line) - len(stripped)]
-        examples.append(Example(stripped.removeprefix("-").strip(), number))
-        after = number
-    return Block(intent, relative, examples, indent, after)
+def _block(block: nlu_examples.Block, relative: Path, lines: list[str]) -> Block:
+    examples = [example for example in block.examples if example.line is not None]
+    if not examples:
+        return Block(block.intent, relative, [], " " * (block.column + 4), block.header_line)
+    last = _line(examples[-1])
+    indent = lines[last][: len(lines[last]) - len(lines[last].lstrip(" "))]
+    return Block(block.intent, relative, examples, indent, last)
+
+
+def _line(example: Example) -> int:
+    if example.line is None:  # blocks_of keeps literal blocks only, whose examples all have a line
+        raise ValueError(f"{example.text!r} is not on a line of its own")
+    return example.line
 
 
 def _nlu_files(workspace: Workspace) -> list[Path]:
@@ -212,7 +183,7 @@ def problems(workspace: Workspace, intent: str, text: str, replacing: str | None
     if not text:
         return [FieldProblem("text", "例句不能为空", text)]
     found = []
-    plain = ANNOTATION.sub(r"\1", text)
+    plain = nlu_examples.plain(text)
     if len(plain) > MAX_EXAMPLE_CHARS:
         found.append(
             FieldProblem(
@@ -243,7 +214,7 @@ def problems(workspace: Workspace, intent: str, text: str, replacing: str | None
             )
         )
     key = question_key(plain)
-    replaced = question_key(ANNOTATION.sub(r"\1", replacing)) if replacing is not None else None
+    replaced = question_key(nlu_examples.plain(replacing)) if replacing is not None else None
     if key != replaced:
         found += _duplicates(workspace, intent, key, text)
     return found
@@ -343,9 +314,9 @@ def edit_example(workspace: Workspace, intent: str, old: str, text: str, staff: 
     found = problems(workspace, intent, new, replacing=example.text)
     if found:
         raise Rejected(found)
-    line = current.splitlines()[example.line]
+    line = current.splitlines()[_line(example)]
     indent = line[: len(line) - len(line.lstrip(" "))]
-    new_text = _splice(current, remove=example.line, line=f"{indent}{ITEM_PREFIX}{new}\n")
+    new_text = _splice(current, remove=_line(example), line=f"{indent}{ITEM_PREFIX}{new}\n")
     new_etag = workspace.write(relative, new_text, based_on=current_etag)
     audit.record(workspace, staff, "intent.edit_example", intent, {"old": example.text, "new": new})
     log.info("%s edited an example of intent %s", staff, intent)
@@ -369,7 +340,7 @@ def remove_example(workspace: Workspace, intent: str, old: str, staff: str, etag
                 )
             ]
         )
-    new_text = _splice(current, remove=example.line)
+    new_text = _splice(current, remove=_line(example))
     new_etag = workspace.write(relative, new_text, based_on=current_etag)
     audit.record(workspace, staff, "intent.remove_example", intent, {"example": example.text})
     log.info("%s removed an example of intent %s", staff, intent)

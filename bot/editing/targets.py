@@ -14,7 +14,8 @@ import yaml
 
 from bot.editing import versions
 from bot.editing.workspace import FAQ_FILE, NLU_DIR, Workspace
-from bot.faq.checks import ANNOTATION, GENERATED_NLU, question_key
+from bot.faq import nlu_examples
+from bot.faq.checks import GENERATED_NLU, question_key
 from bot.review.grouping import Target
 from nlu import faq_source
 from nlu.intent_titles import INTENT_TITLES
@@ -152,15 +153,7 @@ def _examples_of(text: str) -> tuple[tuple[str, str], ...]:
 
 def _parse_examples(text: str) -> Iterable[tuple[str, str]]:
     try:
-        data = yaml.safe_load(text) or {}
+        found = nlu_examples.task_examples([text])
     except yaml.YAMLError:
-        return
-    items = data.get("nlu") if isinstance(data, dict) else None
-    for item in items or []:
-        intent = item.get("intent") if isinstance(item, dict) else None
-        if not intent or str(intent).startswith("faq"):
-            continue
-        for line in str(item.get("examples") or "").splitlines():
-            example = ANNOTATION.sub(r"\1", line.strip().removeprefix("- ")).strip()
-            if example:
-                yield str(intent), example
+        return []
+    return [(example.intent, example.plain) for example in found]

@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from bot.faq import nlu_examples
 from nlu.faq_source import REPO_ROOT, Faq
 from nlu.textnorm import normalize_text
 
@@ -22,7 +21,6 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 VOICE_UNREADABLE = re.compile(r"https?://|www\.|[¥$%/|<>#*_\[\]【】{}]|\.com|\.cn")
 NLU_DIR = REPO_ROOT / "bot" / "data" / "nlu"
 GENERATED_NLU = NLU_DIR / "faq.yml"
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 @dataclass(frozen=True)
@@ -55,18 +53,12 @@ def question_key(text: str) -> str:
 
 def task_examples(nlu_dir: Path = NLU_DIR) -> dict[str, str]:
     """question key → task intent, for every hand-written (non-FAQ) NLU example."""
+    texts = (
+        path.read_text(encoding="utf-8") for path in sorted(nlu_dir.glob("*.yml")) if path.name != GENERATED_NLU.name
+    )
     found: dict[str, str] = {}
-    for path in sorted(nlu_dir.glob("*.yml")):
-        if path.name == GENERATED_NLU.name:
-            continue
-        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            intent = item.get("intent")
-            if not intent or intent.startswith("faq"):
-                continue
-            for line in (item.get("examples") or "").splitlines():
-                text = ANNOTATION.sub(r"\1", line.strip().removeprefix("- "))
-                if text:
-                    found.setdefault(question_key(text), intent)
+    for example in nlu_examples.task_examples(texts):
+        found.setdefault(question_key(example.plain), example.intent)
     return found
 
 
