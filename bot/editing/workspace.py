@@ -4,7 +4,8 @@ records (``state``: published versions, the audit log, the triage of failed mess
 The sources are the same files the command line uses (bot/faq/faqs.yml, bot/data/nlu/*.yml,
 bot/domain/*.yml), so the spreadsheet commands and the browser never disagree. Every write names
 the version (``etag``) it was based on: a second editor's stale save is refused, not merged. While
-a publish is training, writes are refused, so the model is trained from what was validated."""
+a publish is training, writes are refused, so the model is trained from what was validated; only
+the holder of the publish lock writes then (a rollback restoring a version's files)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,18 @@ class Snapshot:
 
 def etag_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+class PublishHold:
+    """The publish lock, as its holder has it: what lets the holder write while others can't."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.held = True
+
+    def write(self, relative: Path, text: str, based_on: str) -> str:
+        """Workspace.write, by the holder of the publish lock."""
+        return self.workspace.write(relative, text, based_on, hold=self)
 
 
 @dataclass(frozen=True)
@@ -82,12 +95,13 @@ class Workspace:
         text = (self.root / relative).read_text(encoding="utf-8")
         return Snapshot(text, etag_of(text))
 
-    def write(self, relative: Path, text: str, based_on: str) -> str:
-        """Replace a source file atomically if it is still at version ``based_on``; the new etag."""
+    def write(self, relative: Path, text: str, based_on: str, hold: PublishHold | None = None) -> str:
+        """Replace a source file atomically if it is still at version ``based_on``; the new etag.
+        PublishInProgress while a publish holds the lock, unless ``hold`` is that lock, still held."""
         if Path(relative) not in self.editable():
             raise ValueError(f"{relative} is not a file the console edits")
         with self._locked():
-            if self.publishing():
+            if self.publishing() and not (hold is not None and hold.held and hold.workspace == self):
                 raise PublishInProgress(str(relative))
             path = self.root / relative
             if etag_of(path.read_text(encoding="utf-8")) != based_on:
@@ -99,17 +113,20 @@ class Workspace:
         return (self.state / PUBLISHING_MARKER).exists()
 
     @contextmanager
-    def publish_lock(self, who: str) -> Iterator[None]:
-        """Held by a publish from validation to loading: writes wait for it to end. One at a time."""
+    def publish_lock(self, who: str) -> Iterator[PublishHold]:
+        """Held by a publish from validation to loading (a rollback from restoring the files to loading):
+        writes wait for it to end, but the holder's own (PublishHold.write). One at a time."""
         self.state.mkdir(parents=True, exist_ok=True)
         marker = self.state / PUBLISHING_MARKER
         with self._locked():
             if marker.exists():
                 raise PublishInProgress(marker.read_text(encoding="utf-8").strip())
             marker.write_text(who, encoding="utf-8")
+        hold = PublishHold(self)
         try:
-            yield
+            yield hold
         finally:
+            hold.held = False
             marker.unlink(missing_ok=True)
 
     def clear_stale_publish(self) -> None:

@@ -9,7 +9,8 @@ GET  /staff/console/api/publish     {server: {reachable, model, message}, runnin
 POST /staff/console/api/publish     {note} → 202 {job}; 409 busy or server_unreachable;
                                      422 nothing_to_publish; 400 bad_parameter (note)
 GET  /staff/console/api/versions    {versions: [version, …] newest first, current: number|null}
-POST /staff/console/api/versions/{n}/rollback → 202 {job}; 404 not_found; 409 busy or server_unreachable;
+POST /staff/console/api/versions/{n}/rollback → 202 {job}; 404 not_found; 423 publishing (a publish or
+                                     rollback holds the sources); 409 server_unreachable;
                                      422 no_model or already_current
 GET  /staff/console/api/audit?limit=N  {entries: [{at, staff, action, target, detail}, …]} newest first
 
@@ -49,6 +50,7 @@ DEFAULT_AUDIT_LIMIT = 100
 MAX_AUDIT_LIMIT = 1000
 SERVER_CHECK_EVERY_S = 5.0
 BUSY = "已有发布或回滚正在进行，请等它完成后再试"
+ROLLBACK_WAITS = "正在发布或回滚，内容暂时不能恢复；请等它完成后再回滚"
 UNREACHABLE = "暂时无法连接智能助手服务（或其管理接口未开启），无法上线新模型；请联系技术人员检查服务"
 _json = functools.partial(json.dumps, ensure_ascii=False)
 
@@ -149,7 +151,7 @@ async def rollback(request: web.Request, session: StaffSession) -> web.StreamRes
         return _refused(404, "not_found", f"没有版本 {text}")
     publisher = request.app[PUBLISHER]
     if publisher.busy():
-        return _refused(409, "busy", BUSY)
+        return _refused(423, "publishing", ROLLBACK_WAITS)
     if not (await request.app[WATCH].state(fresh=True))["reachable"]:
         return _refused(409, "server_unreachable", UNREACHABLE)
     try:
@@ -157,7 +159,7 @@ async def rollback(request: web.Request, session: StaffSession) -> web.StreamRes
     except KeyError:
         return _refused(404, "not_found", f"没有版本 {int(text):04d}")
     except Busy:
-        return _refused(409, "busy", BUSY)
+        return _refused(423, "publishing", ROLLBACK_WAITS)
     except Refused as refused:
         return _refused(422, refused.code, refused.message)
     log.info("console: %s started rolling back to version %s", session.staff.username, text)

@@ -261,6 +261,50 @@ def test_a_rollback_the_server_refuses_leaves_everything_as_it_was(live):
     assert audit.entries(live, 1)[0].action == "rollback.failed"
 
 
+def test_a_rollback_restores_files_and_model_under_the_publish_lock(live):
+    first = live.read(FAQ_FILE).text
+    change_an_answer(live)
+    publisher(live).publish("zhou")
+    seen = {}
+
+    class Watching(Server):
+        def load(self, model: Path) -> None:
+            seen["restored"] = live.read(FAQ_FILE).text == first
+            seen["locked"] = live.publishing()
+            now = live.read(FAQ_FILE)
+            try:
+                live.write(FAQ_FILE, now.text + "\n", based_on=now.etag)  # an editor saving meanwhile
+            except PublishInProgress:
+                seen["edit refused"] = True
+            super().load(model)
+
+    job = publisher(live, Watching("trained1.tar.gz")).rollback(1, "boss")
+    assert job.state == "succeeded"
+    assert seen == {"restored": True, "locked": True, "edit refused": True}
+    assert live.read(FAQ_FILE).text == first and not live.publishing()
+    assert versions.current(live).kind == "rollback" and versions.unpublished(live).empty
+
+
+def test_a_rollback_while_a_publish_runs_is_refused_and_changes_nothing(live):
+    change_an_answer(live)
+    publisher(live).publish("zhou")
+    before = (versions.sources(live), versions.current_number(live), audit.entries(live, 100))
+    # a publish of another gateway process on the same workspace
+    with live.publish_lock("li"), pytest.raises(Busy):
+        publisher(live).rollback(1, "boss")
+    assert (versions.sources(live), versions.current_number(live), audit.entries(live, 100)) == before
+
+
+def test_a_failed_rollback_puts_the_sources_back_under_the_lock_and_releases_it(live):
+    change_an_answer(live)
+    publisher(live).publish("zhou")
+    edited = live.read(FAQ_FILE).text
+    job = publisher(live, Server("trained1.tar.gz", takes_it=False)).rollback(1, "boss")
+    assert job.state == "failed" and "仍在使用 trained1.tar.gz" in job.reason
+    assert live.read(FAQ_FILE).text == edited and not live.publishing()
+    change_an_answer(live, "回滚失败后照常编辑")  # the lock is gone: editing goes on
+
+
 def test_a_rollback_needs_a_version_with_a_model(live):
     pub = publisher(live)
     with pytest.raises(KeyError):

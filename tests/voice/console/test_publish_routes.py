@@ -1,6 +1,6 @@
 """Publishing over HTTP, as create_app serves it, with a stand-in trainer, gates and Rasa server:
 who may publish and roll back (an agent may not), CSRF, the status while a publish runs (409 for a
-second one), nothing to publish, an unreachable server, the version history and the audit log."""
+second one, 423 for a rollback), nothing to publish, an unreachable server, the version history and the audit log."""
 
 import asyncio
 import threading
@@ -196,7 +196,7 @@ def test_editors_and_admins_publish(staff, tracker_url, workspace, user):
 # ----------------------------------------------------------------------------- refusals
 
 
-def test_a_second_publish_while_one_runs_gets_409(staff, tracker_url, workspace):
+def test_a_second_publish_while_one_runs_gets_409_and_a_rollback_423(staff, tracker_url, workspace):
     change_an_answer(workspace)
     threads, training, finish = [], threading.Event(), threading.Event()
 
@@ -219,10 +219,16 @@ def test_a_second_publish_while_one_runs_gets_409(staff, tracker_url, workspace)
         assert await asyncio.to_thread(training.wait, 30)
         running = await status_of(client)
         assert running["running"]["stages"][1]["state"] == "running"
-        for path in (STATUS, rollback_of(1)):
-            again = await send(client, path)
-            assert again.status == 409
-            assert (await again.json())["error"] == "busy" and "正在进行" in (await again.json())["message"]
+        again = await send(client, STATUS)
+        assert again.status == 409
+        assert (await again.json())["error"] == "busy" and "正在进行" in (await again.json())["message"]
+        before = (versions.sources(workspace), versions.current_number(workspace))
+        rollback = await send(client, rollback_of(1))
+        assert rollback.status == 423
+        assert (await rollback.json())["error"] == "publishing" and "请等它完成后再回滚" in (await rollback.json())[
+            "message"
+        ]
+        assert (versions.sources(workspace), versions.current_number(workspace)) == before
         finish.set()
         await asyncio.to_thread(threads[0].join, 30)
         assert (await status_of(client))["last"]["state"] == "succeeded"
