@@ -70,7 +70,15 @@ class StageFailed(Exception):
         self.detail = detail or {}
 
 
+NO_RASA_API = (
+    "未配置智能助手服务的管理接口（no Rasa API configured），无法上线新模型：请用 make serve 启动服务，"
+    "或设置 RASA_URL 和 RASA_TOKEN 后重启网关"
+)
+
+
 class ModelServer(Protocol):
+    def has_api(self) -> bool: ...  # whether models can be loaded into it at all
+
     def load(self, model: Path) -> None: ...
 
     def running(self) -> str: ...  # the file name of the model it runs
@@ -88,6 +96,11 @@ class RasaServer:
         from bot.faq import reload
 
         return cls(reload.server_url(), os.environ.get("RASA_TOKEN") or "")
+
+    def has_api(self) -> bool:
+        """Rasa opens its HTTP API only with a token (`make serve`); `make voice-serve` alone starts
+        a Rasa without one, and gives the gateway no RASA_TOKEN."""
+        return bool(self.token)
 
     def load(self, model: Path) -> None:
         from bot.faq import reload
@@ -291,7 +304,9 @@ class Publisher:
     # ------------------------------------------------------------------ starting a job
 
     def publish(self, staff: str, note: str = "") -> Job:
-        """Start publishing the sources (Busy, or Refused when there is nothing to publish)."""
+        """Start publishing the sources (Busy, or Refused when there is nothing to publish or no server
+        API to load the model into: said before training, not after)."""
+        self._need_api()
         with self._lock:
             if self._running():
                 raise Busy()
@@ -314,6 +329,7 @@ class Publisher:
     def rollback(self, number: int, staff: str) -> Job:
         """Start restoring version ``number`` (KeyError: no such version; Busy; Refused). The files are
         restored, the model loaded and the version recorded under the publish lock, as a publish is."""
+        self._need_api()
         with self._lock:
             if self._running():
                 raise Busy()
@@ -334,6 +350,10 @@ class Publisher:
         audit.record(self.workspace, staff, "rollback.started", target.label, {"model": target.model})
         self.start(lambda: self._run(job, hold, lambda job: self._rollback(job, held)))
         return job
+
+    def _need_api(self) -> None:
+        if not self.server.has_api():
+            raise Refused(NO_RASA_API, "no_rasa_api")
 
     def _running(self) -> bool:
         return (self._job is not None and self._job.state == "running") or self.workspace.publishing()

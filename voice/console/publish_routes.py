@@ -6,11 +6,11 @@ API (answers JSON; refusals carry ``{"error": code, "message": 中文}``):
 GET  /staff/console/api/publish     {server: {reachable, model, message}, running: job|null, last: job|null,
                                      current: version|null, unpublished: changes, publishing_elsewhere,
                                      intent_titles: {name: 中文}}
-POST /staff/console/api/publish     {note} → 202 {job}; 409 busy or server_unreachable;
+POST /staff/console/api/publish     {note} → 202 {job}; 409 busy, no_rasa_api or server_unreachable;
                                      422 nothing_to_publish; 400 bad_parameter (note)
 GET  /staff/console/api/versions    {versions: [version, …] newest first, current: number|null}
 POST /staff/console/api/versions/{n}/rollback → 202 {job}; 404 not_found; 423 publishing (a publish or
-                                     rollback holds the sources); 409 server_unreachable;
+                                     rollback holds the sources); 409 no_rasa_api or server_unreachable;
                                      422 no_model or already_current
 GET  /staff/console/api/audit?limit=N  {entries: [{at, staff, action, target, detail}, …]} newest first
 
@@ -20,8 +20,10 @@ stages: [{key, title, state (pending|running|passed|failed), message, started, f
 estimate, progress}]}. A version: bot/editing/versions.py's Version.as_dict().
 
 The Rasa server is RASA_URL (else RASA_PORT on this host) with the API token RASA_TOKEN (`make serve`
-gives the gateway both). It may be down when the gateway starts: the first version (the model it
-runs) is recorded on the first request that finds it up; until then the page says it is unreachable.
+gives the gateway both). Without RASA_TOKEN, as under `make voice-serve` alone, there is no API to load
+a model into: the page and a publish or rollback say so (no_rasa_api) before anything trains. The
+server may be down when the gateway starts: the first version (the model it runs) is recorded on the
+first request that finds it up; until then the page says it is unreachable.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.editing import audit, versions
-from bot.editing.publish import Busy, Publisher, RasaServer, Refused
+from bot.editing.publish import NO_RASA_API, Busy, Publisher, RasaServer, Refused
 from bot.editing.workspace import Workspace
 from nlu.intent_titles import INTENT_TITLES
 from voice.desk.accounts import StaffSession
@@ -73,6 +75,8 @@ class ServerWatch:
         return self._state
 
     def _ask(self) -> dict:
+        if not self.publisher.server.has_api():
+            return {"reachable": False, "model": "", "message": NO_RASA_API}
         try:
             model = self.publisher.server.running()
         except Exception as error:  # down, refused the token, or no API: the page says so
@@ -126,6 +130,8 @@ async def publish(request: web.Request, session: StaffSession) -> web.StreamResp
     publisher = request.app[PUBLISHER]
     if publisher.busy():
         return _refused(409, "busy", BUSY)
+    if not publisher.server.has_api():
+        return _refused(409, "no_rasa_api", NO_RASA_API)
     if not (await request.app[WATCH].state(fresh=True))["reachable"]:
         return _refused(409, "server_unreachable", UNREACHABLE)
     try:
@@ -152,6 +158,8 @@ async def rollback(request: web.Request, session: StaffSession) -> web.StreamRes
     publisher = request.app[PUBLISHER]
     if publisher.busy():
         return _refused(423, "publishing", ROLLBACK_WAITS)
+    if not publisher.server.has_api():
+        return _refused(409, "no_rasa_api", NO_RASA_API)
     if not (await request.app[WATCH].state(fresh=True))["reachable"]:
         return _refused(409, "server_unreachable", UNREACHABLE)
     try:

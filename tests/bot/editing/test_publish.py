@@ -31,11 +31,15 @@ class Clock:
 class Server:
     """Rasa's model API: runs one model at a time, by file name."""
 
-    def __init__(self, running: str, takes_it: bool = True, fails: bool = False) -> None:
+    def __init__(self, running: str, takes_it: bool = True, fails: bool = False, api: bool = True) -> None:
         self.model = running
         self.loaded: list[Path] = []
         self.takes_it = takes_it
         self.fails = fails
+        self.api = api
+
+    def has_api(self) -> bool:
+        return self.api
 
     def load(self, model: Path) -> None:
         if self.fails:
@@ -389,3 +393,27 @@ def test_the_gateway_reaches_rasa_at_rasa_url_with_rasa_token(monkeypatch):
     assert RasaServer.from_env().url == "http://127.0.0.1:5124"  # as `make faq-reload` finds it
     with pytest.raises(ManageError):
         RasaServer("http://127.0.0.1:5124", "").load(Path("m.tar.gz"))  # no token: the API is not open
+
+
+def test_without_rasa_token_there_is_no_api_to_load_into(monkeypatch):
+    monkeypatch.delenv("RASA_URL", raising=False)
+    monkeypatch.delenv("RASA_TOKEN", raising=False)  # `make voice-serve` alone
+    assert not RasaServer.from_env().has_api()
+    monkeypatch.setenv("RASA_TOKEN", "api-token")
+    assert RasaServer.from_env().has_api()
+
+
+def test_no_server_api_is_said_before_anything_trains(live):
+    change_an_answer(live)
+    publisher(live).publish("zhou")
+    change_an_answer(live, "又改了回答")
+    before = (versions.sources(live), versions.current_number(live), audit.entries(live, 100))
+    pub = publisher(live, Server("trained1.tar.gz", api=False))
+    for start in (lambda: pub.publish("zhou"), lambda: pub.rollback(1, "boss")):
+        with pytest.raises(Refused) as refused:
+            start()
+        assert refused.value.code == "no_rasa_api"
+        assert "no Rasa API configured" in refused.value.message
+        assert "make serve" in refused.value.message and "RASA_URL 和 RASA_TOKEN" in refused.value.message
+    assert pub.train.roots == [] and not live.publishing() and pub.status()["running"] is None
+    assert (versions.sources(live), versions.current_number(live), audit.entries(live, 100)) == before

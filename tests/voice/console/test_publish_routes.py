@@ -283,6 +283,25 @@ def test_an_unreachable_server_is_said_and_nothing_trains(staff, tracker_url, wo
     assert publisher.train.roots == []
 
 
+def test_no_rasa_api_is_said_on_the_page_and_nothing_trains(staff, tracker_url, workspace):
+    seen_live(workspace)
+    change_an_answer(workspace)
+    publisher = a_publisher(workspace, Server(build.model_path(workspace.root).name, api=False))
+
+    async def test(client):
+        status = await status_of(client)
+        assert not status["server"]["reachable"]
+        assert "no Rasa API configured" in status["server"]["message"] and "make serve" in status["server"]["message"]
+        for path in (STATUS, rollback_of(1)):
+            answer = await send(client, path)
+            body = await answer.json()
+            assert (answer.status, body["error"]) == (409, "no_rasa_api")
+            assert "RASA_URL 和 RASA_TOKEN" in body["message"]
+
+    run(staff, tracker_url, publisher, test, user="boss")
+    assert publisher.train.roots == [] and versions.current_number(workspace) == 1
+
+
 def test_a_failed_gate_is_shown_with_its_figures(staff, tracker_url, workspace):
     seen_live(workspace)
     change_an_answer(workspace)
