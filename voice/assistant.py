@@ -96,7 +96,10 @@ class RasaAssistant:
                 if answer.status != 200:
                     raise AssistantUnavailable(f"{self.url} answered HTTP {answer.status}")
                 async for line in answer.content:
-                    for reply in replies_from([json.loads(line)] if line.strip() else []):
+                    message = json.loads(line) if line.strip() else None
+                    if isinstance(message, dict) and "error" in message:  # voice/rasa_channel.py _streamed
+                        raise AssistantUnavailable(f"{self.url}: Rasa failed on the message: {message['error']}")
+                    for reply in replies_from([message] if message is not None else []):
                         yield reply
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise AssistantUnavailable(f"{self.url}: {exc or type(exc).__name__}") from exc

@@ -86,8 +86,9 @@ def _streamed(on_new_message: NewMessage, message: UserMessage, queue: asyncio.Q
     async def handle() -> None:
         try:
             await on_new_message(message)
-        except Exception:  # as Rasa's REST channel: the messages so far still go out
+        except Exception:  # as Rasa's REST channel: the messages so far still go out, then the failure
             log.exception("%s channel: handling a message of %s failed", message.input_channel, message.sender_id)
+            queue.put_nowait({"error": "handling the message failed"})  # e.g. the lock store is down
         finally:
             queue.put_nowait(None)
 

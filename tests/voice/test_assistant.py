@@ -102,3 +102,26 @@ def test_an_error_status_is_reported():
 
     with pytest.raises(AssistantUnavailable, match="HTTP 500"):
         asyncio.run(go())
+
+
+def test_an_error_line_after_a_reply_is_reported_once_the_reply_is_out():
+    """Rasa's streamed channel ends a failed turn with {"error": ...} (voice/rasa_channel.py): a lock
+    store or tracker store that is down must reach the customer as a failure, not as silence."""
+
+    async def go():
+        runner, url = await _ndjson_server([{"text": "请稍等。"}, {"error": "handling the message failed"}], gap_s=0)
+        assistant = RasaAssistant(url)
+        seen = []
+        try:
+            async for reply in assistant.stream("c1", "查账单"):
+                seen.append(reply.text)
+        except AssistantUnavailable as exc:
+            return seen, str(exc)
+        finally:
+            await assistant.close()
+            await runner.cleanup()
+        return seen, None
+
+    seen, error = asyncio.run(go())
+    assert seen == ["请稍等。"]
+    assert error is not None and "handling the message failed" in error

@@ -51,12 +51,14 @@ def test_a_streamed_answer_sends_each_message_as_soon_as_it_is_uttered():
     assert second_at - first_at == pytest.approx(0.3), "the first message waited for the rest"
 
 
-def test_a_failure_after_the_first_message_still_ends_the_stream_cleanly():
+def test_a_failure_after_the_first_message_ends_the_stream_with_an_error_line():
     async def handler(message):
         await message.output_channel.send_response("c1", {"text": "请稍等。"})
-        raise RuntimeError("action server gone")
+        raise RuntimeError("lock store gone")
 
-    assert [line["text"] for _, line in _stream(handler).lines] == ["请稍等。"]
+    first, last = [line for _, line in _stream(handler).lines]
+    assert first["text"] == "请稍等。"
+    assert set(last) == {"error"}, "the gateway must learn that the turn failed (voice/assistant.py)"
 
 
 class Request:
