@@ -20,6 +20,8 @@ TRAINING_INPUTS = ("config.yml", "bot/domain", "bot/data", "bot/faq/faqs.yml", "
 SPACY_INPUTS = ("nlu",)
 HASH_LENGTH = 16
 MODELS_KEPT = 5
+RASA_CACHE_ENV = "RASA_CACHE_DIRECTORY"
+RASA_CACHE_DIR = ".rasa/cache"
 
 
 def _is_ignored(path: Path) -> bool:
@@ -117,6 +119,15 @@ def train(root: Path = REPO_ROOT, force: bool = False) -> Path:
     return target
 
 
+def rasa_cache_dir(root: Path = REPO_ROOT) -> Path:
+    """Rasa's training cache (RASA_CACHE_DIRECTORY, else .rasa/cache), as an absolute path. Rasa
+    records where each cached output lies as the directory was given: from its relative default,
+    an entry made in one working directory is not found by a training in another (the console's
+    copy of the sources), and e.g. RulePolicy trains again although its fingerprint matched."""
+    given = Path(os.environ.get(RASA_CACHE_ENV) or RASA_CACHE_DIR)
+    return given if given.is_absolute() else (root / given).resolve()
+
+
 def _train_into(root: Path, target: Path) -> None:
     name = target.name[: -len(".tar.gz")]
     log = log_file(root, "train.log")
@@ -129,7 +140,8 @@ def _train_into(root: Path, target: Path) -> None:
             "--config", "config.yml", "--domain", "bot/domain", "--data", "bot/data",
             "--out", out_dir, "--fixed-model-name", name,
         )  # fmt: skip
-        run_checked(cmd, root, "rasa train", log=log, TRAIN_TIMING_FILE=str(timing))
+        cache = {RASA_CACHE_ENV: str(rasa_cache_dir(root))}
+        run_checked(cmd, root, "rasa train", log=log, TRAIN_TIMING_FILE=str(timing), **cache)
         if timing.exists():
             print(timing.read_text(encoding="utf-8"), end="", flush=True)
         produced = Path(out_dir) / target.name

@@ -110,3 +110,27 @@ def test_old_models_are_pruned(project, fake_rasa_train, monkeypatch):
         newest = build.train(project)
     kept = list((project / "models").glob("*.tar.gz"))
     assert len(kept) == 2 and newest in kept
+
+
+# --------------------------------------------------------------------------- Rasa's cache
+
+
+def test_rasa_train_is_given_its_cache_as_an_absolute_path(project, monkeypatch):
+    """Rasa records a cached output's place as the cache directory was given: a relative one would
+    not be found again by a training in another directory (the console's copy of the sources)."""
+    given: list = []
+
+    def fake_rasa(cmd, root, what, log=None, **env):
+        given.append(env[build.RASA_CACHE_ENV])
+        out, name = cmd[cmd.index("--out") + 1], cmd[cmd.index("--fixed-model-name") + 1]
+        (Path(out) / f"{name}.tar.gz").write_bytes(b"model")
+
+    monkeypatch.setattr(build, "run_checked", fake_rasa)
+    monkeypatch.delenv(build.RASA_CACHE_ENV, raising=False)
+    build.train(project)
+    monkeypatch.setenv(build.RASA_CACHE_ENV, "shared/cache")
+    build.train(project, force=True)
+    monkeypatch.setenv(build.RASA_CACHE_ENV, "/srv/rasa-cache")
+    build.train(project, force=True)
+    root = project.resolve()
+    assert given == [str(root / ".rasa" / "cache"), str(root / "shared" / "cache"), "/srv/rasa-cache"]
