@@ -11,8 +11,9 @@ form (``************0123``) is not a way anyone asks. Staff can add a version wi
 the FAQ or intent page. The same words in several messages are added once.
 
 An assignment takes effect with the next publish: ``published`` tells, from the files of the version
-the server runs (bot/editing/versions.py), whether its text is in that version yet. Every assignment
-and dismissal is in the audit log (``triage.assign``, ``triage.dismiss``)."""
+the server runs (bot/editing/versions.py), whether its text is in that version yet. A dismissed
+message can be reopened (open again, its decision gone). Every assignment, dismissal and reopening is
+in the audit log (``triage.assign``, ``triage.dismiss``, ``triage.reopen``)."""
 
 from __future__ import annotations
 
@@ -78,13 +79,8 @@ class Outcome:
 
 def decisions(workspace: Workspace) -> dict[str, Decision]:
     """key → decision, for every message decided (an open message has none)."""
-    path = workspace.state / TRIAGE_FILE
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
     found = {}
-    for key, record in (raw.get("messages") or {}).items():
+    for key, record in _records(workspace).items():
         try:
             found[key] = Decision(**record)
         except TypeError:
@@ -192,6 +188,45 @@ def dismiss(workspace: Workspace, messages: Sequence[FailedMessage], staff: str)
     return outcome
 
 
+def reopen(workspace: Workspace, messages: Sequence[FailedMessage], staff: str) -> Outcome:
+    """Open the dismissed messages again; one that isn't dismissed is refused (an assigned one's words
+    are in the sources: they are taken out on the FAQ or intent page)."""
+    outcome = Outcome(version=next_version(workspace))
+    wanted = {message.key: message for message in messages}
+    with _locked(workspace):
+        records = _records(workspace)
+        for key, message in wanted.items():
+            status = records.get(key, {}).get("status", OPEN)
+            if status == DISMISSED:
+                outcome.done.append(key)
+            elif status == ASSIGNED:
+                target = records[key].get("target", "")
+                outcome.refused[key] = [
+                    FieldProblem(
+                        "status", f"这条消息已归入 {target}，不能重新打开；如要撤回，请在该页面删除这句话", message.text
+                    )
+                ]
+            else:
+                outcome.refused[key] = [FieldProblem("status", "这条消息没有被忽略，无需重新打开", message.text)]
+        reopened = {key: records.pop(key) for key in outcome.done}
+        if reopened:
+            _write_records(workspace, records)
+    if reopened:
+        audit.record(
+            workspace,
+            staff,
+            "triage.reopen",
+            "",
+            {
+                "reopened": [
+                    {"key": key, "text": wanted[key].text, "dismissed_by": record.get("staff", "")}
+                    for key, record in reopened.items()
+                ]
+            },
+        )
+    return outcome
+
+
 def _adder(kind: str) -> Adder:
     if kind == FAQ:
         return faqs.add_phrasing
@@ -223,14 +258,23 @@ def _holds(held: Contents, decision: Decision) -> bool:
 
 def _decide(workspace: Workspace, made: dict[str, Decision]) -> None:
     with _locked(workspace):
-        path = workspace.state / TRIAGE_FILE
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raw = {}
-        records = dict(raw.get("messages") or {})
+        records = _records(workspace)
         records.update({key: decision.as_dict() for key, decision in made.items()})
-        _replace(path, json.dumps({"messages": records}, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        _write_records(workspace, records)
+
+
+def _records(workspace: Workspace) -> dict[str, dict[str, Any]]:
+    """key → the stored decision; read under _locked when it is to be written back."""
+    try:
+        raw = json.loads((workspace.state / TRIAGE_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return dict(raw.get("messages") or {})
+
+
+def _write_records(workspace: Workspace, records: dict[str, dict[str, Any]]) -> None:
+    text = json.dumps({"messages": records}, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    _replace(workspace.state / TRIAGE_FILE, text)
 
 
 @contextmanager

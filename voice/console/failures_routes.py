@@ -19,6 +19,8 @@ POST /staff/console/api/failures/assign ``{"keys": [...], "target": "faq:<id>" |
     "refused": [{"key", "problems": [{"field", "message", "item"}]}], "version"}``: 200 when any was
     assigned, 422 when none was; 423 while a publish runs;
 POST /staff/console/api/failures/dismiss ``{"keys": [...]}`` the same answer;
+POST /staff/console/api/failures/reopen ``{"keys": [...]}`` dismissed messages open again; the same answer
+    (a message that isn't dismissed is refused);
 GET /staff/console/api/targets  the FAQs and task intents a message may be assigned to.
 
 Detection and grouping read the tracker store and run the sentence encoder: in a worker thread, the
@@ -62,6 +64,8 @@ MAX_KEY = 400
 QUERY = ("since", "until", "channel", "reason", "status")
 CHANNELS = ("chat", "call")
 NOT_FOUND = "找不到这条消息：会话记录里已没有它，请刷新页面"
+ASSIGN, DISMISS, REOPEN = "assign", "dismiss", "reopen"
+DONE = {ASSIGN: "assigned", DISMISS: "dismissed", REOPEN: "reopened"}
 _json = functools.partial(json.dumps, ensure_ascii=False)
 
 
@@ -76,6 +80,7 @@ def add_routes(app: web.Application, workspace: Workspace, store: Optional[Conve
     app.router.add_get("/staff/console/api/failures", editors(listing))
     app.router.add_post("/staff/console/api/failures/assign", editors(assign))
     app.router.add_post("/staff/console/api/failures/dismiss", editors(dismiss))
+    app.router.add_post("/staff/console/api/failures/reopen", editors(reopen))
     app.router.add_get("/staff/console/api/targets", editors(choices))
 
 
@@ -198,24 +203,32 @@ async def assign(request: web.Request, session: StaffSession) -> web.StreamRespo
         keys, target = await _body(request, with_target=True)
     except BadParameter as bad:
         return web.json_response(bad.as_dict(), status=400, headers=NO_STORE)
-    return await _decide(request, session, keys, target)
+    return await _decide(request, session, keys, ASSIGN, target)
 
 
 async def dismiss(request: web.Request, session: StaffSession) -> web.StreamResponse:
+    return await _decide_keys(request, session, DISMISS)
+
+
+async def reopen(request: web.Request, session: StaffSession) -> web.StreamResponse:
+    return await _decide_keys(request, session, REOPEN)
+
+
+async def _decide_keys(request: web.Request, session: StaffSession, action: str) -> web.StreamResponse:
     try:
         keys, _ = await _body(request, with_target=False)
     except BadParameter as bad:
         return web.json_response(bad.as_dict(), status=400, headers=NO_STORE)
-    return await _decide(request, session, keys, None)
+    return await _decide(request, session, keys, action, None)
 
 
 async def _decide(
-    request: web.Request, session: StaffSession, keys: List[str], target: Optional[str]
+    request: web.Request, session: StaffSession, keys: List[str], action: str, target: Optional[str]
 ) -> web.StreamResponse:
     app = request.app
     staff = session.staff.username
     try:
-        outcome = await asyncio.to_thread(_apply, app[STORE], app[WORKSPACE], keys, target, staff)
+        outcome = await asyncio.to_thread(_apply, app[STORE], app[WORKSPACE], keys, action, target, staff)
     except BadParameter as bad:
         return web.json_response(bad.as_dict(), status=400, headers=NO_STORE)
     except PublishInProgress:
@@ -224,22 +237,24 @@ async def _decide(
     except EditConflict:
         problem = "文件刚被其他人修改，请刷新页面后重试"
         return web.json_response({"error": "conflict", "problem": problem}, status=409, headers=NO_STORE)
-    log.info("console: %s %s %d message(s)%s", staff, "assigned" if target else "dismissed", len(outcome.done),
+    log.info("console: %s %s %d message(s)%s", staff, DONE[action], len(outcome.done),
              f" to {target}" if target else "")  # fmt: skip
     status = 200 if outcome.done or not outcome.refused else 422
     return web.json_response(outcome.as_dict(), status=status, headers=NO_STORE, dumps=_json)
 
 
 def _apply(
-    store: ConversationStore, workspace: Workspace, keys: List[str], target: Optional[str], staff: str
+    store: ConversationStore, workspace: Workspace, keys: List[str], action: str, target: Optional[str], staff: str
 ) -> triage.Outcome:
     if target is not None and target not in {choice.target for choice in _choices(workspace)}:
         raise BadParameter("target", f"'target' {target} is not an FAQ id or a task intent")
     messages, missing = _messages(store, keys)
-    if target is None:
-        outcome = triage.dismiss(workspace, messages, staff)
-    else:
+    if action == ASSIGN and target is not None:
         outcome = triage.assign(workspace, messages, target, staff)
+    elif action == REOPEN:
+        outcome = triage.reopen(workspace, messages, staff)
+    else:
+        outcome = triage.dismiss(workspace, messages, staff)
     for key in missing:
         outcome.refused[key] = [FieldProblem("key", NOT_FOUND)]
     return outcome

@@ -123,6 +123,26 @@ def test_dismissing_is_kept_and_audited_and_an_assigned_message_cannot_be_dismis
     assert entry.staff == "boss" and entry.detail["dismissed"] == [{"key": other.key, "text": "叽里咕噜"}]
 
 
+def test_a_dismissed_message_is_reopened_audited_and_only_a_dismissed_one(workspace):
+    assigned, dismissed, untouched = failed(NEW_FAQ_WORDS, 1), failed("叽里咕噜", 2), failed("啊吧啊吧", 3)
+    triage.assign(workspace, [assigned], "faq:baitiao_intro", "zhou")
+    triage.dismiss(workspace, [dismissed], "boss")
+    outcome = triage.reopen(workspace, [assigned, dismissed, untouched], "zhou")
+    assert outcome.done == [dismissed.key] and list(outcome.refused) == [assigned.key, untouched.key]
+    assert "已归入 faq:baitiao_intro" in outcome.refused[assigned.key][0].message
+    assert "没有被忽略" in outcome.refused[untouched.key][0].message
+    decided = triage.decisions(Workspace.at(workspace.root, workspace.state))
+    assert triage.status_of(dismissed.key, decided) == triage.OPEN
+    assert decided[assigned.key].status == triage.ASSIGNED  # untouched by the refusal
+    [entry] = audit.entries(workspace, action_prefix="triage.reopen")
+    assert entry.staff == "zhou"
+    assert entry.detail["reopened"] == [{"key": dismissed.key, "text": "叽里咕噜", "dismissed_by": "boss"}]
+    again = triage.reopen(workspace, [dismissed], "zhou")  # a second editor, a moment later
+    assert again.done == [] and list(again.refused) == [dismissed.key]
+    assert len(audit.entries(workspace, action_prefix="triage.reopen")) == 1
+    assert triage.dismiss(workspace, [dismissed], "li").done == [dismissed.key]  # and it may be dismissed again
+
+
 def test_an_assignment_is_published_once_the_running_version_holds_its_words(workspace):
     message = failed(NEW_FAQ_WORDS)
     triage.assign(workspace, [message], "faq:baitiao_intro", "zhou")

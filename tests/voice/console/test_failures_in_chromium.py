@@ -2,7 +2,7 @@
 test filled and a workspace that is a copy of the sources (CONSOLE_ROOT): an editor finds two customers'
 fallen-back questions about 白条 in one group with the FAQ suggested, assigns the group, and the
 phrasings are in the copy's faqs.yml, waiting for 发布; a message that is already an intent's example
-is refused next to it. No Rasa: the page reads the tracker store and writes the workspace."""
+is refused next to it; a message dismissed by mistake is opened again. No Rasa: the page reads the tracker store and writes the workspace."""
 
 import shutil
 from collections.abc import Iterator
@@ -78,6 +78,12 @@ def texts_shown(driver) -> set[str]:
     return {text for group in driver.execute_script(READ_GROUPS) for text in group["texts"]}
 
 
+def show(driver, status: str) -> None:
+    Select(driver.find_element(By.ID, "status")).select_by_value(status)
+    driver.find_element(By.ID, "search").click()
+    wait(driver, lambda: ready(driver) and f"status={status}" in driver.current_url, f"the {status} messages")
+
+
 def questions(root: Path, faq_id: str) -> list[str]:
     faqs = yaml.safe_load((root / FAQ_FILE).read_text("utf-8"))
     return next(faq["questions"] for faq in faqs if faq["id"] == faq_id)
@@ -123,12 +129,25 @@ def test_an_editor_assigns_a_group_of_fallen_back_messages_to_an_faq(console, br
     wait(driver, lambda: "check_balance" in taken.find_element(By.CSS_SELECTOR, ".problems").text, "the refusal")
     assert "查余额" not in questions(root, "baitiao_intro")
 
-    Select(driver.find_element(By.ID, "status")).select_by_value("assigned")
-    driver.find_element(By.ID, "search").click()
-    wait(driver, lambda: ready(driver) and "status=assigned" in driver.current_url, "the assigned messages")
+    show(driver, "assigned")
     assigned = driver.find_elements(By.CSS_SELECTOR, "li.failed-message[data-status='assigned']")
     assert sorted(m.find_element(By.CSS_SELECTOR, ".failed-text").text for m in assigned) == sorted(BAITIAO)
     assert all("待发布" in m.find_element(By.CSS_SELECTOR, ".decision").text for m in assigned)
+
+    # dismissed by mistake, and opened again
+    show(driver, "open")
+    taken = driver.find_element(By.XPATH, "//li[contains(@class,'failed-message')][p[.='查余额']]")
+    taken.find_element(By.CSS_SELECTOR, "button.dismiss-one").click()
+    wait(driver, lambda: "已忽略 1 条消息" in driver.find_element(By.ID, "action-status").text, "the dismissal")
+    wait(driver, lambda: ready(driver) and "查余额" not in texts_shown(driver), "查余额 gone from the open list")
+    show(driver, "dismissed")
+    dismissed = driver.find_element(By.XPATH, "//li[contains(@class,'failed-message')][p[.='查余额']]")
+    assert "已忽略（zhou" in dismissed.find_element(By.CSS_SELECTOR, ".decision").text
+    dismissed.find_element(By.CSS_SELECTOR, "button.reopen-one").click()
+    wait(driver, lambda: "已重新打开 1 条消息" in driver.find_element(By.ID, "action-status").text, "the reopening")
+    wait(driver, lambda: ready(driver) and "查余额" not in texts_shown(driver), "查余额 gone from the dismissed list")
+    show(driver, "open")
+    assert "查余额" in texts_shown(driver)
 
     set_viewport(driver, PHONE, mobile=True)
     assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")

@@ -30,6 +30,7 @@ PAGE = "/staff/console/failures"
 LISTING = "/staff/console/api/failures"
 ASSIGN = "/staff/console/api/failures/assign"
 DISMISS = "/staff/console/api/failures/dismiss"
+REOPEN = "/staff/console/api/failures/reopen"
 TARGETS = "/staff/console/api/targets"
 PHONE_TEXT = "我的手机13812345678收不到验证码"
 PHONE_MASKED = "我的手机*******5678收不到验证码"
@@ -116,7 +117,7 @@ def test_an_agent_gets_403_and_nobody_signed_in_401(staff, tracker_url, workspac
         for path in (LISTING, TARGETS):
             answer = await client.get(path)
             assert answer.status == 403 and await answer.json() == {"error": "forbidden"}, path
-        for path in (ASSIGN, DISMISS):
+        for path in (ASSIGN, DISMISS, REOPEN):
             assert (await send(client, path, {"keys": ["a@1.000000#0123456789"]})).status == 403, path
 
     async def as_nobody(client):
@@ -309,6 +310,27 @@ def test_dismissing_moves_messages_out_of_the_open_list(staff, tracker_url, work
         assert dismissed["status"] == "dismissed" and dismissed["decision"]["staff"] == "zhou"
 
     run(staff, tracker_url, workspace, test)
+
+
+def test_a_dismissed_message_is_reopened_back_into_the_open_list(staff, tracker_url, workspace):
+    async def test(client):
+        key = shown(await listing(client))["啊吧啊吧"]["key"]
+        not_dismissed = await send(client, REOPEN, {"keys": [key]})
+        assert not_dismissed.status == 422
+        assert "没有被忽略" in (await not_dismissed.json())["refused"][0]["problems"][0]["message"]
+        assert (await send(client, DISMISS, {"keys": [key]})).status == 200
+        assert (await send(client, REOPEN, {"keys": [key]}, csrf="wrong")).status == 403
+        answer = await send(client, REOPEN, {"keys": [key]})
+        assert answer.status == 200 and (await answer.json())["done"] == [key]
+        reopened = shown(await listing(client))["啊吧啊吧"]
+        assert reopened["status"] == "open" and "decision" not in reopened
+        assert "啊吧啊吧" not in shown(await listing(client, status="dismissed"))
+        bad = await send(client, REOPEN, {"keys": "啊吧啊吧"})
+        assert bad.status == 400 and (await bad.json())["parameter"] == "keys"
+
+    run(staff, tracker_url, workspace, test, user="boss")
+    [entry] = audit.entries(workspace, action_prefix="triage.reopen")
+    assert entry.staff == "boss" and entry.detail["reopened"][0]["dismissed_by"] == "boss"
 
 
 def test_keys_of_no_failed_message_are_refused_one_by_one(staff, tracker_url, workspace):

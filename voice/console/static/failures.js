@@ -1,6 +1,7 @@
 // What the bot failed (待改进): the filters (kept in the page's address), the failed customer messages
 // grouped by meaning (GET /staff/console/api/failures), and for each group or message: assign it to an
-// FAQ or an intent (POST …/failures/assign, the suggestion preselected) or dismiss it (POST …/dismiss).
+// FAQ or an intent (POST …/failures/assign, the suggestion preselected) or dismiss it (POST …/dismiss);
+// a dismissed one can be opened again (POST …/reopen).
 // Refusals are shown next to the message they are about; an assignment takes effect after 发布.
 
 import {
@@ -56,6 +57,10 @@ const TEXT = {
   dismissOne: "忽略",
   assignOneLabel: (text) => `把“${text}”归入本组所选的常见问题或意图`,
   dismissOneLabel: (text) => `忽略“${text}”`,
+  reopenGroup: "全部重新打开",
+  reopenGroupLabel: (n) => `把第 ${n} 组已忽略的消息全部重新打开`,
+  reopenOne: "重新打开",
+  reopenOneLabel: (text) => `重新打开“${text}”，放回待处理`,
   pickFirst: "请先选择要归入的常见问题或意图",
   understood: (intent, confidence) => `识别为 ${intentTitle(intent)}，置信度 ${decimal(confidence, 2)}`,
   notUnderstood: "未识别出意图",
@@ -71,6 +76,7 @@ const TEXT = {
   waiting: (n) => `待发布：发布第 ${n} 版后生效`,
   done: (n, target, version) => `已把 ${n} 条消息归入 ${target}，发布第 ${version} 版后生效`,
   dismissedDone: (n) => `已忽略 ${n} 条消息`,
+  reopenedDone: (n) => `已重新打开 ${n} 条消息，放回待处理`,
   someRefused: (n) => `${n} 条未能处理，原因见该条消息下方`,
   working: "正在保存…",
   badRequest: "页面上的消息已过时，请重新查询后再试",
@@ -206,6 +212,13 @@ function messageItem(message, select) {
     dismiss.addEventListener("click", () => dismissKeys([message.key], list, dismiss));
     actions.append(dismiss);
   }
+  if (message.status === "dismissed") {
+    const reopen = element("button", "button small reopen-one", TEXT.reopenOne);
+    reopen.type = "button";
+    reopen.setAttribute("aria-label", TEXT.reopenOneLabel(message.text));
+    reopen.addEventListener("click", () => reopenKeys([message.key], list, reopen));
+    actions.append(reopen);
+  }
   item.append(actions, list);
   return item;
 }
@@ -255,6 +268,14 @@ function groupItem(group, number) {
     dismiss.addEventListener("click", () => dismissKeys(open.map((m) => m.key), groupProblems, dismiss));
     controls.append(dismiss);
   }
+  const dismissed = group.messages.filter((message) => message.status === "dismissed");
+  if (dismissed.length) {
+    const reopen = element("button", "button small reopen-group", TEXT.reopenGroup);
+    reopen.type = "button";
+    reopen.setAttribute("aria-label", TEXT.reopenGroupLabel(number));
+    reopen.addEventListener("click", () => reopenKeys(dismissed.map((m) => m.key), groupProblems, reopen));
+    controls.append(reopen);
+  }
   if (!pending.length) {
     select.disabled = true;
   }
@@ -279,6 +300,10 @@ async function assignKeys(keys, select, where, button) {
 
 async function dismissKeys(keys, where, button) {
   await decide("/staff/console/api/failures/dismiss", { keys }, where, button);
+}
+
+async function reopenKeys(keys, where, button) {
+  await decide("/staff/console/api/failures/reopen", { keys }, where, button);
 }
 
 async function decide(path, body, where, button) {
@@ -309,7 +334,12 @@ async function decide(path, body, where, button) {
   }
   const done = (reply.done || []).length;
   const refusedCount = (reply.refused || []).length;
-  const said = body.target ? TEXT.done(done, targetText(body.target), reply.version) : TEXT.dismissedDone(done);
+  let said = TEXT.dismissedDone(done);
+  if (body.target) {
+    said = TEXT.done(done, targetText(body.target), reply.version);
+  } else if (path.endsWith("/reopen")) {
+    said = TEXT.reopenedDone(done);
+  }
   say(actionStatus, [done ? said : "", refusedCount ? TEXT.someRefused(refusedCount) : ""].filter(Boolean).join("；"));
   if (!done) {
     // nothing changed: show the refusals where they belong without reloading
