@@ -2,7 +2,8 @@
 test filled and a workspace that is a copy of the sources (CONSOLE_ROOT): an editor finds two customers'
 fallen-back questions about 白条 in one group with the FAQ suggested, assigns the group, and the
 phrasings are in the copy's faqs.yml, waiting for 发布; a message that is already an intent's example
-is refused next to it; a message dismissed by mistake is opened again. No Rasa: the page reads the tracker store and writes the workspace."""
+is refused next to it; a message dismissed by mistake is opened again. No Rasa: the page reads the
+tracker store and writes the workspace."""
 
 import shutil
 from collections.abc import Iterator
