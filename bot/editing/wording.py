@@ -1,9 +1,10 @@
 """The bot's wording as the console edits it: every domain response (bot/domain/*.yml, utter_*),
 its chat and voice variants side by side, edited in place.
 
-Only the text of a variant changes, spliced into the file at the characters the YAML parser says
-it occupies: comments, layout, buttons and the other variants stay byte for byte. A voice variant
-can be added where a response has none. The checks (Chinese, per field ``text``):
+Only the text of a variant and the titles of its buttons change, each spliced into the file at the
+characters the YAML parser says it occupies: comments, layout, the buttons' payloads (what a button
+sends: intents the dialogue is trained on) and the other variants stay byte for byte. A voice
+variant can be added where a response has none. The checks (Chinese, per field ``text``):
 
 - not empty, and braces only as placeholders;
 - the same ``{slot}`` placeholders as before (the actions fill them; a dropped one loses a value,
@@ -13,7 +14,11 @@ can be added where a response has none. The checks (Chinese, per field ``text``)
   ``speakable()`` no digits, symbols or links are left. ``speakable`` lives in voice/, which bot/
   doesn't import, so the caller passes it in (voice/console/content_routes.py does);
 - a voice variant is at most ``MAX_VOICE_CHARS`` and, like the FAQ's spoken answers, has no links
-  or symbols (bot/faq/checks.py VOICE_UNREADABLE): it is written for the phone."""
+  or symbols (bot/faq/checks.py VOICE_UNREADABLE): it is written for the phone.
+
+A button title (field ``buttons.<variant>.<button>``) is checked as a text is (placeholders, braces,
+speakable when calls say it: voice/menu.py reads the titles as a menu and matches what the caller
+says against them), and is one short line, unlike the response's other titles."""
 
 from __future__ import annotations
 
@@ -42,20 +47,39 @@ UNSPOKEN = re.compile(r"[0-9¥%*•#“”\[\]()（）]|https?:")
 # today is 92 characters (utter_ask_confirm_installment, which quotes every value to confirm);
 # the FAQ's spoken answers stop at 80.
 MAX_VOICE_CHARS = 100
+# The longest button title today is 5 characters (转人工客服; placeholders aside): a button is tapped
+# on a phone screen and read as a menu on a call, where each title is heard with its key.
+MAX_BUTTON_CHARS = 12
 DOUBLE_QUOTED = '"'
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str  # shown, never changed
+    start: int = 0  # character offsets of the title's YAML scalar in the file
+    end: int = 0
+    style: str = '"'
+
+    def as_dict(self) -> dict:
+        return {"title": self.title, "payload": self.payload}
 
 
 @dataclass(frozen=True)
 class Variant:
     text: str
     channel: str  # "" for chat (every channel without its own variant), "voice" for calls
-    has_buttons: bool = False
+    buttons: tuple[Button, ...] = ()
     start: int = 0  # character offsets of the text's YAML scalar in the file
     end: int = 0
     style: str = '"'  # the scalar's quoting: '"', "'", "" (plain), "|" or ">"
 
+    @property
+    def has_buttons(self) -> bool:
+        return bool(self.buttons)
+
     def as_dict(self) -> dict:
-        return {"text": self.text, "channel": self.channel, "buttons": self.has_buttons}
+        return {"text": self.text, "channel": self.channel, "buttons": [button.as_dict() for button in self.buttons]}
 
 
 @dataclass(frozen=True)
@@ -119,7 +143,7 @@ def responses_of(text: str, relative: Path) -> list[Response]:
                     Variant(
                         str(node.value),
                         str(channel.value) if isinstance(channel, yaml.ScalarNode) else "",
-                        "buttons" in fields,
+                        _buttons(text, fields.get("buttons")),
                         node.start_mark.index,
                         _content_end(text, node.end_mark.index),
                         node.style or "",
@@ -130,6 +154,26 @@ def responses_of(text: str, relative: Path) -> list[Response]:
             end = _content_end(text, _end_of(last))
             found.append(Response(str(name.value), relative.as_posix(), variants, end, column))
     return found
+
+
+def _buttons(text: str, node: yaml.Node | None) -> tuple[Button, ...]:
+    if not isinstance(node, yaml.SequenceNode):
+        return ()
+    found = []
+    for item in node.value:
+        fields = {k.value: v for k, v in item.value} if isinstance(item, yaml.MappingNode) else {}
+        title, payload = fields.get("title"), fields.get("payload")
+        if isinstance(title, yaml.ScalarNode):
+            found.append(
+                Button(
+                    str(title.value),
+                    str(payload.value) if isinstance(payload, yaml.ScalarNode) else "",
+                    title.start_mark.index,
+                    _content_end(text, title.end_mark.index),
+                    title.style or "",
+                )
+            )
+    return tuple(found)
 
 
 def _domain_files(workspace: Workspace) -> list[Path]:
@@ -220,6 +264,32 @@ def problems(text: str, channel: str, expected: set[str], spoken: bool, speak: S
     return found
 
 
+def title_problems(title: str, expected: set[str], spoken: bool, speak: Speak | None) -> list[FieldProblem]:
+    """What is wrong with ``title`` as a button's title (``expected``: its placeholders; ``spoken``:
+    calls read the buttons as a menu)."""
+    if not title:
+        return [FieldProblem("text", "按钮文字不能为空")]
+    found = problems(title, "", expected, False, None)
+    if "\n" in title:
+        found.append(FieldProblem("text", "按钮文字只能是一行"))
+    shown = PLACEHOLDER.sub("", title)
+    if len(shown) > MAX_BUTTON_CHARS:
+        found.append(
+            FieldProblem(
+                "text",
+                f"按钮文字太长：{len(shown)} 个字，最多 {MAX_BUTTON_CHARS} 个字"
+                "（手机上点的按钮、电话里逐项念的菜单都要简短）",
+            )
+        )
+    if spoken and speak is not None:
+        left = unspoken(title, speak)
+        if left:
+            found.append(
+                FieldProblem("text", f"电话里会把按钮文字当作菜单念出来，它有念不出来的内容：{' '.join(left)}。请改写")
+            )
+    return found
+
+
 def render(text: str, style: str) -> str:
     """``text`` as a YAML scalar on one line, quoted as the original was (double quotes otherwise)."""
     if style == "'" and "\n" not in text:
@@ -236,16 +306,22 @@ def save(
     staff: str,
     speak: Speak | None = None,
     new_voice: str | None = None,
+    titles: dict[tuple[int, int], str] | None = None,
 ) -> str:
-    """Change the texts of ``name``'s variants (index → new text) and optionally add a voice variant;
-    the file's new etag. Rejected (nothing written) on any problem; KeyError: no such response;
-    IndexError: no such variant."""
+    """Change the texts of ``name``'s variants (index → new text) and the titles of their buttons
+    ((variant index, button index) → new title), and optionally add a voice variant; the file's new
+    etag. Rejected (nothing written) on any problem; KeyError: no such response; IndexError: no such
+    variant or button."""
     response, text, current_etag = get(workspace, name)
     if etag != current_etag:
         raise EditConflict(response.file)
+    titles = titles or {}
     for index in texts:
         if not 0 <= index < len(response.variants):
             raise IndexError(index)
+    for index, number in titles:
+        if not 0 <= index < len(response.variants) or not 0 <= number < len(response.variants[index].buttons):
+            raise IndexError((index, number))
     chat = next((v for v in response.variants if v.channel != VOICE_CHANNEL), None)
     adding_voice = new_voice is not None and not response.has_voice
     if new_voice is not None and response.has_voice:
@@ -264,6 +340,21 @@ def save(
             for p in problems(new, variant.channel, placeholders(variant.text), spoken, speak)
         ]
         changed[index] = new
+    retitled = {}
+    for (index, number), new in titles.items():
+        variant = response.variants[index]
+        button = variant.buttons[number]
+        new = new.strip()
+        if new == button.title:
+            continue
+        # a call reads the buttons of the variant it says: a chat variant's only while there is no voice one
+        spoken = variant.channel == VOICE_CHANNEL or (not voice_after and variant.channel == "")
+        found += [
+            FieldProblem(f"buttons.{index}.{number}", p.message, p.item)
+            for p in title_problems(new, placeholders(button.title), spoken, speak)
+        ]
+        retitled[(index, number)] = new
+    found += _repeated_titles(response, retitled)
     if adding_voice:
         assert new_voice is not None
         expected = placeholders(changed.get(response.variants.index(chat), chat.text)) if chat else set()
@@ -273,7 +364,7 @@ def save(
         ]
     if found:
         raise Rejected(found)
-    if not changed and not adding_voice:
+    if not changed and not retitled and not adding_voice:
         return current_etag
     new_text = text
     if adding_voice:
@@ -283,9 +374,13 @@ def save(
         scalar = render(new_voice.strip(), DOUBLE_QUOTED)
         item = f"\n{dash}- text: {scalar}\n{keys}channel: {VOICE_CHANNEL}"
         new_text = new_text[: response.insert_after] + item + new_text[response.insert_after :]
-    for index in sorted(changed, reverse=True):  # from the end, so earlier offsets still hold
-        variant = response.variants[index]
-        new_text = new_text[: variant.start] + render(changed[index], variant.style) + new_text[variant.end :]
+    splices = [(response.variants[i].start, response.variants[i].end, response.variants[i].style, new)
+               for i, new in changed.items()]  # fmt: skip
+    for (index, number), new in retitled.items():
+        button = response.variants[index].buttons[number]
+        splices.append((button.start, button.end, button.style, new))
+    for start, end, style, new in sorted(splices, reverse=True):  # from the end, so earlier offsets still hold
+        new_text = new_text[:start] + render(new, style) + new_text[end:]
     new_etag = workspace.write(Path(response.file), new_text, based_on=current_etag)
     detail: dict = {
         "file": response.file,
@@ -294,11 +389,39 @@ def save(
             for i in sorted(changed)
         ],
     }
+    if retitled:
+        detail["buttons"] = [
+            {
+                "channel": response.variants[i].channel or "chat",
+                "payload": response.variants[i].buttons[n].payload,
+                "old": response.variants[i].buttons[n].title,
+                "new": new,
+            }
+            for (i, n), new in sorted(retitled.items())
+        ]
     if adding_voice:
         detail["added_voice"] = new_voice.strip() if new_voice else ""
     audit.record(workspace, staff, "wording.save", name, detail)
     log.info("%s saved the wording of %s", staff, name)
     return new_etag
+
+
+def _repeated_titles(response: Response, retitled: dict[tuple[int, int], str]) -> list[FieldProblem]:
+    """A changed title that another button of its variant has too: the customer couldn't tell them apart."""
+    found = []
+    for (index, number), new in sorted(retitled.items()):
+        others = [
+            retitled.get((index, other), button.title)
+            for other, button in enumerate(response.variants[index].buttons)
+            if other != number
+        ]
+        if new in others:
+            found.append(
+                FieldProblem(
+                    f"buttons.{index}.{number}", f"已有按钮叫“{new}”，同一句话的按钮文字不能相同，客户无法区分", new
+                )
+            )
+    return found
 
 
 def history(workspace: Workspace, name: str, limit: int = 50) -> list[audit.AuditEntry]:

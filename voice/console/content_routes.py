@@ -31,11 +31,14 @@ DELETE intents/{name}/examples  ``{"etag", "text"}`` removes it
 
 Wording (bot/editing/wording.py):
 GET wording                   ``{"files": [{"file", "etag", "responses": [{"name", "file", "has_voice",
-                              "variants": [{"text", "channel": "" | "voice", "buttons": bool}]}]}], "limits"}``
+                              "variants": [{"text", "channel": "" | "voice", "buttons": [{"title",
+                              "payload"}]}]}]}], "limits"}``
 GET wording/{name}            ``{"response", "etag", "history"}``
-PUT wording/{name}            ``{"etag", "variants": [{"index", "text"}], "new_voice"?: text}`` changes
-                              texts in place, optionally adds a voice variant. Voice texts (and chat
-                              texts calls say) are checked with voice.speakable, which bot/ can't import."""
+PUT wording/{name}            ``{"etag", "variants": [{"index", "text"}], "buttons"?: [{"variant", "index",
+                              "title"}], "new_voice"?: text}`` changes texts and button titles in place
+                              (payloads never), optionally adds a voice variant. Voice texts (and chat
+                              texts and titles calls say) are checked with voice.speakable, which bot/
+                              can't import."""
 
 from __future__ import annotations
 
@@ -45,6 +48,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeGuard
 
 from aiohttp import web
 
@@ -370,22 +374,42 @@ def _variant_texts(body: dict) -> dict[int, str]:
     return texts
 
 
+def _button_titles(body: dict) -> dict[tuple[int, int], str]:
+    given = body.get("buttons", [])
+    if not isinstance(given, list):
+        raise BadParameter("buttons", "'buttons' must be a list of {variant, index, title}")
+    titles: dict[tuple[int, int], str] = {}
+    for item in given:
+        variant, index = (item.get("variant"), item.get("index")) if isinstance(item, dict) else (None, None)
+        if not _number(variant) or not _number(index):
+            raise BadParameter("buttons", "each of 'buttons' must be {variant: number, index: number, title: string}")
+        titles[(variant, index)] = _text(item, "title")
+    return titles
+
+
+def _number(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 async def wording_save(request: web.Request, session: StaffSession) -> web.StreamResponse:
     workspace, staff, name = request.app[WORKSPACE], session.staff.username, request.match_info["name"]
     try:
         body = await _body(request)
-        etag, texts = _text(body, "etag"), _variant_texts(body)
+        etag, texts, titles = _text(body, "etag"), _variant_texts(body), _button_titles(body)
         new_voice = _text(body, "new_voice", required=False, default="") or None
     except BadParameter as bad:
         return _answer(bad.as_dict(), 400)
 
     def work() -> dict:
-        new_etag = wording.save(workspace, name, texts, etag, staff, speakable, new_voice=new_voice)
+        new_etag = wording.save(workspace, name, texts, etag, staff, speakable, new_voice=new_voice, titles=titles)
         return {"response": wording.get(workspace, name)[0].as_dict(), "etag": new_etag}
 
     try:
         return await _change(work)
     except KeyError:
         return _not_found(f"没有名为 {name} 的话术")
-    except IndexError:
+    except IndexError as missing:
+        if isinstance(missing.args[0], tuple):
+            problem = "'buttons' names a button this response doesn't have"
+            return _answer(BadParameter("buttons", problem).as_dict(), 400)
         return _answer(BadParameter("variants", "'variants' names an index this response doesn't have").as_dict(), 400)

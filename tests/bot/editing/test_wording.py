@@ -16,9 +16,11 @@ CALLBACK = "utter_handoff_offer_callback"  # chat only, with buttons and {hours}
 SEVERAL = "utter_bank_several_debit_cards"  # chat and voice
 
 
-def save(workspace, name, texts=None, new_voice=None, etag=None):
+def save(workspace, name, texts=None, new_voice=None, etag=None, titles=None):
     _, _, current = wording.get(workspace, name)
-    return wording.save(workspace, name, texts or {}, etag or current, "zhao", speakable, new_voice=new_voice)
+    return wording.save(
+        workspace, name, texts or {}, etag or current, "zhao", speakable, new_voice=new_voice, titles=titles
+    )
 
 
 def responses(workspace):
@@ -35,11 +37,71 @@ def test_every_text_is_found_where_it_is_and_rewriting_it_unchanged_gives_the_id
     assert {r.name: [v.text for v in r.variants] for r in found} == {
         name: [v["text"] for v in variants] for name, variants in written.items()
     }
+    assert {r.name: [[(b.title, b.payload) for b in v.buttons] for v in r.variants] for r in found} == {
+        name: [[(b["title"], b["payload"]) for b in v.get("buttons") or []] for v in variants]
+        for name, variants in written.items()
+    }
+    scalars = [(v.start, v.end, v.text, v.style) for r in found for v in r.variants]
+    scalars += [(b.start, b.end, b.title, b.style) for r in found for v in r.variants for b in v.buttons]
     same = text
-    for response in found:
-        for variant in reversed(response.variants):
-            same = same[: variant.start] + wording.render(variant.text, variant.style) + same[variant.end :]
+    for start, end, scalar, style in sorted(scalars, reverse=True):
+        same = same[:start] + wording.render(scalar, style) + same[end:]
     assert same == text
+
+
+def test_saving_the_titles_unchanged_keeps_the_file_identical(workspace):
+    path = workspace.domain_dir / "handoff.yml"
+    before = path.read_text(encoding="utf-8")
+    response, _, etag = wording.get(workspace, CALLBACK)
+    titles = {(0, n): button.title for n, button in enumerate(response.variants[0].buttons)}
+    assert save(workspace, CALLBACK, {0: response.variants[0].text}, titles=titles) == etag
+    assert path.read_text(encoding="utf-8") == before and audit.entries(workspace) == []
+
+
+def test_a_button_title_is_changed_in_place_its_payload_kept_and_the_domain_still_loads(workspace):
+    path = workspace.domain_dir / "handoff.yml"
+    before = path.read_text(encoding="utf-8")
+    save(workspace, CALLBACK, titles={(0, 0): "好的，登记回电"})
+    after = path.read_text(encoding="utf-8")
+    changed = [(old, new) for old, new in zip(before.splitlines(), after.splitlines(), strict=True) if old != new]
+    assert changed == [('        - title: "登记回电"', '        - title: "好的，登记回电"')]
+    [variant] = responses(workspace)[CALLBACK]
+    assert variant["buttons"] == [
+        {"title": "好的，登记回电", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"},
+    ]  # fmt: skip
+    [entry] = audit.entries(workspace)
+    assert entry.detail["buttons"] == [
+        {"channel": "chat", "payload": "/affirm", "old": "登记回电", "new": "好的，登记回电"}
+    ]
+    assert entry.detail["changed"] == []
+
+
+@pytest.mark.parametrize(
+    "name, titles, wanted",
+    [
+        (CALLBACK, {(0, 0): " "}, "按钮文字不能为空"),
+        (CALLBACK, {(0, 0): "登记回电，越快越好，谢谢您啦"}, "按钮文字太长"),
+        (CALLBACK, {(0, 0): "不用了"}, "已有按钮叫“不用了”"),
+        (CALLBACK, {(0, 0): "费率0.6%%"}, "念不出来"),  # calls read the chat buttons: no voice variant
+        ("utter_offer_resume", {(0, 0): "继续"}, "缺少占位符 {task}"),
+        ("utter_offer_resume", {(0, 0): "继续{task}{name}"}, "不能新增占位符 {name}"),
+    ],
+)
+def test_a_bad_title_is_refused_naming_the_button_and_nothing_is_written(workspace, name, titles, wanted):
+    before = {path: path.read_text(encoding="utf-8") for path in workspace.domain_dir.glob("*.yml")}
+    with pytest.raises(Rejected) as refused:
+        save(workspace, name, titles=titles)
+    [(where, _)] = titles.items()
+    assert refused.value.problems[0].field == f"buttons.{where[0]}.{where[1]}"
+    assert wanted in refused.value.problems[0].message
+    assert {path: path.read_text(encoding="utf-8") for path in workspace.domain_dir.glob("*.yml")} == before
+
+
+def test_a_title_of_no_button_is_an_index_error(workspace):
+    with pytest.raises(IndexError):
+        save(workspace, CALLBACK, titles={(0, 2): "第三个"})
+    with pytest.raises(IndexError):
+        save(workspace, "utter_greet", titles={(0, 0): "你好"})
 
 
 def test_a_chat_text_is_changed_in_place_and_the_domain_still_loads(workspace):

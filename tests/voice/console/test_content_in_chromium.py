@@ -1,7 +1,8 @@
 """常见问题 in headless Chromium, served by the gateway as `make serve` runs it, over a workspace that is
 a copy of the sources (CONSOLE_ROOT), so the repository's files are never changed: an editor opens an
 FAQ, saves a voice answer with a link and an empty chat answer and sees each problem next to its field
-with nothing written, then saves a good answer, which is in the copy's faqs.yml and waits for 发布."""
+with nothing written, then saves a good answer, which is in the copy's faqs.yml and waits for 发布; on
+话术 an editor renames a button, and the button's payload stays as it was."""
 
 import shutil
 from collections.abc import Iterator
@@ -114,3 +115,39 @@ def test_an_editor_sees_each_problem_next_to_its_field_then_saves_an_answer(cons
 
     set_viewport(driver, PHONE, mobile=True)
     assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_an_editor_renames_a_button_and_what_it_sends_stays(console, browsers):  # noqa: F811
+    gateway, root = console
+    handoff = root / "bot" / "domain" / "handoff.yml"
+    before = handoff.read_text(encoding="utf-8")
+    driver = browsers()
+    base = gateway.url.rstrip("/")
+    driver.get(f"{base}/staff/console/wording")
+    wait(driver, lambda: driver.find_elements(By.ID, "login-form"), "the login page")
+    username, _name, password = EDITOR
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login-button").click()
+    wait(driver, lambda: driver.execute_script("return document.body.dataset.state") == "ready", "the wording page")
+    title = "utter_offer_human-0-button-0"
+    assert driver.find_element(By.ID, title).get_attribute("value") == "转人工客服"
+    label = driver.find_element(By.CSS_SELECTOR, f'label[for="{title}"]')
+    assert "/request_human" in label.get_attribute("textContent")
+    save = driver.find_element(By.CSS_SELECTOR, 'button[aria-label="保存 utter_offer_human"]')
+
+    driver.find_element(By.ID, title).clear()
+    save.click()
+    shown = f"#{title}-problems li"
+    wait(driver, lambda: driver.find_elements(By.CSS_SELECTOR, shown), "the problem under the button's title")
+    assert driver.find_element(By.CSS_SELECTOR, shown).text == "按钮文字不能为空"
+    assert handoff.read_text(encoding="utf-8") == before
+
+    replace(driver, title, "接通人工客服")
+    save.click()
+    card = "#response-utter_offer_human .message.ok"
+    wait(driver, lambda: "发布" in driver.find_element(By.CSS_SELECTOR, card).text, "the saved notice")
+    assert driver.find_element(By.ID, title).get_attribute("value") == "接通人工客服"
+    after = handoff.read_text(encoding="utf-8")
+    assert '- title: "接通人工客服"\n          payload: "/request_human"' in after
+    assert after.replace('"接通人工客服"', '"转人工客服"', 1) == before

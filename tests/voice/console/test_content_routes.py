@@ -334,7 +334,10 @@ def test_wording_is_listed_and_edited_in_place_with_speakability_checked(store, 
         status, listing = await api.get(f"{API}/wording")
         files = {f["file"]: f for f in listing["files"]}
         [response] = [r for r in files["bot/domain/handoff.yml"]["responses"] if r["name"] == name]
-        assert response["has_voice"] is False and response["variants"][0]["buttons"] is True
+        assert response["has_voice"] is False
+        assert response["variants"][0]["buttons"] == [
+            {"title": "登记回电", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"},
+        ]  # fmt: skip
         etag = files["bot/domain/handoff.yml"]["etag"]
         status, refused = await api.send(
             "PUT", f"{API}/wording/{name}", {"etag": etag, "variants": [{"index": 0, "text": "需要登记回电吗？"}]}
@@ -349,7 +352,21 @@ def test_wording_is_listed_and_edited_in_place_with_speakability_checked(store, 
         spoken = "现在无法直接接通人工客服。需要为您登记回电吗？服务时间是每天{hours}。"
         status, saved = await api.send("PUT", f"{API}/wording/{name}", {"etag": etag, "new_voice": spoken})
         assert status == 200 and saved["response"]["has_voice"] is True
-        assert saved["response"]["variants"][1] == {"text": spoken, "channel": "voice", "buttons": False}
+        assert saved["response"]["variants"][1] == {"text": spoken, "channel": "voice", "buttons": []}
+        retitle = {"etag": saved["etag"], "buttons": [{"variant": 0, "index": 1, "title": "暂时不用"}]}
+        status, retitled = await api.send("PUT", f"{API}/wording/{name}", retitle)
+        assert status == 200
+        assert retitled["response"]["variants"][0]["buttons"][1] == {"title": "暂时不用", "payload": "/deny"}
+        saved = retitled
+        status, refused = await api.send(
+            "PUT",
+            f"{API}/wording/{name}",
+            {"etag": saved["etag"], "buttons": [{"variant": 0, "index": 0, "title": ""}]},
+        )
+        assert status == 422 and refused["problems"][0]["field"] == "buttons.0.0"
+        for buttons in ([{"variant": 0, "index": 5, "title": "x"}], [{"variant": "0", "index": 0, "title": "x"}], {}):
+            status, bad = await api.send("PUT", f"{API}/wording/{name}", {"etag": saved["etag"], "buttons": buttons})
+            assert (status, bad["parameter"]) == (400, "buttons")
         status, stale = await api.send(
             "PUT", f"{API}/wording/{name}", {"etag": etag, "variants": [{"index": 0, "text": "需要{hours}"}]}
         )
@@ -363,7 +380,8 @@ def test_wording_is_listed_and_edited_in_place_with_speakability_checked(store, 
         assert (status, bad["parameter"]) == (400, "variants")
         assert (await api.get(f"{API}/wording/utter_nothing"))[0] == 404
         status, one = await api.get(f"{API}/wording/{name}")
-        assert [h["action"] for h in one["history"]] == ["wording.save"]
+        assert [h["action"] for h in one["history"]] == ["wording.save", "wording.save"]
 
     run(store, tracker_url, workspace, test)
-    assert "channel: voice" in (workspace.domain_dir / "handoff.yml").read_text(encoding="utf-8")
+    handoff = (workspace.domain_dir / "handoff.yml").read_text(encoding="utf-8")
+    assert "channel: voice" in handoff and '- title: "暂时不用"\n          payload: "/deny"' in handoff

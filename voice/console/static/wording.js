@@ -1,6 +1,7 @@
 // 话术: every domain response by file (GET /staff/console/api/wording), chat and voice side by side,
 // edited in place and saved one response at a time (PUT /staff/console/api/wording/{name}), with a
-// voice text added where there is none. Problems show under the text they are about.
+// voice text added where there is none; the titles of a response's buttons are edited too (what a button
+// sends, its payload, is shown and never changes). Problems show under the text they are about.
 
 import { element, getJson, say, sendJson, signedIn } from "./console.js";
 import { refusal, savedNotice, showProblems } from "./content.js";
@@ -17,7 +18,10 @@ const TEXT = {
   addVoice: "添加语音话术",
   newVoiceLabel: (name) => `${name} 的新语音话术`,
   voiceHint: (max) => `简短口语，不超过 ${max} 个字，不要网址或符号`,
-  buttons: "附带按钮（在此不能修改）",
+  buttons: "按钮文字",
+  buttonsHint: "客户点按钮后发送的内容不变，只改按钮上显示的文字；电话里会把按钮文字当作菜单念出来。",
+  buttonLabel: (name, n, payload) => `${name} 的第 ${n} 个按钮的文字（点击后发送 ${payload}）`,
+  sends: (payload) => `发送 ${payload}`,
   save: "保存",
   saveLabel: (name) => `保存 ${name}`,
   unchanged: "没有修改",
@@ -42,6 +46,31 @@ function textArea(id, label, value) {
   return { field, area, problems };
 }
 
+function buttonFields(response, variantIndex, variant) {
+  const box = element("fieldset", "buttons-edit");
+  box.append(element("legend", "", TEXT.buttons), element("p", "hint", TEXT.buttonsHint));
+  const edits = [];
+  variant.buttons.forEach((button, index) => {
+    const id = `${response.name}-${variantIndex}-button-${index}`;
+    const field = element("div", "field button-title");
+    const label = element("label", "visually-hidden", TEXT.buttonLabel(response.name, index + 1, button.payload));
+    label.htmlFor = id;
+    const input = element("input");
+    input.id = id;
+    input.type = "text";
+    input.value = button.title;
+    input.dataset.payload = button.payload;
+    const problems = element("ul", "field-problems");
+    problems.id = `${id}-problems`;
+    problems.setAttribute("role", "alert");
+    input.setAttribute("aria-describedby", problems.id);
+    field.append(label, input, element("span", "button-payload", TEXT.sends(button.payload)), problems);
+    box.append(field);
+    edits.push({ variant: variantIndex, index, area: input, problems, original: button.title });
+  });
+  return { box, edits };
+}
+
 function responseCard(file, response) {
   const card = element("article", "response");
   card.id = `response-${response.name}`;
@@ -55,14 +84,17 @@ function responseCard(file, response) {
   const voice = element("div", "variant-column");
   voice.append(element("h4", "", TEXT.voice));
   const edits = []; // {index, area, problems, original}
+  const titles = []; // {variant, index, area (an input), problems, original}
   response.variants.forEach((variant, index) => {
     const isVoice = variant.channel === "voice";
     const label = isVoice ? TEXT.voiceLabel(response.name) : TEXT.chatLabel(response.name, index + 1);
     const made = textArea(`${response.name}-${index}`, label, variant.text);
     edits.push({ index, area: made.area, problems: made.problems, original: variant.text });
     (isVoice ? voice : chat).append(made.field);
-    if (variant.buttons) {
-      made.field.append(element("p", "buttons-note", TEXT.buttons));
+    if (variant.buttons.length) {
+      const made = buttonFields(response, index, variant);
+      (isVoice ? voice : chat).append(made.box);
+      titles.push(...made.edits);
     }
   });
   let added = null;
@@ -93,7 +125,7 @@ function responseCard(file, response) {
   save.addEventListener("click", async () => {
     say(message, "");
     say(notice, "");
-    for (const edit of edits) {
+    for (const edit of [...edits, ...titles]) {
       showProblems(edit.problems, [], edit.area);
     }
     if (added) {
@@ -102,11 +134,14 @@ function responseCard(file, response) {
     const variants = edits
       .filter((edit) => edit.area.value !== edit.original)
       .map((edit) => ({ index: edit.index, text: edit.area.value }));
-    const body = { etag: state.etags.get(file), variants };
+    const buttons = titles
+      .filter((edit) => edit.area.value !== edit.original)
+      .map((edit) => ({ variant: edit.variant, index: edit.index, title: edit.area.value }));
+    const body = { etag: state.etags.get(file), variants, buttons };
     if (added && added.area.value.trim()) {
       body.new_voice = added.area.value;
     }
-    if (!variants.length && !body.new_voice) {
+    if (!variants.length && !buttons.length && !body.new_voice) {
       say(notice, TEXT.unchanged);
       return;
     }
@@ -114,8 +149,13 @@ function responseCard(file, response) {
       const answer = await sendJson("PUT", `${API}/${encodeURIComponent(response.name)}`, body);
       if (answer.status === 422) {
         for (const problem of answer.body.problems || []) {
-          const [where, index] = problem.field.split(".");
-          const target = where === "voice" ? added : edits.find((edit) => String(edit.index) === index);
+          const [where, index, button] = problem.field.split(".");
+          let target = edits.find((edit) => String(edit.index) === index);
+          if (where === "voice") {
+            target = added;
+          } else if (where === "buttons") {
+            target = titles.find((edit) => String(edit.variant) === index && String(edit.index) === button);
+          }
           if (target) {
             target.problems.append(element("li", "", problem.message));
             target.area.setAttribute("aria-invalid", "true");
