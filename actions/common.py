@@ -36,14 +36,20 @@ REQUEST_SLOTS = (
 _initialised: set[str] = set()
 
 
-@contextmanager
-def bank_session() -> Iterator[Any]:
-    """A database session; the database is created and seeded on first use."""
+def bank_url() -> str:
+    """The bank database; missing tables are created on first use, but never any customers: demo
+    customers are written only by setup (`python -m actions.bank init`), into the demo database."""
     url = db.database_url()
     if url not in _initialised:
-        db.init_db(url)
+        db.init_db(url, seed=False)
         _initialised.add(url)
-    with db.session_scope(url) as session:
+    return url
+
+
+@contextmanager
+def bank_session() -> Iterator[Any]:
+    """A database session: one transaction, committed if the block succeeds."""
+    with db.session_scope(bank_url()) as session:
         yield session
 
 

@@ -4,8 +4,15 @@
 ("不对，是五千") is a correction: the value is updated and confirmation asked again.
 A plain "no" ends the request without changing anything. A validator can end a
 request early with ``abort`` after telling the customer why.
+
+The change is made at most once per request: ``movement_key`` names the request by the moment
+the bot asked for its confirmation, and the bank returns the first receipt for a key it has seen
+(actions.bank.services.movements), so a double tap of 确认 or a replay of the turn after a
+failover tells the customer the same receipt and moves no money twice.
 """
 
+import hashlib
+import json
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -13,7 +20,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
-from actions.common import REQUEST_SLOTS, bank_session, slots_before_latest_message, tell_error
+from actions.bank.services.movements import at_most_once
+from actions.common import REQUEST_SLOTS, bank_url, slots_before_latest_message, tell_error
 from actions.reply_values import Reply
 from actions.tasks import finish_task
 from actions.verification import VerifiedFormValidator, require_customer
@@ -28,6 +36,29 @@ def corrected_now(tracker: Tracker) -> bool:
     before = slots_before_latest_message(tracker)
     details = set(REQUEST_SLOTS) - {"confirm", "aborted"}
     return any(s in details and tracker.get_slot(s) != before.get(s) for s in tracker.slots_to_validate())
+
+
+def movement_key(tracker: Tracker, action: str) -> str | None:
+    """The idempotency key of the request being confirmed, the same however often its 确认 is handled.
+
+    Made of the conversation, the action, the request's details and the timestamp of the event
+    in which the bot asked for confirmation (``requested_slot`` set to ``confirm``); failing that,
+    of the last event before the customer's latest message. Both were stored before the 确认 came,
+    so a replayed turn finds them unchanged. None for a tracker with no events (nothing to anchor to).
+    """
+    events = tracker.events or []
+    asked = [
+        e
+        for e in events
+        if e.get("event") == "slot" and e.get("name") == "requested_slot" and e.get("value") == "confirm"
+    ]
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    anchor = asked[-1] if asked else (events[last_user - 1] if last_user > 0 else None)
+    if anchor is None:
+        return None
+    details = {slot: tracker.get_slot(slot) for slot in REQUEST_SLOTS if slot not in ("confirm", "aborted")}
+    named = json.dumps([tracker.sender_id, action, anchor.get("timestamp"), details], sort_keys=True, default=str)
+    return f"{action}:{hashlib.sha256(named.encode()).hexdigest()[:40]}"
 
 
 class ConfirmingFormValidator(VerifiedFormValidator):
@@ -52,7 +83,12 @@ class SubmitAfterConfirmation(Action, ABC):
 
     @abstractmethod
     def execute(self, session, customer: int, tracker: Tracker) -> Reply:
-        """Make the change in ``session`` (one transaction) and return the success reply."""
+        """Make the change in ``session`` (one transaction), passing the bank ``self.key(tracker)``, and
+        return the success reply. It may run twice (a concurrent duplicate won): the bank then returns
+        the first receipt."""
+
+    def key(self, tracker: Tracker) -> str | None:
+        return movement_key(tracker, self.name())
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain):
         if tracker.get_slot("aborted"):
@@ -64,8 +100,7 @@ class SubmitAfterConfirmation(Action, ABC):
             dispatcher.utter_message(response=self.cancelled_response)
             return finish_task(dispatcher, tracker)
         try:
-            with bank_session() as session:
-                reply = self.execute(session, customer, tracker)
+            reply = at_most_once(lambda session: self.execute(session, customer, tracker), bank_url())
         except BankError as error:
             tell_error(dispatcher, error)
             if self.failed_response:

@@ -75,6 +75,7 @@ class ActionSubmitInstallment(SubmitAfterConfirmation):
             tracker.get_slot("product"),
             int(tracker.get_slot("installment_count")),
             tracker.sender_id,
+            idempotency_key=self.key(tracker),
         )
         return line(
             "utter_installment_done",

@@ -78,5 +78,6 @@ class ActionSubmitLoan(SubmitAfterConfirmation):
             int(tracker.get_slot("term_months")),
             tracker.get_slot("loan_purpose"),
             tracker.sender_id,
+            idempotency_key=self.key(tracker),
         )
         return line("utter_loan_applied", number=typed.digits(application.number), status=application.status)

@@ -104,6 +104,7 @@ class ActionSubmitRepay(SubmitAfterConfirmation):
             **amount_or_mode(tracker.get_slot("amount")),
             source_card_tail=tracker.get_slot("card_tail"),
             sender_id=tracker.sender_id,
+            idempotency_key=self.key(tracker),
         )
         return line(
             "utter_repaid_in_full" if receipt.remaining <= 0 else "utter_repaid",

@@ -136,6 +136,7 @@ class ActionSubmitTransfer(SubmitAfterConfirmation):
             tracker.get_slot("amount"),
             tracker.get_slot("card_tail"),
             tracker.sender_id,
+            idempotency_key=self.key(tracker),
         )
         return line(
             "utter_transferred",

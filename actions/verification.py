@@ -2,9 +2,12 @@
 
 Each form lists ``phone`` and ``otp_code`` first in the domain; ``VerifiedFormValidator``
 drops them once the session is verified. After three wrong codes the session is locked
-and the form ends; its submit action then refuses (see ``require_customer``).
+and the form ends; its submit action then refuses (see ``require_customer``). The bank
+also limits codes per phone across conversations (services.identity): a phone locked by
+wrong codes, or out of codes for the hour, locks the session the same way.
 """
 
+import logging
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -15,9 +18,13 @@ from actions import reply_values as typed
 from actions.answers import AnsweringFormValidator
 from actions.bank.errors import BankError
 from actions.bank.services import identity
+from actions.bank.sms import SmsNotSent, configured_sender, otp_text
 from actions.common import bank_session, customer_id, tell_error
 
+logger = logging.getLogger(__name__)
+
 MAX_OTP_FAILURES = 3
+OTP_MINUTES = int(identity.OTP_VALIDITY.total_seconds() // 60)
 VERIFICATION_SLOTS = ("phone", "otp_code")
 
 
@@ -36,14 +43,24 @@ class VerifiedFormValidator(AnsweringFormValidator, ABC):
         return list(domain_slots)
 
     def validate_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        sender = configured_sender()
         try:
             with bank_session() as session:
                 customer = identity.find_customer_by_phone(session, value)
-                identity.issue_otp(session, value, tracker.sender_id)
+                code = identity.issue_otp(session, value, tracker.sender_id)
         except BankError as error:
             tell_error(dispatcher, error)
             return {"phone": None}
-        dispatcher.utter_message(response="utter_code_sent", phone=typed.phone(customer.masked_phone))
+        except identity.OtpRefused as refused:
+            return _refused(dispatcher, refused, "phone")
+        try:
+            sender.send(value, otp_text(code, OTP_MINUTES), conversation=tracker.sender_id)
+        except SmsNotSent as error:
+            logger.error("one-time code not sent: %s", error)
+            dispatcher.utter_message(response="utter_code_not_sent")
+            return {"phone": None}
+        sent = "utter_code_sent_demo" if sender.demo else "utter_code_sent"
+        dispatcher.utter_message(response=sent, phone=typed.phone(customer.masked_phone))
         return {"phone": value}
 
     def validate_otp_code(
@@ -52,11 +69,17 @@ class VerifiedFormValidator(AnsweringFormValidator, ABC):
         phone = tracker.get_slot("phone")
         if not phone:
             return {"otp_code": None}
-        with bank_session() as session:
-            if identity.check_otp(session, phone, tracker.sender_id, value):
-                customer = identity.find_customer_by_phone(session, phone)
-                dispatcher.utter_message(response="utter_verified", name=customer.name)
-                return {"otp_code": value, "verified": True, "customer_id": str(customer.id), "otp_failures": 0}
+        try:
+            with bank_session() as session:
+                if identity.check_otp(session, phone, tracker.sender_id, value):
+                    customer = identity.find_customer_by_phone(session, phone)
+                    dispatcher.utter_message(response="utter_verified", name=customer.name)
+                    return {"otp_code": value, "verified": True, "customer_id": str(customer.id), "otp_failures": 0}
+                locked_for = identity.minutes_locked(session, phone)  # this wrong code may have been the last try
+        except identity.OtpRefused as refused:
+            return _refused(dispatcher, refused, "otp_code")
+        if locked_for is not None:
+            return _refused(dispatcher, identity.PhoneLocked(locked_for), "otp_code")
         failures = int(tracker.get_slot("otp_failures") or 0) + 1
         if failures >= MAX_OTP_FAILURES:
             dispatcher.utter_message(response="utter_verification_locked_now")
@@ -64,6 +87,13 @@ class VerifiedFormValidator(AnsweringFormValidator, ABC):
         left = MAX_OTP_FAILURES - failures
         dispatcher.utter_message(response="utter_wrong_code", tries_left=left)
         return {"otp_code": None, "otp_failures": failures}
+
+
+def _refused(dispatcher: CollectingDispatcher, refused: identity.OtpRefused, slot: str) -> dict[str, Any]:
+    """The phone may not have (or try) a code for a while: say so and end verification in this session."""
+    response = "utter_phone_locked" if isinstance(refused, identity.PhoneLocked) else "utter_too_many_codes"
+    dispatcher.utter_message(response=response, minutes=refused.minutes)
+    return {slot: None, "locked": True}
 
 
 def require_customer(dispatcher: CollectingDispatcher, tracker: Tracker) -> int | None:

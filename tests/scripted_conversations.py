@@ -37,7 +37,7 @@ from sqlalchemy import select
 
 from actions.bank import db
 from actions.bank.models import Account, AuditLog
-from actions.bank.services import identity
+from actions.bank.sms import outbox
 from bot import processes, servers
 
 SPOKEN_DIGITS = dict(zip("0123456789", "零幺二三四五六七八九", strict=True))
@@ -193,8 +193,8 @@ def snapshot(bank_url: str) -> tuple[dict[str, Decimal], list[str]]:
 
 def latest_code(bank_url: str) -> str:
     with db.session_scope(bank_url) as session:
-        otp = identity.latest_otp(session)
-    return otp.code if otp else "000000"
+        code = outbox.latest_code(session)
+    return code or "000000"
 
 
 def expand(text: str, bank_url: str) -> str:

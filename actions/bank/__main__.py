@@ -6,8 +6,8 @@ import sys
 from actions.bank.db import database_url, get_engine, init_db, session_scope
 from actions.bank.errors import BankError
 from actions.bank.models import Base
-from actions.bank.services.identity import recent_otps
 from actions.bank.services.tickets import callback_done, list_tickets, pending_callbacks
+from actions.bank.sms.outbox import recent_messages
 
 PRIORITY_NAMES = {"normal": "普通", "urgent": "紧急"}
 STATUS_NAMES = {"open": "待处理", "closed": "已关闭"}
@@ -22,12 +22,11 @@ def cmd_init(_args) -> None:
 def cmd_outbox(args) -> None:
     Base.metadata.create_all(get_engine())
     with session_scope() as session:
-        messages = recent_otps(session, args.phone, limit=args.limit)
+        messages = recent_messages(session, args.phone, limit=args.limit)
     if not messages:
         print("短信发件箱为空。")
     for m in messages:
-        state = "已使用" if m.consumed else "未使用"
-        print(f"{m.created_at:%Y-%m-%d %H:%M:%S}  {m.masked_phone}  验证码 {m.code}  ({state}，会话 {m.sender_id})")
+        print(f"{m.created_at:%Y-%m-%d %H:%M:%S}  {m.masked_phone}  {m.text}  (会话 {m.conversation or '-'})")
 
 
 def cmd_tickets(args) -> None:
@@ -68,7 +67,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m actions.bank", description="演示银行数据库工具")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="create tables and seed demo data").set_defaults(run=cmd_init)
-    outbox = commands.add_parser("outbox", help="show the latest one-time codes (demo SMS)")
+    outbox = commands.add_parser("outbox", help="show the latest messages of the demo SMS outbox (one-time codes)")
     outbox.add_argument("phone", nargs="?")
     outbox.add_argument("--limit", type=int, default=5)
     outbox.set_defaults(run=cmd_outbox)

@@ -8,7 +8,6 @@ Only card tails ever leave this layer; full numbers stay in the database.
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -231,16 +230,54 @@ class TicketResolution(Base):
     __table_args__ = (CheckConstraint("how in ('given_back', 'closed')", name="ck_resolution_how"),)
 
 
-class OtpMessage(Base):
-    """Outbox of one-time codes: the demo's stand-in for an SMS gateway."""
+class OtpCode(Base):
+    """A one-time code, kept only as a salted hash: the code itself exists only in the message sent."""
 
-    __tablename__ = "otp_messages"
+    __tablename__ = "otp_codes"
     id = Column(Integer, primary_key=True)
     phone = Column(String(20), nullable=False, index=True)
-    code = Column(String(6), nullable=False)
     sender_id = Column(String(100), nullable=False)
+    salt = Column(String(32), nullable=False)
+    code_hash = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=now, index=True)
+    expires_at = Column(DateTime, nullable=False)
+    used_at = Column(DateTime)
+
+
+class OtpFailure(Base):
+    """A wrong code entered for a phone, in any conversation: the phone's budget of guesses."""
+
+    __tablename__ = "otp_failures"
+    id = Column(Integer, primary_key=True)
+    phone = Column(String(20), nullable=False, index=True)
+    sender_id = Column(String(100), nullable=False)
+    at = Column(DateTime, nullable=False, default=now, index=True)
+
+
+class SmsOutboxMessage(Base):
+    """The demo's phone: text messages the demo SMS sender would have delivered (``make outbox``)."""
+
+    __tablename__ = "sms_outbox"
+    id = Column(Integer, primary_key=True)
+    phone = Column(String(20), nullable=False, index=True)
+    text = Column(Text, nullable=False)
+    conversation = Column(String(100))
     created_at = Column(DateTime, nullable=False, default=now)
-    consumed = Column(Boolean, nullable=False, default=False)
+
+
+class MoneyMovement(Base):
+    """One confirmed change per idempotency key; a repeat of the key gets ``receipt`` back instead.
+
+    The unique key decides between concurrent duplicates: the second insert fails and its whole
+    transaction (debit included) is rolled back."""
+
+    __tablename__ = "money_movements"
+    id = Column(Integer, primary_key=True)
+    key = Column(String(100), nullable=False, unique=True)
+    kind = Column(String(20), nullable=False)
+    customer_id = Column(ForeignKey("customers.id"), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False, default=now)
+    receipt = Column(Text)
 
 
 class AuditLog(Base):

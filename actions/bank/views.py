@@ -20,13 +20,13 @@ class CustomerView:
 
 
 @dataclass(frozen=True)
-class OtpView:
+class SmsView:
+    """A message in the demo outbox (the demo's phone)."""
+
     masked_phone: str
-    phone: str
-    code: str
-    sender_id: str
+    text: str
+    conversation: str | None
     created_at: datetime
-    consumed: bool
 
 
 @dataclass(frozen=True)

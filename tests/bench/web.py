@@ -58,6 +58,7 @@ from typing import Dict, Iterator, List, Optional, Sequence
 import aiohttp
 import numpy as np
 
+from actions.bank import db
 from bot import build, processes, servers
 
 REPO_ROOT = processes.REPO_ROOT
@@ -1010,6 +1011,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp, processes.ProcessGroup() as group:
         os.environ["TRACKER_STORE_URL"] = f"sqlite:///{Path(tmp) / 'tracker.db'}"  # not var/tracker.db
         os.environ["BANK_DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bank.db'}"  # not var/bank.db
+        db.init_db(os.environ["BANK_DATABASE_URL"])  # seeded as setup seeds: the action server never seeds
         os.environ["RASA_REST_TOKEN"] = rest_token  # Rasa's REST webhook (TokenRestInput) takes it
         print(f"Starting Rasa and the action server (output: {processes.rel(SERVER_LOG)}) ...", flush=True)
         with output_to(SERVER_LOG):

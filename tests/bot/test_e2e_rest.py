@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, select, text
 
 from actions.bank.db import session_scope
 from actions.bank.models import Account, AuditLog, Bill, CreditLine, Transaction
-from actions.bank.services import identity
+from actions.bank.sms import outbox
 from bot import processes
 from bot.servers import action_url_for, rasa_run_cmd, start_action_server, write_endpoints
 from tests.database_backends import empty_database
@@ -69,7 +69,7 @@ def snapshot(url: str) -> dict:
 
 def latest_code(url: str) -> str:
     with session_scope(url) as session:
-        return identity.latest_otp(session, "13800138000").code
+        return outbox.latest_code(session, "13800138000")
 
 
 def stored_events(tracker_url: str, sender: str) -> int:

@@ -19,7 +19,8 @@ import yaml
 from sqlalchemy import create_engine, select, text
 
 from actions.bank.db import session_scope
-from actions.bank.models import Account, Bill, CreditLine, Customer, OtpMessage
+from actions.bank.models import Account, Bill, CreditLine, Customer
+from actions.bank.sms import outbox
 from bot import processes, servers
 from tests.database_backends import empty_database, fresh_copy
 from tests.voice import virtual_time
@@ -287,9 +288,7 @@ def texts_rasa_heard(bot: Bot, conversation_id: str) -> list[str]:
 def code_sent(bot: Bot, conversation_id: str) -> str:
     """The one-time code the demo SMS outbox holds for this call."""
     with session_scope(bot.bank_url) as db:
-        return db.scalars(
-            select(OtpMessage.code).where(OtpMessage.sender_id == conversation_id).order_by(OtpMessage.id.desc())
-        ).first()
+        return outbox.latest_code(db, conversation=conversation_id)
 
 
 def as_vosk_writes(digits: str) -> str:

@@ -11,7 +11,7 @@ from actions.bank.errors import BillNotFound, InvalidInput, NotAllowed
 from actions.bank.models import Bill, CreditLine, InstallmentPlan, Transaction
 from actions.bank.money import card_tail, cents
 from actions.bank.repayment import Debt, amount_to_repay
-from actions.bank.services import audit, loans, lookup
+from actions.bank.services import audit, loans, lookup, movements
 from actions.bank.views import (
     PRODUCT_NAMES,
     BillView,
@@ -128,10 +128,34 @@ def quote_installment(
 
 
 def create_installment(
-    session: Session, customer_id: int, product: str, count, sender_id: str, now: datetime | None = None
+    session: Session,
+    customer_id: int,
+    product: str,
+    count,
+    sender_id: str,
+    now: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> InstallmentPlanView:
-    """Split the current bill. Its amount due becomes the first period's payment."""
+    """Split the current bill. Its amount due becomes the first period's payment.
+
+    With an ``idempotency_key``, a repeat of the key returns the first plan (movements.once)."""
     moment = now or bank_now()
+
+    def split() -> InstallmentPlanView:
+        return _create_installment(session, customer_id, product, count, sender_id, moment, idempotency_key)
+
+    return movements.once(session, idempotency_key, "installment", customer_id, InstallmentPlanView, split, now=moment)
+
+
+def _create_installment(
+    session: Session,
+    customer_id: int,
+    product: str,
+    count,
+    sender_id: str,
+    moment: datetime,
+    idempotency_key: str | None,
+) -> InstallmentPlanView:
     count, rate = _fee_rate(product, count)
     line, bill, view = _installable(session, customer_id, product, moment.date())
     quote = _quote(product, count, rate, view.remaining)
@@ -161,6 +185,7 @@ def create_installment(
         principal=quote.principal,
         per_period_amount=quote.per_period_amount,
         total_fee=quote.total_fee,
+        **movements.key_detail(idempotency_key),
     )
     return InstallmentPlanView(plan_id=plan.id, quote=quote, first_due_date=bill.due_date)
 
@@ -180,10 +205,12 @@ def repay(
     source_card_tail: str | None = None,
     sender_id: str | None = None,
     now: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> RepaymentView:
     """Repay the current ``credit_card``/``baitiao`` bill (or a ``jintiao`` loan) from a debit card.
 
-    Give either ``amount`` or ``mode`` (``"full"`` / ``"minimum"``).
+    Give either ``amount`` or ``mode`` (``"full"`` / ``"minimum"``). With an ``idempotency_key``, a
+    repeat of the key returns the first repayment's receipt (movements.once).
     """
     if product == "jintiao":
         return loans.repay_loan(
@@ -194,8 +221,29 @@ def repay(
             source_card_tail=source_card_tail,
             sender_id=sender_id,
             now=now,
+            idempotency_key=idempotency_key,
         )
     moment = now or bank_now()
+
+    def move() -> RepaymentView:
+        return _repay_bill(
+            session, customer_id, product, amount, mode, source_card_tail, sender_id, moment, idempotency_key
+        )
+
+    return movements.once(session, idempotency_key, "repay", customer_id, RepaymentView, move, now=moment)
+
+
+def _repay_bill(
+    session: Session,
+    customer_id: int,
+    product: str,
+    amount,
+    mode: str | None,
+    source_card_tail: str | None,
+    sender_id: str | None,
+    moment: datetime,
+    idempotency_key: str | None,
+) -> RepaymentView:
     line = lookup.credit_line(session, customer_id, product)
     bill = _latest_bill(session, line)
     value = repay_amount(_bill_view(bill, line, moment.date()), amount, mode)
@@ -236,6 +284,7 @@ def repay(
         amount=value,
         source_card_tail=source_tail,
         remaining=remaining,
+        **movements.key_detail(idempotency_key),
     )
     session.flush()
     return RepaymentView(

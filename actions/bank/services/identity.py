@@ -1,5 +1,15 @@
-"""Customer lookup and one-time codes sent through the demo SMS outbox."""
+"""Customer lookup and one-time codes that resist guessing.
 
+A code is kept only as a salted HMAC-SHA256 hash and is valid for 5 minutes, once. Guessing is
+limited per phone number across all conversations, not only per conversation: after
+``MAX_FAILURES`` wrong codes within ``FAILURE_WINDOW`` the phone's codes are refused for
+``LOCK_TIME``. A phone gets at most ``MAX_CODES_PER_HOUR`` codes in any hour. Times come from
+the bank clock (or ``now``), so tests move them virtually.
+"""
+
+import hashlib
+import hmac
+import math
 import secrets
 from datetime import datetime, timedelta
 
@@ -8,12 +18,33 @@ from sqlalchemy.orm import Session
 
 from actions.bank.clock import now as bank_now
 from actions.bank.errors import CustomerNotFound
-from actions.bank.models import Customer, OtpMessage
+from actions.bank.models import Customer, OtpCode, OtpFailure
 from actions.bank.money import mask_phone, normalize_phone
 from actions.bank.services import lookup
-from actions.bank.views import CustomerView, OtpView
+from actions.bank.views import CustomerView
 
 OTP_VALIDITY = timedelta(minutes=5)
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+LOCK_TIME = timedelta(minutes=30)
+MAX_CODES_PER_HOUR = 5
+CODE_WINDOW = timedelta(hours=1)
+
+
+class OtpRefused(Exception):
+    """No code now for this phone; ``minutes`` until it may ask or try again."""
+
+    def __init__(self, minutes: int):
+        super().__init__(f"{type(self).__name__}: retry in {minutes} min")
+        self.minutes = minutes
+
+
+class PhoneLocked(OtpRefused):
+    """Too many wrong codes for this phone, from any conversation."""
+
+
+class TooManyCodes(OtpRefused):
+    """The phone has had its codes for this hour."""
 
 
 def find_customer_by_phone(session: Session, phone: str) -> CustomerView:
@@ -33,58 +64,117 @@ def customer_view(customer: Customer) -> CustomerView:
     return CustomerView(id=customer.id, name=customer.name, masked_phone=mask_phone(customer.phone))
 
 
+def _hash(code: str, salt: str) -> str:
+    return hmac.new(bytes.fromhex(salt), code.encode(), hashlib.sha256).hexdigest()
+
+
+def _minutes_until(moment: datetime, until: datetime) -> int:
+    return max(1, math.ceil((until - moment).total_seconds() / 60))
+
+
 def issue_otp(session: Session, phone: str, sender_id: str, now: datetime | None = None) -> str:
-    """Create a 6-digit code for this phone and conversation and put it in the outbox."""
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    session.add(
-        OtpMessage(
-            phone=normalize_phone(phone), code=code, sender_id=sender_id, created_at=now or bank_now(), consumed=False
-        )
+    """A new 6-digit code for this phone and conversation; only its hash is stored.
+
+    The caller sends the returned code (actions.bank.sms). Raises PhoneLocked or TooManyCodes."""
+    moment, phone = now or bank_now(), normalize_phone(phone)
+    code, salt = f"{secrets.randbelow(1_000_000):06d}", secrets.token_hex(16)
+    _serialise_phone(session, phone)
+    new = OtpCode(
+        phone=phone,
+        sender_id=sender_id,
+        salt=salt,
+        code_hash=_hash(code, salt),
+        created_at=moment,
+        expires_at=moment + OTP_VALIDITY,
     )
+    session.add(new)
     session.flush()
+    try:
+        _refuse_if_locked(session, phone, moment)
+        issued = list(
+            session.scalars(
+                select(OtpCode.created_at)
+                .where(OtpCode.phone == phone, OtpCode.created_at > moment - CODE_WINDOW)
+                .order_by(OtpCode.created_at)
+            )
+        )
+        if len(issued) > MAX_CODES_PER_HOUR:  # this one included
+            raise TooManyCodes(_minutes_until(moment, issued[-MAX_CODES_PER_HOUR - 1] + CODE_WINDOW))
+    except OtpRefused:
+        _withdraw(session, new)
+        raise
     return code
 
 
 def check_otp(session: Session, phone: str, sender_id: str, code: str, now: datetime | None = None) -> bool:
-    """True if ``code`` matches the latest unused, unexpired code; that code is then used up."""
-    moment = now or bank_now()
+    """True if ``code`` is this conversation's latest unused, unexpired code for the phone; it is then used up.
+
+    A wrong code counts against the phone in every conversation (``locked_until`` tells whether it
+    has just locked it). While the phone is locked, raises PhoneLocked without looking at the code."""
+    moment, phone = now or bank_now(), normalize_phone(phone)
+    _serialise_phone(session, phone)
+    attempt = OtpFailure(phone=phone, sender_id=sender_id, at=moment)  # a failure unless the code is right
+    session.add(attempt)
+    session.flush()
+    try:
+        _refuse_if_locked(session, phone, moment, besides=attempt.id)
+    except PhoneLocked:
+        _withdraw(session, attempt)  # a guess while locked is not looked at, nor counted
+        raise
     latest = session.scalar(
-        select(OtpMessage)
-        .where(
-            OtpMessage.phone == normalize_phone(phone),
-            OtpMessage.sender_id == sender_id,
-            OtpMessage.consumed.is_(False),
-        )
-        .order_by(OtpMessage.created_at.desc(), OtpMessage.id.desc())
+        select(OtpCode)
+        .where(OtpCode.phone == phone, OtpCode.sender_id == sender_id, OtpCode.used_at.is_(None))
+        .order_by(OtpCode.created_at.desc(), OtpCode.id.desc())
         .limit(1)
     )
-    if latest is None or moment - latest.created_at > OTP_VALIDITY:
+    if latest is None or moment > latest.expires_at:
         return False
-    if not secrets.compare_digest(latest.code, str(code).strip()):
+    if not hmac.compare_digest(_hash(str(code).strip(), latest.salt), latest.code_hash):
         return False
-    latest.consumed = True
-    session.flush()
+    latest.used_at = moment
+    _withdraw(session, attempt)
     return True
 
 
-def latest_otp(session: Session, phone: str | None = None) -> OtpView | None:
-    """The newest outbox message (for one phone, or overall)."""
-    found = recent_otps(session, phone, limit=1)
-    return found[0] if found else None
-
-
-def recent_otps(session: Session, phone: str | None = None, limit: int = 10) -> list[OtpView]:
-    query = select(OtpMessage).order_by(OtpMessage.created_at.desc(), OtpMessage.id.desc())
-    if phone:
-        query = query.where(OtpMessage.phone == normalize_phone(phone))
-    return [
-        OtpView(
-            masked_phone=mask_phone(m.phone),
-            phone=m.phone,
-            code=m.code,
-            sender_id=m.sender_id,
-            created_at=m.created_at,
-            consumed=m.consumed,
-        )
-        for m in session.scalars(query.limit(limit))
+def locked_until(
+    session: Session, phone: str, now: datetime | None = None, besides: int | None = None
+) -> datetime | None:
+    """When the phone's lock ends, if it is locked: MAX_FAILURES wrong codes within FAILURE_WINDOW
+    lock it for LOCK_TIME from the last of them."""
+    moment, phone = now or bank_now(), normalize_phone(phone)
+    query = select(OtpFailure.at).where(OtpFailure.phone == phone, OtpFailure.at > moment - FAILURE_WINDOW - LOCK_TIME)
+    if besides is not None:
+        query = query.where(OtpFailure.id != besides)
+    failures = list(session.scalars(query.order_by(OtpFailure.at)))
+    ends = [
+        last + LOCK_TIME
+        for first, last in zip(failures, failures[MAX_FAILURES - 1 :], strict=False)
+        if last - first <= FAILURE_WINDOW and moment < last + LOCK_TIME
     ]
+    return max(ends, default=None)
+
+
+def minutes_locked(session: Session, phone: str, now: datetime | None = None) -> int | None:
+    """Whole minutes (rounded up) until the phone's lock ends, or None if it is not locked."""
+    moment = now or bank_now()
+    until = locked_until(session, phone, moment)
+    return None if until is None else _minutes_until(moment, until)
+
+
+def _refuse_if_locked(session: Session, phone: str, moment: datetime, besides: int | None = None) -> None:
+    until = locked_until(session, phone, moment, besides)
+    if until is not None:
+        raise PhoneLocked(_minutes_until(moment, until))
+
+
+def _serialise_phone(session: Session, phone: str) -> None:
+    """Take one phone's codes one request at a time, so that parallel guesses cannot each find the
+    limit not yet reached: PostgreSQL locks the customer's row; on SQLite the caller's first write
+    (which follows) takes the database's write lock before the counts are read."""
+    session.execute(select(Customer.id).where(Customer.phone == phone).with_for_update())
+
+
+def _withdraw(session: Session, row: OtpCode | OtpFailure) -> None:
+    """Undo a row written first only to take the write lock (the caller may commit what else it did)."""
+    session.delete(row)
+    session.flush()

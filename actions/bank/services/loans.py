@@ -11,7 +11,7 @@ from actions.bank.errors import InvalidAmount, InvalidInput, NotAllowed, Product
 from actions.bank.models import Loan, LoanApplication, Transaction
 from actions.bank.money import card_tail, parse_amount
 from actions.bank.repayment import Debt, amount_to_repay
-from actions.bank.services import audit, lookup
+from actions.bank.services import audit, lookup, movements
 from actions.bank.views import LoanApplicationView, LoanView, RepaymentView
 
 MIN_LOAN = Decimal("1000.00")
@@ -79,10 +79,36 @@ def _validate_application(amount, term_months, purpose) -> tuple[Decimal, int]:
 
 
 def apply_loan(
-    session: Session, customer_id: int, amount, term_months, purpose: str, sender_id: str, now: datetime | None = None
+    session: Session,
+    customer_id: int,
+    amount,
+    term_months,
+    purpose: str,
+    sender_id: str,
+    now: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> LoanApplicationView:
-    """Submit a 金条 application (¥1,000–¥200,000; 3/6/12/24/36 months); status 审核中."""
+    """Submit a 金条 application (¥1,000–¥200,000; 3/6/12/24/36 months); status 审核中.
+
+    With an ``idempotency_key``, a repeat of the key returns the first application (movements.once)."""
     moment = now or bank_now()
+
+    def submit() -> LoanApplicationView:
+        return _apply_loan(session, customer_id, amount, term_months, purpose, sender_id, moment, idempotency_key)
+
+    return movements.once(session, idempotency_key, "apply_loan", customer_id, LoanApplicationView, submit, now=moment)
+
+
+def _apply_loan(
+    session: Session,
+    customer_id: int,
+    amount,
+    term_months,
+    purpose: str,
+    sender_id: str,
+    moment: datetime,
+    idempotency_key: str | None,
+) -> LoanApplicationView:
     value, term = _validate_application(amount, term_months, purpose)
     lookup.customer(session, customer_id)
     pending = session.scalar(
@@ -108,6 +134,7 @@ def apply_loan(
         amount=value,
         term_months=term,
         purpose=purpose,
+        **movements.key_detail(idempotency_key),
     )
     session.flush()
     return _application_view(app)
@@ -140,9 +167,29 @@ def repay_loan(
     source_card_tail: str | None = None,
     sender_id: str | None = None,
     now: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> RepaymentView:
-    """Repay the open 金条 loan from a debit card; ``mode`` full = everything, minimum = this period."""
+    """Repay the open 金条 loan from a debit card; ``mode`` full = everything, minimum = this period.
+
+    With an ``idempotency_key``, a repeat of the key returns the first repayment's receipt (movements.once)."""
     moment = now or bank_now()
+
+    def move() -> RepaymentView:
+        return _repay_loan(session, customer_id, amount, mode, source_card_tail, sender_id, moment, idempotency_key)
+
+    return movements.once(session, idempotency_key, "repay", customer_id, RepaymentView, move, now=moment)
+
+
+def _repay_loan(
+    session: Session,
+    customer_id: int,
+    amount,
+    mode: str | None,
+    source_card_tail: str | None,
+    sender_id: str | None,
+    moment: datetime,
+    idempotency_key: str | None,
+) -> RepaymentView:
     loan = _open_loan(session, customer_id)
     value = amount_to_repay(_loan_debt(loan), amount, mode)
     account = lookup.source_account(session, customer_id, source_card_tail)
@@ -169,6 +216,7 @@ def repay_loan(
         amount=value,
         source_card_tail=tail,
         remaining=loan.outstanding,
+        **movements.key_detail(idempotency_key),
     )
     session.flush()
     return RepaymentView(

@@ -10,7 +10,7 @@ from actions.bank.clock import now as bank_now
 from actions.bank.errors import DailyLimitExceeded, PayeeNotFound
 from actions.bank.models import Account, Payee, Transaction, Transfer
 from actions.bank.money import card_tail, parse_amount
-from actions.bank.services import audit, lookup
+from actions.bank.services import audit, lookup, movements
 from actions.bank.views import PayeeView, TransferView
 
 
@@ -51,9 +51,31 @@ def transfer(
     source_card_tail: str | None,
     sender_id: str,
     now: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> TransferView:
-    """Send ``amount`` to a saved payee from an active debit card, within balance and daily limit."""
+    """Send ``amount`` to a saved payee from an active debit card, within balance and daily limit.
+
+    With an ``idempotency_key``, a repeat of the key returns the first transfer's receipt (movements.once)."""
     moment = now or bank_now()
+
+    def move() -> TransferView:
+        return _transfer(
+            session, customer_id, recipient_name, amount, source_card_tail, sender_id, moment, idempotency_key
+        )
+
+    return movements.once(session, idempotency_key, "transfer", customer_id, TransferView, move, now=moment)
+
+
+def _transfer(
+    session: Session,
+    customer_id: int,
+    recipient_name: str,
+    amount,
+    source_card_tail: str | None,
+    sender_id: str,
+    moment: datetime,
+    idempotency_key: str | None,
+) -> TransferView:
     value = parse_amount(amount)
     lookup.customer(session, customer_id)
     payee = _payee(session, customer_id, recipient_name)
@@ -86,6 +108,7 @@ def transfer(
         recipient=payee.name,
         amount=value,
         source_card_tail=tail,
+        **movements.key_detail(idempotency_key),
     )
     session.flush()
     return TransferView(

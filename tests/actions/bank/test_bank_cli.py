@@ -2,6 +2,8 @@ from actions.bank.__main__ import main
 from actions.bank.db import session_scope
 from actions.bank.services.identity import issue_otp
 from actions.bank.services.tickets import create_ticket, request_callback
+from actions.bank.sms import otp_text
+from actions.bank.sms.outbox import DemoOutbox
 
 
 def test_cli_init_outbox_tickets(tmp_path, monkeypatch, capsys):
@@ -17,6 +19,7 @@ def test_cli_init_outbox_tickets(tmp_path, monkeypatch, capsys):
     with session_scope(url) as session:
         code = issue_otp(session, "13800138000", "web-1")
         create_ticket(session, "web-1", 1, "客户要求人工服务", "urgent")
+    DemoOutbox(url).send("13800138000", otp_text(code, 5), conversation="web-1")
     assert main(["outbox", "13800138000"]) == 0
     out = capsys.readouterr().out
     assert code in out and "138****8000" in out and "13800138000" not in out

@@ -1,16 +1,34 @@
+"""One-time codes: hashed, expiring, used once, and limited per phone across conversations.
+
+Every conversation below is a fresh one (its own sender_id), as an attacker would open them; times
+are virtual (``now=``), from the seeding day's noon."""
+
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from actions.bank.errors import CustomerNotFound, InvalidInput
+from actions.bank.models import OtpCode
 from actions.bank.services.identity import (
+    FAILURE_WINDOW,
+    LOCK_TIME,
+    MAX_CODES_PER_HOUR,
+    MAX_FAILURES,
+    PhoneLocked,
+    TooManyCodes,
     check_otp,
     find_customer_by_phone,
     issue_otp,
-    latest_otp,
+    minutes_locked,
 )
 
 PHONE = "13800138000"
+OTHER_PHONE = "13900139000"
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
 def test_find_customer_by_phone(session):
@@ -22,32 +40,38 @@ def test_find_customer_by_phone(session):
         find_customer_by_phone(session, "12345")
 
 
-def test_issued_code_goes_to_outbox_and_checks_once(session, noon):
+def test_a_code_is_stored_only_as_a_salted_hash(session, noon):
+    first = issue_otp(session, PHONE, "web-1", now=noon)
+    second = issue_otp(session, OTHER_PHONE, "web-2", now=noon)
+    stored = session.scalars(select(OtpCode).order_by(OtpCode.id)).all()
+    assert len(first) == 6 and first.isdigit()
+    assert all(first not in column and second not in column for row in stored for column in (row.salt, row.code_hash))
+    assert stored[0].salt != stored[1].salt and len(stored[0].code_hash) == 64
+
+
+def test_a_code_checks_once(session, noon):
     code = issue_otp(session, PHONE, "web-1", now=noon)
-    assert len(code) == 6 and code.isdigit()
-    shown = latest_otp(session, PHONE)
-    assert shown.code == code and shown.masked_phone == "138****8000" and not shown.consumed
     assert check_otp(session, PHONE, "web-1", code, now=noon + timedelta(minutes=1))
-    assert latest_otp(session).consumed
     assert not check_otp(session, PHONE, "web-1", code, now=noon + timedelta(minutes=2))
 
 
 def test_wrong_code_does_not_use_up_the_right_one(session, noon):
     code = issue_otp(session, PHONE, "web-1", now=noon)
-    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    assert not check_otp(session, PHONE, "web-1", wrong, now=noon)
+    assert not check_otp(session, PHONE, "web-1", wrong(code), now=noon)
     assert check_otp(session, PHONE, "web-1", code, now=noon)
 
 
 def test_expired_code_is_rejected(session, noon):
     code = issue_otp(session, PHONE, "web-1", now=noon)
-    assert not check_otp(session, PHONE, "web-1", code, now=noon + timedelta(minutes=5, seconds=1))
+    assert check_otp(session, PHONE, "web-1", code, now=noon + timedelta(minutes=5))
+    late = issue_otp(session, PHONE, "web-1", now=noon + timedelta(minutes=10))
+    assert not check_otp(session, PHONE, "web-1", late, now=noon + timedelta(minutes=15, seconds=1))
 
 
 def test_code_belongs_to_its_conversation_and_phone(session, noon):
     code = issue_otp(session, PHONE, "web-1", now=noon)
     assert not check_otp(session, PHONE, "web-2", code, now=noon)
-    assert not check_otp(session, "13900139000", "web-1", code, now=noon)
+    assert not check_otp(session, OTHER_PHONE, "web-1", code, now=noon)
 
 
 def test_only_latest_code_counts(session, noon):
@@ -56,8 +80,70 @@ def test_only_latest_code_counts(session, noon):
     if old != new:
         assert not check_otp(session, PHONE, "web-1", old, now=noon + timedelta(minutes=1))
     assert check_otp(session, PHONE, "web-1", new, now=noon + timedelta(minutes=1))
-    assert latest_otp(session, PHONE).code == new
 
 
-def test_empty_outbox(session):
-    assert latest_otp(session) is None
+def guess_from_fresh_conversations(session, start, guesses: int, phone=PHONE, step=timedelta(minutes=1)):
+    """Each guess in a new conversation (codes per hour are limited too: these ask for none); returns the
+    last guess's moment."""
+    moment = start
+    for n in range(guesses):
+        moment = start + n * step
+        assert not check_otp(session, phone, f"attacker-{n}", "123456", now=moment)
+    return moment
+
+
+def test_wrong_codes_from_many_conversations_lock_the_phone(session, noon):
+    # MAX_FAILURES conversations, one guess each: no conversation reaches its own limit of 3
+    last = guess_from_fresh_conversations(session, noon, MAX_FAILURES - 1, step=timedelta(minutes=3))
+    assert minutes_locked(session, PHONE, now=last) is None
+    owner = issue_otp(session, PHONE, "owner", now=last)
+    assert not check_otp(session, PHONE, "owner", wrong(owner), now=last + timedelta(seconds=1))  # the fifth
+    assert minutes_locked(session, PHONE, now=last + timedelta(seconds=1)) == 30
+    # locked: even the right code of a new conversation is not looked at, and no code is issued
+    with pytest.raises(PhoneLocked) as refused:
+        issue_otp(session, PHONE, "owner-2", now=last + timedelta(minutes=10, seconds=1))
+    assert refused.value.minutes == 20
+    with pytest.raises(PhoneLocked):
+        check_otp(session, PHONE, "owner", owner, now=last + timedelta(minutes=2))
+    # another phone is not affected
+    other = issue_otp(session, OTHER_PHONE, "neighbour", now=last)
+    assert check_otp(session, OTHER_PHONE, "neighbour", other, now=last)
+    # after LOCK_TIME from the fifth failure the phone is open again
+    later = last + timedelta(seconds=1) + LOCK_TIME
+    assert minutes_locked(session, PHONE, now=later) is None
+    code = issue_otp(session, PHONE, "owner-3", now=later)
+    assert check_otp(session, PHONE, "owner-3", code, now=later)
+
+
+def test_failures_spread_wider_than_the_window_do_not_lock(session, noon):
+    step = FAILURE_WINDOW / (MAX_FAILURES - 1) + timedelta(seconds=1)
+    last = guess_from_fresh_conversations(session, noon, MAX_FAILURES + 2, step=step)
+    assert minutes_locked(session, PHONE, now=last) is None
+
+
+def test_while_locked_a_guess_is_not_looked_at_and_not_counted(session, noon):
+    last = guess_from_fresh_conversations(session, noon, MAX_FAILURES)
+    for n in range(3):
+        with pytest.raises(PhoneLocked):
+            check_otp(session, PHONE, f"attacker-{n}", "123456", now=last + timedelta(minutes=n + 1))
+    assert minutes_locked(session, PHONE, now=last + LOCK_TIME) is None  # not extended by the refused guesses
+
+
+def test_codes_per_phone_per_hour_are_limited_across_conversations(session, noon):
+    for n in range(MAX_CODES_PER_HOUR):
+        issue_otp(session, PHONE, f"web-{n}", now=noon + timedelta(minutes=n))
+    with pytest.raises(TooManyCodes) as refused:
+        issue_otp(session, PHONE, "web-new", now=noon + timedelta(minutes=10))
+    assert refused.value.minutes == 50  # until the first of the hour's codes is an hour old
+    issue_otp(session, OTHER_PHONE, "web-other", now=noon + timedelta(minutes=10))  # another phone is not affected
+    code = issue_otp(session, PHONE, "web-new", now=noon + timedelta(hours=1, seconds=1))
+    assert check_otp(session, PHONE, "web-new", code, now=noon + timedelta(hours=1, seconds=2))
+
+
+def test_a_refused_code_is_not_stored(session, noon, count):
+    for n in range(MAX_CODES_PER_HOUR):
+        issue_otp(session, PHONE, f"web-{n}", now=noon)
+    before = count(session, OtpCode)
+    with pytest.raises(TooManyCodes):
+        issue_otp(session, PHONE, "web-x", now=noon)
+    assert count(session, OtpCode) == before

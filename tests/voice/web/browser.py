@@ -28,7 +28,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from actions.bank.db import session_scope
-from actions.bank.services import identity
+from actions.bank.sms import outbox
 from bot import processes, servers
 from voice import vosk_model
 
@@ -158,10 +158,13 @@ def sent_code(bank_url: str, phone: str, conversation: str) -> str:
     """The one-time code the demo SMS outbox (`make outbox`) holds for ``phone``: the newest one,
     which must have been sent for ``conversation`` (Rasa's sender id)."""
     with session_scope(bank_url) as session:
-        sms = identity.latest_otp(session, phone)
-    assert sms is not None, f"no SMS to {phone} in the outbox"
-    assert sms.sender_id == conversation, f"the newest code to {phone} is for {sms.sender_id}, not {conversation}"
-    return sms.code
+        newest = outbox.recent_messages(session, phone, limit=1)
+        code = outbox.latest_code(session, phone)
+    assert newest and code, f"no SMS to {phone} in the outbox"
+    assert newest[0].conversation == conversation, (
+        f"the newest code to {phone} is for {newest[0].conversation}, not {conversation}"
+    )
+    return code
 
 
 def page_headers(url: str) -> tuple[int, dict, list]:
