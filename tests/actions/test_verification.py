@@ -70,7 +70,7 @@ def test_with_a_gateway_the_code_goes_there_and_the_reply_says_nothing_of_a_demo
         monkeypatch.setenv("SMS_GATEWAY_TOKEN", "t0ken")
         result, texts = ask_code()
     assert result == {"phone": ZHANG_WEI_PHONE}
-    assert texts == ["验证码已发送至138****8000，5分钟内有效，请注意查收。"]
+    assert texts == ["验证码已发送到138****8000，5分钟内有效，请注意查收。"]
     [request] = log.received
     assert request["authorization"] == "Bearer t0ken" and request["body"]["phone"] == ZHANG_WEI_PHONE
     with session_scope(bank) as session:

@@ -44,9 +44,10 @@ def test_the_same_values_are_said_on_a_call():
 
 
 def test_a_call_gets_the_voice_variant_and_a_chat_the_other():
-    assert "make outbox" in say("utter_code_sent", phone={"phone": "138****8000"})["text"]
-    spoken = say("utter_code_sent", "voice", phone={"phone": "138****8000"})["text"]
+    assert "make outbox" in say("utter_code_sent_demo", phone={"phone": "138****8000"})["text"]
+    spoken = say("utter_code_sent_demo", "voice", phone={"phone": "138****8000"})["text"]
     assert spoken.startswith("验证码已发送到尾号八零零零的手机") and "make" not in spoken
+    assert "演示" not in say("utter_code_sent", phone={"phone": "138****8000"})["text"]  # a real SMS gateway
 
 
 def test_the_values_travel_with_the_message_for_the_call():
