@@ -7,8 +7,13 @@ VENV        := .venv
 PY          := $(VENV)/bin/python
 INSTALLED   := $(VENV)/.installed
 DEB_PACKAGES := espeak-ng sox libportaudio2 chromium chromium-driver fonts-wqy-microhei
+# The cluster (make serve-cluster, make bench-load, the cluster test tier) only: not in `make setup`,
+# so that the first `make chat` stays fast.
+CLUSTER_DEB_PACKAGES := postgresql redis-server haproxy
+REPLICAS    ?= 2
+BENCH_LOAD_ARGS ?=
 PYTEST_ARGS ?=
-UNIT_TIER   := not e2e and not quality and not realtime
+UNIT_TIER   := not e2e and not quality and not realtime and not cluster
 
 # First Python 3.10 that really runs: PATH, then pyenv (3.10.13, then any 3.10.x).
 FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/python3.10" \
@@ -20,7 +25,7 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 .PHONY: help setup system-packages train chat serve actions test test-fast lint validate bench outbox clean distclean \
 	faq-validate faq-import faq-export faq-snapshot faq-reload faq-eval bench-faq \
 	call call-file voice-serve bench-voice bench-web screenshots asr-eval bench-start bench-dialogue neural-voice bench-tts whisper bench-speech \
-	staff-add
+	staff-add cluster-packages serve-cluster bench-load
 
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
@@ -31,6 +36,9 @@ help:
 	@echo "make train      train models/<content-hash>.tar.gz unless it already exists"
 	@echo "make serve      the web page (chat and calls) on http://127.0.0.1:8080/, phone gateways, Rasa, actions"
 	@echo "make actions    action server only"
+	@echo "make serve-cluster [REPLICAS=2]  PostgreSQL, Redis, Rasa replicas, 2 action servers, gateway, HAProxy in front"
+	@echo "make bench-load [BENCH_LOAD_ARGS=…]  200 conversations x 20 turns at the cluster's front door, 1 replica vs 2"
+	@echo "make cluster-packages       the Debian packages of the cluster (postgresql, redis-server, haproxy)"
 	@echo "make validate   rasa data validate --fail-on-warnings"
 	@echo "make bench      python -m tests.bench.latency"
 	@echo "make bench-start  Rasa server start → first answer (what a restart or model reload costs)"
@@ -89,6 +97,22 @@ system-packages:
 	  echo "warning: missing Debian packages for voice; run: sudo apt-get install -y$$missing" >&2; \
 	fi
 
+# Never fails: `make serve-cluster` says what is missing, and the cluster test tier is skipped with the reason.
+cluster-packages:
+	@missing=""; for p in $(CLUSTER_DEB_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "warning: missing system packages:$$missing (the cluster needs them; no apt-get here)" >&2; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian packages for the cluster:$$missing"; \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } \
+	    || echo "warning: could not install$$missing; the cluster will not start" >&2; \
+	else \
+	  echo "warning: missing Debian packages for the cluster; run: sudo apt-get install -y$$missing" >&2; \
+	fi
+
 # The Chinese speech model (voice/vosk_model.py) is fetched once; text chat does not need it.
 setup: $(INSTALLED) system-packages
 	$(PY) -m bot.manage setup
@@ -105,6 +129,10 @@ serve: setup
 
 actions: setup
 	$(PY) -m bot.manage actions
+
+# docs/deployment.md: the same parts as a real deployment would have them.
+serve-cluster: train cluster-packages
+	$(PY) -m bot.cluster serve --replicas $(REPLICAS)
 
 # Tiers are pytest markers (pyproject.toml). Tests that need a model fail without one, so train first.
 test: train
@@ -176,6 +204,9 @@ voice-serve: setup
 
 bench-voice: setup neural-voice
 	$(PY) -m tests.bench.voice
+
+bench-load: train cluster-packages
+	$(PY) -m tests.bench.load $(BENCH_LOAD_ARGS)
 
 bench-web: train
 	$(PY) -m tests.bench.web
