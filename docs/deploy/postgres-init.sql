@@ -1,0 +1,2 @@
+-- docs/deploy/docker-compose.yml: the tracker store's database beside the bank's (POSTGRES_DB).
+CREATE DATABASE tracker OWNER bank;
