@@ -205,7 +205,9 @@ voice-serve: setup
 bench-voice: setup neural-voice
 	$(PY) -m tests.bench.voice
 
+# py-spy (measuring only, not in requirements.lock): where one Rasa replica's CPU goes.
 bench-load: train cluster-packages
+	@$(PY) -m pip install --quiet --disable-pip-version-check py-spy==0.4.3 || echo "warning: no py-spy; the bench runs without its profile" >&2
 	$(PY) -m tests.bench.load $(BENCH_LOAD_ARGS)
 
 bench-web: train
