@@ -277,12 +277,22 @@ async def run_phase(
 # ------------------------------------------------------------------ where Rasa's time goes (py-spy)
 CATEGORIES = (  # the first that a sampled stack matches
     ("lock store (Redis)", re.compile(r"lock_store\.py|/redis/")),
-    ("tracker store (PostgreSQL)", re.compile(r"tracker_store\.py|/sqlalchemy/|psycopg2")),
-    ("action calls (to the action server)", re.compile(r"rasa/core/actions/action\.py|rasa/utils/endpoints\.py")),
-    ("NLU (parse)", re.compile(r"parse_message")),
-    ("policies (predict next action)", re.compile(r"predict_next|_predict_next|rasa/core/policies")),
+    (
+        "tracker store (PostgreSQL; events read, written, (de)serialised)",
+        re.compile(r"tracker_store\.py|/sqlalchemy/|psycopg2"),
+    ),
+    (
+        "action calls (the tracker sent to the action server, its answer read)",
+        re.compile(
+            r"_action_call_format|_validate_action_result|_utter_responses|rasa/utils/endpoints\.py"
+            r"|run \([^)]*rasa/core/actions/action\.py:(7[5-9]\d|8[0-3]\d)\)"
+        ),
+    ),
+    ("NLU (parse_message)", re.compile(r"parse_message")),
+    ("policies (predicting the next action)", re.compile(r"predict_next_action|rasa/core/policies")),
+    ("responses (NLG)", re.compile(r"rasa/core/nlg|bot/nlg\.py")),
 )
-OTHER = "the rest (HTTP, channels, responses, event loop)"
+OTHER = "the rest (HTTP server, channels, event loop)"
 
 
 def profile(pid: int, seconds: float, out: Path) -> Optional[subprocess.Popen]:
