@@ -6,6 +6,7 @@ the demo outbox, a table read by ``make outbox``. Only the demo outbox is "demo 
 the bot tell the customer where the demo's codes appear.
 """
 
+import logging
 import os
 from typing import Protocol
 
@@ -14,6 +15,8 @@ from actions.bank.sms.gateway import HttpSmsGateway
 from actions.bank.sms.outbox import DemoOutbox
 
 __all__ = ["SmsNotSent", "SmsSender", "configured_sender", "otp_text"]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 5.0
 
@@ -29,11 +32,21 @@ def configured_sender() -> SmsSender:
     url = os.environ.get("SMS_GATEWAY_URL", "").strip()
     if not url:
         return DemoOutbox()
-    return HttpSmsGateway(
-        url,
-        os.environ.get("SMS_GATEWAY_TOKEN", "").strip(),
-        timeout=float(os.environ.get("SMS_GATEWAY_TIMEOUT") or DEFAULT_TIMEOUT_S),
-    )
+    return HttpSmsGateway(url, os.environ.get("SMS_GATEWAY_TOKEN", "").strip(), timeout=_timeout())
+
+
+def _timeout() -> float:
+    raw = os.environ.get("SMS_GATEWAY_TIMEOUT", "").strip()
+    try:
+        seconds = float(raw) if raw else DEFAULT_TIMEOUT_S
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        logger.error(
+            "SMS_GATEWAY_TIMEOUT must be a positive number of seconds, not %r: using %s", raw, DEFAULT_TIMEOUT_S
+        )
+        return DEFAULT_TIMEOUT_S
+    return seconds
 
 
 def otp_text(code: str, minutes: int) -> str:

@@ -25,6 +25,14 @@ def test_a_gateway_url_and_token_choose_the_gateway(monkeypatch):
     assert (sender.url, sender.token, sender.timeout) == ("http://sms.example/send", "t0ken", 2.5)
 
 
+@pytest.mark.parametrize("raw", ["soon", "0", "-3"])
+def test_a_timeout_that_is_not_a_positive_number_falls_back_to_the_default(monkeypatch, raw, caplog):
+    monkeypatch.setenv("SMS_GATEWAY_URL", "http://sms.example/send")
+    monkeypatch.setenv("SMS_GATEWAY_TIMEOUT", raw)
+    assert configured_sender().timeout == 5.0
+    assert "SMS_GATEWAY_TIMEOUT must be a positive number" in caplog.text
+
+
 def test_the_demo_outbox_keeps_the_text_for_make_outbox(db_url):
     DemoOutbox(db_url).send(PHONE, otp_text("123456", 5), conversation="web-1")
     DemoOutbox(db_url).send("13900139000", otp_text("654321", 5), conversation="web-2")
