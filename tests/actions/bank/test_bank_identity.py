@@ -3,13 +3,15 @@
 Every conversation below is a fresh one (its own sender_id), as an attacker would open them; times
 are virtual (``now=``), from the seeding day's noon."""
 
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from actions.bank.db import session_scope
 from actions.bank.errors import CustomerNotFound, InvalidInput
-from actions.bank.models import OtpCode
+from actions.bank.models import OtpCode, OtpFailure
 from actions.bank.services.identity import (
     FAILURE_WINDOW,
     LOCK_TIME,
@@ -147,3 +149,26 @@ def test_a_refused_code_is_not_stored(session, noon, count):
     with pytest.raises(TooManyCodes):
         issue_otp(session, PHONE, "web-x", now=noon)
     assert count(session, OtpCode) == before
+
+
+def test_parallel_guesses_from_fresh_conversations_get_no_more_than_the_limit(db_url, noon):
+    """Twelve conversations guess at the same moment: one at a time per phone, so exactly
+    MAX_FAILURES guesses are looked at and the rest find the phone locked."""
+    start, outcomes = threading.Barrier(12), []
+
+    def guess(n: int) -> None:
+        start.wait()
+        try:
+            with session_scope(db_url) as session:
+                outcomes.append(check_otp(session, PHONE, f"attacker-{n}", "123456", now=noon))
+        except PhoneLocked:
+            outcomes.append("locked")
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes, key=str) == [False] * MAX_FAILURES + ["locked"] * (12 - MAX_FAILURES)
+    with session_scope(db_url) as session:
+        assert session.scalar(select(func.count(OtpFailure.id))) == MAX_FAILURES
