@@ -10,22 +10,12 @@ import pytest
 
 from bot.editing import audit, triage
 from bot.editing.problems import FieldProblem, Rejected
-from bot.editing.workspace import DOMAIN_DIR, FAQ_FILE, NLU_DIR, REPO_ROOT, PublishInProgress, Workspace
+from bot.editing.workspace import PublishInProgress, Workspace
 from bot.review.failures import FALLBACK, FailedMessage, message_key
 from bot.review.masking import mask
 
 NEW_FAQ_WORDS = "白条这东西到底咋回事呢"
 NEW_EXAMPLE = "帮我瞅瞅卡里还有几个钱"
-
-
-@pytest.fixture
-def workspace(tmp_path) -> Workspace:
-    root = tmp_path / "root"
-    (root / FAQ_FILE).parent.mkdir(parents=True)
-    shutil.copy(REPO_ROOT / FAQ_FILE, root / FAQ_FILE)
-    shutil.copytree(REPO_ROOT / NLU_DIR, root / NLU_DIR)
-    shutil.copytree(REPO_ROOT / DOMAIN_DIR, root / DOMAIN_DIR)
-    return Workspace.at(root, tmp_path / "state")
 
 
 def failed(text: str, n: int = 1, conversation: str = "web-1") -> FailedMessage:

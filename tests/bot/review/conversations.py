@@ -91,6 +91,14 @@ class Talk:
             )
         )
 
+    def faq_answered(self, text: str, faq: str, answer: str | None = None, confidence: float = 0.9) -> "Talk":
+        """The customer asks a common question and the FAQ answers it (with ``answer``, when given)."""
+        self.customer(text, "faq", confidence, faq=faq).action("action_answer_faq")
+        return (self.bot(answer) if answer is not None else self).listen()
+
+    def asks_for_a_person(self) -> "Talk":
+        return self.customer("转人工", "request_human", 0.96).action("action_handoff")
+
     def system(self, text: str = "/greet", intent: str = "greet") -> "Talk":
         return self.customer(text, intent, 1.0, via="system")
 
@@ -143,10 +151,7 @@ def seeded() -> list[Talk]:
         .action("utter_greet")
         .bot("您好，我是智能客服小金。", "utter_greet")
         .listen()
-        .customer("信用卡年费怎么收", "faq", 0.92, faq="annual_fee")
-        .action("action_answer_faq")
-        .bot("普卡首年免年费……")
-        .listen()
+        .faq_answered("信用卡年费怎么收", "annual_fee", "普卡首年免年费……", 0.92)
         .customer("谢谢", "thank", 0.98)
         .action("utter_you_are_welcome")
         .bot("不客气。", "utter_you_are_welcome")
@@ -226,12 +231,8 @@ def seeded() -> list[Talk]:
     )
     callback = (
         Talk("callback", "2026-03-03", "11:00")
-        .customer("信用卡年费多少", "faq", 0.9, faq="annual_fee")
-        .action("action_answer_faq")
-        .bot("普卡首年免年费。")
-        .listen()
-        .customer("转人工", "request_human", 0.96)
-        .action("action_handoff")
+        .faq_answered("信用卡年费多少", "annual_fee", "普卡首年免年费。", 0.9)
+        .asks_for_a_person()
         .bot("现在是非服务时间（9:00至21:00），需要客服回电吗？", "utter_handoff_closed_offer_callback")
         .slot("callback_offered", True)
         .listen()
@@ -276,18 +277,12 @@ def seeded() -> list[Talk]:
     )
     next_week_chat = (
         Talk("chat-next-week", "2026-03-11", "16:30")
-        .customer("怎么注销信用卡", "faq", 0.81, faq="cancel_card")
-        .action("action_answer_faq")
-        .bot("注销信用卡需要……")
-        .listen()
+        .faq_answered("怎么注销信用卡", "cancel_card", "注销信用卡需要……", 0.81)
         .customer("/affirm", "affirm", 1.0, shown_as="是的")
         .action("utter_anything_else")
         .bot("还有什么可以帮您？", "utter_anything_else")
         .listen()
-        .customer("信用卡年费呢", "faq", 0.66, faq="annual_fee")
-        .action("action_answer_faq")
-        .bot("普卡首年免年费。")
-        .listen()
+        .faq_answered("信用卡年费呢", "annual_fee", "普卡首年免年费。", 0.66)
     )
     greeting_only = (
         Talk("greeting-only", "2026-03-02", "09:00")

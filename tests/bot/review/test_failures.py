@@ -21,13 +21,17 @@ from bot.review.failures import (
 from tests.bot.review.conversations import Talk
 
 
+def chat() -> Talk:
+    return Talk("t", "2026-03-02", "10:00")
+
+
+def messages(talk: Talk) -> list[failures.FailedMessage]:
+    return detect([event.as_dict() for event in talk.events], talk.sender)
+
+
 def found(talk: Talk) -> dict[str, tuple[str, ...]]:
     """text → reasons of each failed message."""
-    return {m.text: m.reasons for m in detect([event.as_dict() for event in talk.events], talk.sender)}
-
-
-def messages(talk: Talk):
-    return detect([event.as_dict() for event in talk.events], talk.sender)
+    return {m.text: m.reasons for m in messages(talk)}
 
 
 def test_the_fallback_actions_are_those_of_actions_fallback():
@@ -40,7 +44,7 @@ def test_the_fallback_actions_are_those_of_actions_fallback():
 
 def test_a_message_the_fallback_answered_fell_back():
     talk = (
-        Talk("t", "2026-03-02", "10:00")
+        chat()
         .customer("网点几点开门", "nlu_fallback", 0.4)
         .action("action_clarify")
         .bot("抱歉，我没有听懂。", "utter_ask_what_for")
@@ -51,7 +55,7 @@ def test_a_message_the_fallback_answered_fell_back():
 
 def test_out_of_scope_answered_by_cannot_handle_fell_back_and_so_did_rasas_default_fallback():
     talk = (
-        Talk("t", "2026-03-02", "10:00")
+        chat()
         .customer("明天天气怎么样", "out_of_scope", 0.99)
         .action("action_cannot_handle")
         .bot("抱歉，这个问题超出了我的服务范围。", "utter_out_of_scope")
@@ -64,10 +68,7 @@ def test_out_of_scope_answered_by_cannot_handle_fell_back_and_so_did_rasas_defau
 
 def test_a_low_confidence_answer_is_reported_with_its_intent_and_confidence():
     talk = (
-        Talk("t", "2026-03-02", "10:00")
-        .customer("卡里的钱够不够还", "repay", 0.52)
-        .form_starts("repay_form", "请提供手机号。", "phone")
-        .listen()
+        chat().customer("卡里的钱够不够还", "repay", 0.52).form_starts("repay_form", "请提供手机号。", "phone").listen()
     )
     [message] = messages(talk)
     assert (message.text, message.reasons, message.intent, message.confidence) == (
@@ -81,7 +82,7 @@ def test_a_low_confidence_answer_is_reported_with_its_intent_and_confidence():
 
 def test_after_a_miss_the_customers_next_attempt_makes_it_rephrased_and_is_kept_as_the_hint():
     talk = (
-        Talk("t", "2026-03-02", "10:00")
+        chat()
         .customer("钱的问题", "nlu_fallback", 0.4)
         .action("action_clarify")
         .bot("请问您想办理什么业务？", "utter_ask_what_for")
@@ -97,30 +98,18 @@ def test_after_a_miss_the_customers_next_attempt_makes_it_rephrased_and_is_kept_
 
 def test_nearly_the_same_words_understood_as_something_else_make_an_answered_message_rephrased():
     talk = (
-        Talk("t", "2026-03-02", "10:00")
-        .customer("信用卡年费怎么收", "faq", 0.9, faq="annual_fee")
-        .action("action_answer_faq")
-        .bot("普卡首年免年费。")
-        .listen()
-        .customer("信用卡年费怎么退", "faq", 0.8, faq="annual_fee_refund")
-        .action("action_answer_faq")
-        .bot("年费可以申请退还。")
-        .listen()
+        chat()
+        .faq_answered("信用卡年费怎么收", "annual_fee", "普卡首年免年费。", 0.9)
+        .faq_answered("信用卡年费怎么退", "annual_fee_refund", "年费可以申请退还。", 0.8)
     )
     assert found(talk) == {"信用卡年费怎么收": (REPHRASED,)}
 
 
 def test_a_new_question_after_an_answer_is_not_a_rephrase_nor_is_the_same_question_understood_the_same():
     talk = (
-        Talk("t", "2026-03-02", "10:00")
-        .customer("信用卡年费怎么收", "faq", 0.9, faq="annual_fee")
-        .action("action_answer_faq")
-        .bot("普卡首年免年费。")
-        .listen()
-        .customer("信用卡年费是怎么收", "faq", 0.9, faq="annual_fee")
-        .action("action_answer_faq")
-        .bot("普卡首年免年费。")
-        .listen()
+        chat()
+        .faq_answered("信用卡年费怎么收", "annual_fee", "普卡首年免年费。", 0.9)
+        .faq_answered("信用卡年费是怎么收", "annual_fee", "普卡首年免年费。", 0.9)
         .customer("我要转账", "transfer_money", 0.97)
         .form_starts("transfer_form", "请提供手机号。", "phone")
         .listen()
@@ -130,13 +119,9 @@ def test_a_new_question_after_an_answer_is_not_a_rephrase_nor_is_the_same_questi
 
 def test_a_request_for_a_person_right_after_an_answer_marks_the_answered_message():
     talk = (
-        Talk("t", "2026-03-02", "10:00")
-        .customer("信用卡年费多少", "faq", 0.9, faq="annual_fee")
-        .action("action_answer_faq")
-        .bot("普卡首年免年费。")
-        .listen()
-        .customer("转人工", "request_human", 0.96)
-        .action("action_handoff")
+        chat()
+        .faq_answered("信用卡年费多少", "annual_fee", "普卡首年免年费。", 0.9)
+        .asks_for_a_person()
         .bot("正在为您转接人工客服。", "utter_handed_off")
         .listen()
     )
@@ -160,7 +145,7 @@ def test_a_call_carries_the_recognizers_confidence():
 
 def test_a_forms_answer_is_not_a_failure_whatever_the_intent():
     talk = (
-        Talk("t", "2026-03-02", "10:00")
+        chat()
         .customer("我要转账", "transfer_money", 0.97)
         .form_starts("transfer_form", "请提供手机号。", "phone")
         .listen()
@@ -178,7 +163,7 @@ def test_a_forms_answer_is_not_a_failure_whatever_the_intent():
 
 def test_a_yes_the_fallback_read_as_the_answer_to_its_offer_is_understood():
     talk = (
-        Talk("t", "2026-03-02", "10:00")
+        chat()
         .slot("handoff_offered", True)
         .customer("行吧那就这么办", "nlu_fallback", 0.4)
         .action("action_clarify", "action_handoff")
@@ -190,7 +175,7 @@ def test_a_yes_the_fallback_read_as_the_answer_to_its_offer_is_understood():
 
 def test_buttons_keys_commands_the_greeting_and_textless_messages_are_skipped():
     talk = (
-        Talk("t", "2026-03-02", "10:00")
+        chat()
         .system()
         .customer("/affirm", "affirm", 0.3, shown_as="是的")
         .listen()
@@ -208,7 +193,7 @@ def test_buttons_keys_commands_the_greeting_and_textless_messages_are_skipped():
 
 def test_messages_written_while_an_agent_held_the_conversation_are_not_the_bots_failures():
     talk = (
-        Talk("t", "2026-03-02", "10:00")
+        chat()
         .customer("我要投诉", "complain", 0.93)
         .action("action_handoff")
         .listen()
@@ -220,35 +205,21 @@ def test_messages_written_while_an_agent_held_the_conversation_are_not_the_bots_
 
 
 def test_a_follow_up_must_come_soon_and_in_the_same_session():
-    late = (
-        Talk("t", "2026-03-02", "10:00")
-        .customer("信用卡年费多少", "faq", 0.9, faq="annual_fee")
-        .action("action_answer_faq")
-        .listen()
-    )
+    late = chat().faq_answered("信用卡年费多少", "annual_fee", confidence=0.9)
     late.now += failures.FOLLOW_UP_SECONDS + 1
-    late.customer("转人工", "request_human", 0.96).action("action_handoff")
+    late.asks_for_a_person()
     assert found(late) == {}
-    new_session = (
-        Talk("t", "2026-03-02", "10:00")
-        .customer("信用卡年费多少", "faq", 0.9, faq="annual_fee")
-        .action("action_answer_faq")
-        .listen()
-        .new_session()
-        .customer("转人工", "request_human", 0.96)
-        .action("action_handoff")
-    )
+    new_session = chat().faq_answered("信用卡年费多少", "annual_fee", confidence=0.9).new_session().asks_for_a_person()
     assert found(new_session) == {}
 
 
 def test_steering_messages_and_complaints_before_a_request_for_a_person_are_not_failures():
     talk = (
-        Talk("t", "2026-03-02", "10:00")
+        chat()
         .customer("你们App转账老是失败，我要投诉！", "complain", 0.99)
         .action("utter_complain")
         .listen()
-        .customer("转人工", "request_human", 0.96)
-        .action("action_handoff")
+        .asks_for_a_person()
         .listen()
     )
     assert found(talk) == {}
@@ -259,7 +230,7 @@ def test_steering_messages_and_complaints_before_a_request_for_a_person_are_not_
 
 def test_personal_numbers_are_masked_and_the_message_is_marked_personal():
     talk = (
-        Talk("t", "2026-03-02", "10:00")
+        chat()
         .customer("我的卡号6222021234567890123怎么用不了", "nlu_fallback", 0.4)
         .action("action_clarify")
         .listen()

@@ -8,19 +8,16 @@ from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from bot import processes
 from tests.voice.console import seed
-from tests.voice.web.browser import PAGE_TIMEOUT_S, PHONE, Assistant, Gateway, set_viewport
+from tests.voice.console.in_chromium import EDITOR, console_gateway, fits, sign_in, wait
+from tests.voice.web.browser import PHONE, Gateway, set_viewport
 from tests.voice.web.conftest import browsers  # noqa: F401  (the fixture)
-from voice.desk.accounts import StaffStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300, func_only=True)]
 
-EDITOR = ("zhou", "周编辑", "editor password 1")
 READ_FIGURES = """
 return Array.from(document.querySelectorAll('#figures tr[data-period][data-channel]')).map((tr) => [
   tr.dataset.period, tr.dataset.channel,
@@ -42,26 +39,9 @@ return Array.from(document.querySelectorAll('#transcript li.entry')).map((li) =>
 
 
 @pytest.fixture(scope="module")
-def console_gateway(tmp_path_factory) -> Iterator[Gateway]:
-    directory = tmp_path_factory.mktemp("console_servers")
-    seed.save(str(directory / "tracker.db"))
-    staff = StaffStore(f"sqlite:///{directory / 'staff.db'}")
-    username, name, password = EDITOR
-    staff.add(username, password, "editor", name=name)
-    staff.engine.dispose()
-    tracker_url = f"sqlite:///{directory / 'tracker.db'}"
-    nobody = f"http://{processes.HOST}:{processes.free_port()}"  # the chat page's Rasa: not used here
-    assistant = Assistant(nobody, "unused", "", tracker_url, directory)
-    with Gateway(assistant, name="console-gateway", env={"TRACKER_STORE_URL": tracker_url}) as gateway:
+def console(tmp_path_factory) -> Iterator[Gateway]:
+    with console_gateway(tmp_path_factory.mktemp("console_servers"), "console-gateway") as (gateway, _sources):
         yield gateway
-
-
-def wait(driver, condition, what: str):
-    try:
-        return WebDriverWait(driver, PAGE_TIMEOUT_S, poll_frequency=0.2).until(lambda d: condition())
-    except TimeoutException:
-        shows = driver.find_element(By.TAG_NAME, "body").text
-        raise AssertionError(f"timed out waiting for {what}\nthe page shows:\n{shows}") from None
 
 
 def figures_shown(driver, period: str) -> dict:
@@ -75,20 +55,12 @@ def figures_shown(driver, period: str) -> dict:
     return {(p, c): cells for p, c, cells in driver.execute_script(READ_FIGURES)}
 
 
-def fits(driver) -> bool:
-    return driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def test_an_editor_reads_the_figures_of_the_conversations_and_reviews_a_call(console_gateway, browsers):  # noqa: F811
+def test_an_editor_reads_the_figures_of_the_conversations_and_reviews_a_call(console, browsers):  # noqa: F811
     driver = browsers()
-    base = console_gateway.url.rstrip("/")
+    base = console.url.rstrip("/")
     dates = {"since": seed.FIRST_DAY, "until": seed.LAST_DAY}
-    driver.get(f"{base}/staff/console/analytics?{urlencode({'period': 'day', **dates})}")
-    wait(driver, lambda: driver.find_elements(By.ID, "login-form"), "the login page")
-    username, name, password = EDITOR
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login-button").click()
+    sign_in(driver, f"{base}/staff/console/analytics?{urlencode({'period': 'day', **dates})}")
+    _username, name, _password = EDITOR
 
     for period in ("day", "week"):
         if period == "week":

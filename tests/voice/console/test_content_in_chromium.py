@@ -4,57 +4,28 @@ FAQ, saves a voice answer with a link and an empty chat answer and sees each pro
 with nothing written, then saves a good answer, which is in the copy's faqs.yml and waits for 发布; on
 话术 an editor renames a button, and the button's payload stays as it was."""
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
-from bot import processes
-from bot.editing.workspace import DOMAIN_DIR, FAQ_FILE, NLU_DIR, REPO_ROOT
+from bot.editing.workspace import FAQ_FILE
 from nlu import faq_source
-from tests.voice.console import seed
-from tests.voice.web.browser import PAGE_TIMEOUT_S, PHONE, Assistant, Gateway, set_viewport
+from tests.voice.console.in_chromium import console_gateway, fits, ready, sign_in, wait
+from tests.voice.web.browser import PHONE, Gateway, set_viewport
 from tests.voice.web.conftest import browsers  # noqa: F401  (the fixture)
-from voice.desk.accounts import StaffStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300, func_only=True)]
 
-EDITOR = ("zhou", "周编辑", "editor password 1")
 NEW_ANSWER = "白条是先消费、后付款的个人信用支付服务，开通免费。"
 NEW_VOICE = "白条是先消费后付款的信用支付服务，开通免费。"
 
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory) -> Iterator[tuple[Gateway, Path]]:
-    directory = tmp_path_factory.mktemp("content_servers")
-    seed.save(str(directory / "tracker.db"))
-    root = directory / "sources"
-    (root / FAQ_FILE).parent.mkdir(parents=True)
-    shutil.copy(REPO_ROOT / FAQ_FILE, root / FAQ_FILE)
-    shutil.copytree(REPO_ROOT / NLU_DIR, root / NLU_DIR)
-    shutil.copytree(REPO_ROOT / DOMAIN_DIR, root / DOMAIN_DIR)
-    staff = StaffStore(f"sqlite:///{directory / 'staff.db'}")
-    username, name, password = EDITOR
-    staff.add(username, password, "editor", name=name)
-    staff.engine.dispose()
-    tracker_url = f"sqlite:///{directory / 'tracker.db'}"
-    nobody = f"http://{processes.HOST}:{processes.free_port()}"  # the chat page's Rasa: not used here
-    assistant = Assistant(nobody, "unused", "", tracker_url, directory)
-    env = {"TRACKER_STORE_URL": tracker_url, "CONSOLE_ROOT": str(root), "CONSOLE_STATE_DIR": str(directory / "state")}
-    with Gateway(assistant, name="content-gateway", env=env) as gateway:
-        yield gateway, root
-
-
-def wait(driver, condition, what: str):
-    try:
-        return WebDriverWait(driver, PAGE_TIMEOUT_S, poll_frequency=0.2).until(lambda d: condition())
-    except TimeoutException:
-        shows = driver.find_element(By.TAG_NAME, "body").text
-        raise AssertionError(f"timed out waiting for {what}\nthe page shows:\n{shows}") from None
+    with console_gateway(tmp_path_factory.mktemp("content_servers"), "content-gateway", sources=True) as served:
+        yield served
 
 
 def problems(driver, field: str) -> list[str]:
@@ -76,13 +47,8 @@ def test_an_editor_sees_each_problem_next_to_its_field_then_saves_an_answer(cons
     before = (root / FAQ_FILE).read_text(encoding="utf-8")
     driver = browsers()
     base = gateway.url.rstrip("/")
-    driver.get(f"{base}/staff/console/faqs?id=baitiao_intro")
-    wait(driver, lambda: driver.find_elements(By.ID, "login-form"), "the login page")
-    username, _name, password = EDITOR
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login-button").click()
-    wait(driver, lambda: driver.execute_script("return document.body.dataset.state") == "ready", "the FAQ page")
+    sign_in(driver, f"{base}/staff/console/faqs?id=baitiao_intro")
+    wait(driver, lambda: ready(driver), "the FAQ page")
     assert driver.find_element(By.ID, "editor").is_displayed()
     assert driver.find_element(By.ID, "f-answer").get_attribute("value") == intro(root).answer
     assert "常见问题" in driver.find_element(By.CSS_SELECTOR, 'nav a[aria-current="page"]').text
@@ -114,7 +80,7 @@ def test_an_editor_sees_each_problem_next_to_its_field_then_saves_an_answer(cons
     assert len(driver.find_elements(By.CSS_SELECTOR, "#faq-rows tr")) == 1
 
     set_viewport(driver, PHONE, mobile=True)
-    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits(driver)
 
 
 def test_an_editor_renames_a_button_and_what_it_sends_stays(console, browsers):  # noqa: F811
@@ -123,13 +89,8 @@ def test_an_editor_renames_a_button_and_what_it_sends_stays(console, browsers): 
     before = handoff.read_text(encoding="utf-8")
     driver = browsers()
     base = gateway.url.rstrip("/")
-    driver.get(f"{base}/staff/console/wording")
-    wait(driver, lambda: driver.find_elements(By.ID, "login-form"), "the login page")
-    username, _name, password = EDITOR
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login-button").click()
-    wait(driver, lambda: driver.execute_script("return document.body.dataset.state") == "ready", "the wording page")
+    sign_in(driver, f"{base}/staff/console/wording")
+    wait(driver, lambda: ready(driver), "the wording page")
     title = "utter_offer_human-0-button-0"
     assert driver.find_element(By.ID, title).get_attribute("value") == "转人工客服"
     label = driver.find_element(By.CSS_SELECTOR, f'label[for="{title}"]')

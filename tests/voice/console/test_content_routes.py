@@ -3,26 +3,23 @@ change them, saves written to the workspace's copy of the sources, and each refu
 the field, 404, 409 on a stale etag, 422 with the problems, 423 while publishing)."""
 
 import asyncio
-import shutil
 from html.parser import HTMLParser
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.editing import audit
-from bot.editing.workspace import DOMAIN_DIR, FAQ_FILE, NLU_DIR, REPO_ROOT, Workspace
+from bot.editing.workspace import FAQ_FILE
 from bot.review import ConversationStore
 from nlu import faq_source
 from tests.voice.console import seed
-from tests.voice.desk.test_accounts import CountingHasher, VirtualClock
+from tests.voice.console.staff_accounts import PASSWORDS
 from tests.voice.desk.test_auth import csrf_of, log_in
 from tests.voice.web.doubles import TrackerAssistant
-from voice.desk.accounts import StaffStore
 from voice.web.gateway import WebGateway
 from voice.web.server import create_app
 from voice.web.sessions import SessionCookies
 
-PASSWORDS = {"wang": "agent password 1", "zhou": "editor password 1", "boss": "admin password 1"}
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 API = "/staff/console/api"
 PAGES = ["/staff/console/faqs", "/staff/console/intents", "/staff/console/wording"]
@@ -62,31 +59,11 @@ def tracker_url(tmp_path_factory) -> str:
     return f"sqlite:///{path}"
 
 
-@pytest.fixture
-def store(tmp_path):
-    store = StaffStore(f"sqlite:///{tmp_path / 'staff.db'}", clock=VirtualClock(), hasher=CountingHasher())
-    store.add("wang", PASSWORDS["wang"], "agent", name="王敏")
-    store.add("zhou", PASSWORDS["zhou"], "editor", name="周编辑")
-    store.add("boss", PASSWORDS["boss"], "admin", name="赵经理")
-    yield store
-    store.engine.dispose()
-
-
-@pytest.fixture
-def workspace(tmp_path) -> Workspace:
-    root = tmp_path / "root"
-    (root / FAQ_FILE).parent.mkdir(parents=True)
-    shutil.copy(REPO_ROOT / FAQ_FILE, root / FAQ_FILE)
-    shutil.copytree(REPO_ROOT / NLU_DIR, root / NLU_DIR)
-    shutil.copytree(REPO_ROOT / DOMAIN_DIR, root / DOMAIN_DIR)
-    return Workspace.at(root, tmp_path / "state")
-
-
-def run(store, tracker_url, workspace, test, user="zhou"):
+def run(staff, tracker_url, workspace, test, user="zhou"):
     async def go():
         tracker = ConversationStore(tracker_url)
         gateway = WebGateway(TrackerAssistant(), calls=None)
-        app = create_app(gateway, SessionCookies(b"k" * 32), staff=store, conversations=tracker, workspace=workspace)
+        app = create_app(gateway, SessionCookies(b"k" * 32), staff=staff, conversations=tracker, workspace=workspace)
         try:
             async with TestClient(TestServer(app)) as client:
                 if user:
@@ -124,7 +101,7 @@ async def signed(client) -> Client:
 # ----------------------------------------------------------------------------- who may see it
 
 
-def test_an_agent_gets_403_and_changes_nothing(store, tracker_url, workspace):
+def test_an_agent_gets_403_and_changes_nothing(staff, tracker_url, workspace):
     before = workspace.read(FAQ_FILE).text
 
     async def test(client):
@@ -138,11 +115,11 @@ def test_an_agent_gets_403_and_changes_nothing(store, tracker_url, workspace):
             answer = await client.request(method, path, json={}, headers={"X-CSRF-Token": csrf})
             assert answer.status == 403, (method, path)
 
-    run(store, tracker_url, workspace, test, user="wang")
+    run(staff, tracker_url, workspace, test, user="wang")
     assert workspace.read(FAQ_FILE).text == before
 
 
-def test_without_signing_in_pages_go_to_the_login_and_the_api_answers_401(store, tracker_url, workspace):
+def test_without_signing_in_pages_go_to_the_login_and_the_api_answers_401(staff, tracker_url, workspace):
     async def test(client):
         answer = await client.get("/staff/console/faqs", headers=HTML, allow_redirects=False)
         assert answer.status == 302 and answer.headers["Location"].startswith("/staff/login?next=")
@@ -151,7 +128,7 @@ def test_without_signing_in_pages_go_to_the_login_and_the_api_answers_401(store,
         for method, path in CHANGES:
             assert (await client.request(method, path, json={})).status == 401, (method, path)
 
-    run(store, tracker_url, workspace, test, user=None)
+    run(staff, tracker_url, workspace, test, user=None)
 
 
 class Labelled(HTMLParser):
@@ -176,7 +153,7 @@ class Labelled(HTMLParser):
 
 
 @pytest.mark.parametrize("user", ["zhou", "boss"])
-def test_editors_and_admins_open_the_pages_every_control_labelled(store, tracker_url, workspace, user):
+def test_editors_and_admins_open_the_pages_every_control_labelled(staff, tracker_url, workspace, user):
     async def test(client):
         for path in PAGES:
             answer = await client.get(path, headers=HTML)
@@ -192,22 +169,22 @@ def test_editors_and_admins_open_the_pages_every_control_labelled(store, tracker
             answer = await client.get(path)
             assert answer.status == 200 and answer.headers["Cache-Control"] == "no-store", path
 
-    run(store, tracker_url, workspace, test, user=user)
+    run(staff, tracker_url, workspace, test, user=user)
 
 
-def test_a_change_without_the_csrf_token_is_refused(store, tracker_url, workspace):
+def test_a_change_without_the_csrf_token_is_refused(staff, tracker_url, workspace):
     async def test(client):
         answer = await client.put(f"{API}/faqs/baitiao_intro/enabled", json={"etag": "x", "enabled": False})
         assert answer.status == 403
 
-    run(store, tracker_url, workspace, test)
+    run(staff, tracker_url, workspace, test)
     assert faq_source.load(workspace.faq_file)[0].enabled is True
 
 
 # ----------------------------------------------------------------------------- FAQs
 
 
-def test_faqs_are_listed_searched_edited_switched_off_and_shown_unpublished(store, tracker_url, workspace):
+def test_faqs_are_listed_searched_edited_switched_off_and_shown_unpublished(staff, tracker_url, workspace):
     async def test(client):
         api = await signed(client)
         status, listing = await api.get(f"{API}/faqs?q=我妈问我白条")
@@ -229,14 +206,14 @@ def test_faqs_are_listed_searched_edited_switched_off_and_shown_unpublished(stor
         status, diff = await api.get(f"{API}/faqs/diff")
         assert status == 200 and diff == {"published": False, "changes": []}
 
-    run(store, tracker_url, workspace, test)
+    run(staff, tracker_url, workspace, test)
     saved = {f.id: f for f in faq_source.load(workspace.faq_file)}
     assert saved["baitiao_intro"].answer == "白条是先消费、后付款的信用支付服务。"
     assert saved["baitiao_intro"].enabled is False and "card_mail_time" in saved
     assert [e.action for e in audit.entries(workspace)] == ["faq.add", "faq.disable", "faq.save"]
 
 
-def test_faq_refusals(store, tracker_url, workspace):
+def test_faq_refusals(staff, tracker_url, workspace):
     before = workspace.read(FAQ_FILE)
 
     async def test(client):
@@ -276,7 +253,7 @@ def test_faq_refusals(store, tracker_url, workspace):
             status, locked = await api.send("PUT", f"{API}/faqs/baitiao_intro", {**good, "answer": "新回答。"})
         assert status == 423 and "正在发布" in locked["problem"]
 
-    run(store, tracker_url, workspace, test)
+    run(staff, tracker_url, workspace, test)
     assert workspace.read(FAQ_FILE) == before
     assert audit.entries(workspace) == []
 
@@ -284,7 +261,7 @@ def test_faq_refusals(store, tracker_url, workspace):
 # ----------------------------------------------------------------------------- intents
 
 
-def test_examples_are_added_edited_removed_and_refused(store, tracker_url, workspace):
+def test_examples_are_added_edited_removed_and_refused(staff, tracker_url, workspace):
     async def test(client):
         api = await signed(client)
         status, listing = await api.get(f"{API}/intents")
@@ -320,13 +297,13 @@ def test_examples_are_added_edited_removed_and_refused(store, tracker_url, works
             "intent.add_example",
         ]
 
-    run(store, tracker_url, workspace, test)
+    run(staff, tracker_url, workspace, test)
 
 
 # ----------------------------------------------------------------------------- wording
 
 
-def test_wording_is_listed_and_edited_in_place_with_speakability_checked(store, tracker_url, workspace):
+def test_wording_is_listed_and_edited_in_place_with_speakability_checked(staff, tracker_url, workspace):
     name = "utter_handoff_offer_callback"
 
     async def test(client):
@@ -382,6 +359,6 @@ def test_wording_is_listed_and_edited_in_place_with_speakability_checked(store, 
         status, one = await api.get(f"{API}/wording/{name}")
         assert [h["action"] for h in one["history"]] == ["wording.save", "wording.save"]
 
-    run(store, tracker_url, workspace, test)
+    run(staff, tracker_url, workspace, test)
     handoff = (workspace.domain_dir / "handoff.yml").read_text(encoding="utf-8")
     assert "channel: voice" in handoff and '- title: "暂时不用"\n          payload: "/deny"' in handoff

@@ -5,27 +5,23 @@ phrasings are in the copy's faqs.yml, waiting for 发布; a message that is alre
 is refused next to it; a message dismissed by mistake is opened again. No Rasa: the page reads the
 tracker store and writes the workspace."""
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from bot import processes
-from bot.editing.workspace import DOMAIN_DIR, FAQ_FILE, NLU_DIR, REPO_ROOT
+from bot.editing.workspace import FAQ_FILE
 from tests.voice.console import seed
+from tests.voice.console.in_chromium import console_gateway, fits, ready, sign_in, wait
 from tests.voice.console.seed import Conversation, Said
-from tests.voice.web.browser import PAGE_TIMEOUT_S, PHONE, Assistant, Gateway, set_viewport
+from tests.voice.web.browser import PHONE, Gateway, set_viewport
 from tests.voice.web.conftest import browsers  # noqa: F401  (the fixture)
-from voice.desk.accounts import StaffStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300, func_only=True)]
 
-EDITOR = ("zhou", "周编辑", "editor password 1")
 BAITIAO = ["白条这东西到底咋回事呢", "白条这东西到底是咋回事"]
 MORE = [
     Conversation("web-baitiao-1", "2026-03-12 10:00", "chat", [Said(BAITIAO[0], "nlu_fallback", 0.4)]),
@@ -45,34 +41,8 @@ return Array.from(document.querySelectorAll('#groups li.failure-group')).map((li
 @pytest.fixture(scope="module")
 def console(tmp_path_factory) -> Iterator[tuple[Gateway, Path]]:
     directory = tmp_path_factory.mktemp("failures_servers")
-    seed.save(str(directory / "tracker.db"), seed.CONVERSATIONS + MORE)
-    root = directory / "sources"
-    (root / FAQ_FILE).parent.mkdir(parents=True)
-    shutil.copy(REPO_ROOT / FAQ_FILE, root / FAQ_FILE)
-    shutil.copytree(REPO_ROOT / NLU_DIR, root / NLU_DIR)
-    shutil.copytree(REPO_ROOT / DOMAIN_DIR, root / DOMAIN_DIR)
-    staff = StaffStore(f"sqlite:///{directory / 'staff.db'}")
-    username, name, password = EDITOR
-    staff.add(username, password, "editor", name=name)
-    staff.engine.dispose()
-    tracker_url = f"sqlite:///{directory / 'tracker.db'}"
-    nobody = f"http://{processes.HOST}:{processes.free_port()}"  # the chat page's Rasa: not used here
-    assistant = Assistant(nobody, "unused", "", tracker_url, directory)
-    env = {"TRACKER_STORE_URL": tracker_url, "CONSOLE_ROOT": str(root), "CONSOLE_STATE_DIR": str(directory / "state")}
-    with Gateway(assistant, name="failures-gateway", env=env) as gateway:
-        yield gateway, root
-
-
-def wait(driver, condition, what: str):
-    try:
-        return WebDriverWait(driver, PAGE_TIMEOUT_S, poll_frequency=0.2).until(lambda d: condition())
-    except TimeoutException:
-        shows = driver.find_element(By.TAG_NAME, "body").text
-        raise AssertionError(f"timed out waiting for {what}\nthe page shows:\n{shows}") from None
-
-
-def ready(driver) -> bool:
-    return driver.execute_script("return document.body.dataset.state") == "ready"
+    with console_gateway(directory, "failures-gateway", seed.CONVERSATIONS + MORE, sources=True) as served:
+        yield served
 
 
 def texts_shown(driver) -> set[str]:
@@ -94,12 +64,7 @@ def test_an_editor_assigns_a_group_of_fallen_back_messages_to_an_faq(console, br
     gateway, root = console
     driver = browsers()
     base = gateway.url.rstrip("/")
-    driver.get(f"{base}/staff/console/failures?since=2026-03-01")
-    wait(driver, lambda: driver.find_elements(By.ID, "login-form"), "the login page")
-    username, name, password = EDITOR
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login-button").click()
+    sign_in(driver, f"{base}/staff/console/failures?since=2026-03-01")
     wait(driver, lambda: driver.current_url.startswith(f"{base}/staff/console/failures") and ready(driver), "groups")
 
     groups = driver.execute_script(READ_GROUPS)
@@ -151,4 +116,4 @@ def test_an_editor_assigns_a_group_of_fallen_back_messages_to_an_faq(console, br
     assert "查余额" in texts_shown(driver)
 
     set_viewport(driver, PHONE, mobile=True)
-    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits(driver)

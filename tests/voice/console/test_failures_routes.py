@@ -3,7 +3,6 @@ failed messages (masked), assigning a group to an FAQ or an intent (written to t
 of the sources), refusals with their problems, dismissing, the picker's targets, bad parameters."""
 
 import asyncio
-import shutil
 from html.parser import HTMLParser
 
 import pytest
@@ -11,20 +10,18 @@ import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.editing import audit, triage
-from bot.editing.workspace import DOMAIN_DIR, FAQ_FILE, NLU_DIR, REPO_ROOT, Workspace
+from bot.editing.workspace import Workspace
 from bot.review import ConversationStore
 from tests.voice.console import seed
 from tests.voice.console.seed import Conversation, Said
-from tests.voice.desk.test_accounts import CountingHasher, VirtualClock
+from tests.voice.console.staff_accounts import PASSWORDS
 from tests.voice.desk.test_auth import csrf_of, log_in
 from tests.voice.web.doubles import TrackerAssistant
 from voice.console import failures_routes
-from voice.desk.accounts import StaffStore
 from voice.web.gateway import WebGateway
 from voice.web.server import create_app
 from voice.web.sessions import SessionCookies
 
-PASSWORDS = {"wang": "agent password 1", "zhou": "editor password 1", "boss": "admin password 1"}
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 PAGE = "/staff/console/failures"
 LISTING = "/staff/console/api/failures"
@@ -50,26 +47,6 @@ def tracker_url(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("failures") / "tracker.db"
     seed.save(str(path), seed.CONVERSATIONS + MORE)
     return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def workspace(tmp_path) -> Workspace:
-    root = tmp_path / "root"
-    (root / FAQ_FILE).parent.mkdir(parents=True)
-    shutil.copy(REPO_ROOT / FAQ_FILE, root / FAQ_FILE)
-    shutil.copytree(REPO_ROOT / NLU_DIR, root / NLU_DIR)
-    shutil.copytree(REPO_ROOT / DOMAIN_DIR, root / DOMAIN_DIR)
-    return Workspace.at(root, tmp_path / "state")
-
-
-@pytest.fixture
-def staff(tmp_path):
-    store = StaffStore(f"sqlite:///{tmp_path / 'staff.db'}", clock=VirtualClock(), hasher=CountingHasher())
-    store.add("wang", PASSWORDS["wang"], "agent", name="王敏")
-    store.add("zhou", PASSWORDS["zhou"], "editor", name="周编辑")
-    store.add("boss", PASSWORDS["boss"], "admin", name="赵经理")
-    yield store
-    store.engine.dispose()
 
 
 def run(staff, tracker_url, workspace, test, user: str | None = "zhou"):

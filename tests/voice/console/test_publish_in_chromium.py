@@ -10,9 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from bot import processes
 from bot.editing import versions
@@ -20,18 +18,17 @@ from bot.editing.workspace import FAQ_FILE
 from bot.review import ConversationStore
 from tests.bot.editing.test_publish import Clock, Trainer, change_an_answer, failing, passing
 from tests.voice.console import seed
+from tests.voice.console.in_chromium import fits, sign_in, staff_with_editor, wait
 from tests.voice.console.test_publish_routes import a_publisher, running, seen_live, sources_and_model
-from tests.voice.web.browser import PAGE_TIMEOUT_S, PHONE, set_viewport
+from tests.voice.web.browser import PHONE, set_viewport
 from tests.voice.web.conftest import browsers  # noqa: F401  (the fixture)
 from tests.voice.web.doubles import TrackerAssistant
 from voice.console import publish_routes
-from voice.desk.accounts import StaffStore
 from voice.web.gateway import WebGateway
 from voice.web.server import create_app, serve
 from voice.web.sessions import SessionCookies
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300, func_only=True)]
-EDITOR = ("zhou", "周编辑", "editor password 1")
 STAGES = """return Array.from(document.querySelectorAll('#stages li')).map((li) => [
   li.querySelector('.stage-title').textContent, li.dataset.state,
 ]);"""
@@ -72,9 +69,7 @@ class Gates:
 def console(tmp_path, workspace) -> Iterator[tuple]:
     tracker = tmp_path / "tracker.db"
     seed.save(str(tracker))
-    staff = StaffStore(f"sqlite:///{tmp_path / 'staff.db'}")
-    username, name, password = EDITOR
-    staff.add(username, password, "editor", name=name)
+    staff = staff_with_editor(tmp_path / "staff.db")
     seen_live(workspace)
     server = running(workspace)
     publisher = a_publisher(workspace, server, gates=Gates(), start=lambda work: threading.Thread(target=work).start())
@@ -105,14 +100,6 @@ def workspace(tmp_path):
     return sources_and_model(tmp_path)
 
 
-def wait(driver, condition, what: str):
-    try:
-        return WebDriverWait(driver, PAGE_TIMEOUT_S, poll_frequency=0.2).until(lambda d: condition())
-    except TimeoutException:
-        shows = driver.find_element(By.TAG_NAME, "body").text
-        raise AssertionError(f"timed out waiting for {what}\nthe page shows:\n{shows}") from None
-
-
 def text_of(driver, element_id: str) -> str:
     return driver.find_element(By.ID, element_id).text
 
@@ -123,12 +110,7 @@ def test_an_editor_publishes_sees_a_failed_gate_publishes_again_and_rolls_back(c
     published = workspace.read(FAQ_FILE).text
     change_an_answer(workspace)
     driver = browsers()
-    driver.get(f"{base}/staff/console/publish")
-    wait(driver, lambda: driver.find_elements(By.ID, "login-form"), "the login page")
-    username, name, password = EDITOR
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login-button").click()
+    sign_in(driver, f"{base}/staff/console/publish")
 
     wait(driver, lambda: "1 个文件有修改" in text_of(driver, "unpublished"), "the unpublished FAQ edit")
     assert "只修改了常见问题" in text_of(driver, "unpublished")
@@ -174,4 +156,4 @@ def test_an_editor_publishes_sees_a_failed_gate_publishes_again_and_rolls_back(c
     assert versions.current(workspace).restored_from == 1
 
     set_viewport(driver, PHONE, mobile=True)
-    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits(driver)

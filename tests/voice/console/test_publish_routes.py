@@ -19,16 +19,14 @@ from tests.bot.editing.conftest import copy_sources
 from tests.bot.editing.test_publish import Clock, Server, Trainer, change_an_answer, failing, passing
 from tests.bot.editing.test_versions import a_model
 from tests.voice.console import seed
-from tests.voice.desk.test_accounts import CountingHasher, VirtualClock
+from tests.voice.console.staff_accounts import PASSWORDS
 from tests.voice.desk.test_auth import csrf_of, log_in
 from tests.voice.web.doubles import TrackerAssistant
 from voice.console import publish_routes
-from voice.desk.accounts import StaffStore
 from voice.web.gateway import WebGateway
 from voice.web.server import create_app
 from voice.web.sessions import SessionCookies
 
-PASSWORDS = {"wang": "agent password 1", "zhou": "editor password 1", "boss": "admin password 1"}
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 PAGE = "/staff/console/publish"
 STATUS = "/staff/console/api/publish"
@@ -66,16 +64,6 @@ def running(workspace: Workspace) -> Server:
 def seen_live(workspace: Workspace) -> None:
     """Version 0001, as the console records it the first time it finds the server up."""
     versions.ensure_initial(workspace, build.model_path(workspace.root))
-
-
-@pytest.fixture
-def staff(tmp_path):
-    store = StaffStore(f"sqlite:///{tmp_path / 'staff.db'}", clock=VirtualClock(), hasher=CountingHasher())
-    store.add("wang", PASSWORDS["wang"], "agent", name="王敏")
-    store.add("zhou", PASSWORDS["zhou"], "editor", name="周编辑")
-    store.add("boss", PASSWORDS["boss"], "admin", name="赵经理")
-    yield store
-    store.engine.dispose()
 
 
 def a_publisher(workspace, server=None, gates=passing, start=None) -> Publisher:

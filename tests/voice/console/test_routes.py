@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.review import ConversationStore
 from tests.voice.console import seed
-from tests.voice.desk.test_accounts import CountingHasher, VirtualClock
+from tests.voice.console.staff_accounts import PASSWORDS
 from tests.voice.desk.test_auth import log_in
 from tests.voice.web.doubles import TrackerAssistant
 from voice.console import routes
@@ -21,7 +21,6 @@ from voice.web.gateway import WebGateway
 from voice.web.server import create_app
 from voice.web.sessions import SessionCookies
 
-PASSWORDS = {"wang": "agent password 1", "zhou": "editor password 1", "boss": "admin password 1"}
 PAGES = ["/staff/console/review", "/staff/console/analytics"]
 HOME = "/staff/console"
 APIS = [
@@ -42,21 +41,11 @@ def tracker_url(tmp_path_factory) -> str:
     return f"sqlite:///{path}"
 
 
-@pytest.fixture
-def store(tmp_path):
-    store = StaffStore(f"sqlite:///{tmp_path / 'staff.db'}", clock=VirtualClock(), hasher=CountingHasher())
-    store.add("wang", PASSWORDS["wang"], "agent", name="王敏")
-    store.add("zhou", PASSWORDS["zhou"], "editor", name="周编辑")
-    store.add("boss", PASSWORDS["boss"], "admin", name="赵经理")
-    yield store
-    store.engine.dispose()
-
-
-def run(store: StaffStore, tracker_url: str, test, user: str | None = "zhou", conversations: bool = True):
+def run(staff: StaffStore, tracker_url: str, test, user: str | None = "zhou", conversations: bool = True):
     async def go():
         tracker = ConversationStore(tracker_url) if conversations else None
         gateway = WebGateway(TrackerAssistant(), calls=None)
-        app = create_app(gateway, SessionCookies(b"k" * 32), staff=store, conversations=tracker)
+        app = create_app(gateway, SessionCookies(b"k" * 32), staff=staff, conversations=tracker)
         try:
             async with TestClient(TestServer(app)) as client:
                 if user:
@@ -78,7 +67,7 @@ async def listed(client: TestClient, **query) -> list[str]:
 # ----------------------------------------------------------------------------- who may see it
 
 
-def test_an_agent_gets_403_on_every_console_page_and_api(store, tracker_url):
+def test_an_agent_gets_403_on_every_console_page_and_api(staff, tracker_url):
     async def test(client):
         for path in [HOME, *PAGES]:
             answer = await client.get(path, headers=HTML)
@@ -87,11 +76,11 @@ def test_an_agent_gets_403_on_every_console_page_and_api(store, tracker_url):
             answer = await client.get(path)
             assert answer.status == 403 and await answer.json() == {"error": "forbidden"}, path
 
-    run(store, tracker_url, test, user="wang")
+    run(staff, tracker_url, test, user="wang")
 
 
 @pytest.mark.parametrize("user", ["zhou", "boss"])
-def test_editors_and_admins_open_every_console_page_and_api(store, tracker_url, user):
+def test_editors_and_admins_open_every_console_page_and_api(staff, tracker_url, user):
     async def test(client):
         for path in PAGES:
             answer = await client.get(path, headers=HTML)
@@ -105,10 +94,10 @@ def test_editors_and_admins_open_every_console_page_and_api(store, tracker_url, 
         home = await client.get(HOME, headers=HTML, allow_redirects=False)
         assert home.status == 302 and home.headers["Location"] == "/staff/console/review"
 
-    run(store, tracker_url, test, user=user)
+    run(staff, tracker_url, test, user=user)
 
 
-def test_without_signing_in_a_page_goes_to_the_login_and_the_api_answers_401(store, tracker_url):
+def test_without_signing_in_a_page_goes_to_the_login_and_the_api_answers_401(staff, tracker_url):
     async def test(client):
         answer = await client.get("/staff/console/analytics?period=week", headers=HTML, allow_redirects=False)
         assert answer.status == 302
@@ -116,18 +105,18 @@ def test_without_signing_in_a_page_goes_to_the_login_and_the_api_answers_401(sto
         for path in APIS:
             assert (await client.get(path)).status == 401, path
 
-    run(store, tracker_url, test, user=None)
+    run(staff, tracker_url, test, user=None)
 
 
-def test_the_console_is_there_only_when_the_server_is_given_the_tracker_store(store, tracker_url):
+def test_the_console_is_there_only_when_the_server_is_given_the_tracker_store(staff, tracker_url):
     async def test(client):
         assert (await client.get("/staff/console/review", headers=HTML)).status == 404
         assert (await client.get("/staff/console/conversations")).status == 404
 
-    run(store, tracker_url, test, conversations=False)
+    run(staff, tracker_url, test, conversations=False)
 
 
-def test_the_pages_run_only_their_own_scripts_and_styles(store, tracker_url):
+def test_the_pages_run_only_their_own_scripts_and_styles(staff, tracker_url):
     class Inline(HTMLParser):
         def __init__(self) -> None:
             super().__init__()
@@ -157,13 +146,13 @@ def test_the_pages_run_only_their_own_scripts_and_styles(store, tracker_url):
             for imported in re.findall(r'from "\./([\w.]+)"', text):
                 assert (await client.get(f"/staff/console/static/{imported}")).status == 200, imported
 
-    run(store, tracker_url, test)
+    run(staff, tracker_url, test)
 
 
 # ----------------------------------------------------------------------------- review
 
 
-def test_conversations_are_listed_newest_first_with_their_summaries(store, tracker_url):
+def test_conversations_are_listed_newest_first_with_their_summaries(staff, tracker_url):
     async def test(client):
         answer = await (await client.get("/staff/console/conversations")).json()
         assert [s["sender_id"] for s in answer["conversations"]] == seed.senders()
@@ -174,10 +163,10 @@ def test_conversations_are_listed_newest_first_with_their_summaries(store, track
         assert bill["outcome"] == "contained"
         assert answer["intent_titles"]["query_bill"] == "查询账单"  # the pages show intents in Chinese
 
-    run(store, tracker_url, test)
+    run(staff, tracker_url, test)
 
 
-def test_the_filters_narrow_the_conversations(store, tracker_url):
+def test_the_filters_narrow_the_conversations(staff, tracker_url):
     async def test(client):
         assert await listed(client, channel="call") == seed.senders(channel="call")
         assert await listed(client, channel="chat", **WEEK) == seed.senders(channel="chat")
@@ -198,10 +187,10 @@ def test_the_filters_narrow_the_conversations(store, tracker_url):
         ]
         assert await listed(client, since="2026-03-12") == []
 
-    run(store, tracker_url, test)
+    run(staff, tracker_url, test)
 
 
-def test_at_most_the_newest_conversations_are_listed_with_how_many_matched(store, tracker_url, monkeypatch):
+def test_at_most_the_newest_conversations_are_listed_with_how_many_matched(staff, tracker_url, monkeypatch):
     monkeypatch.setattr(routes, "MAX_LISTED", 2)
 
     async def test(client):
@@ -209,10 +198,10 @@ def test_at_most_the_newest_conversations_are_listed_with_how_many_matched(store
         assert [s["sender_id"] for s in answer["conversations"]] == seed.senders()[:2]
         assert (answer["total"], answer["limit"]) == (len(seed.CONVERSATIONS), 2)
 
-    run(store, tracker_url, test)
+    run(staff, tracker_url, test)
 
 
-def test_a_transcript_shows_what_the_bot_understood_and_masks_personal_numbers(store, tracker_url):
+def test_a_transcript_shows_what_the_bot_understood_and_masks_personal_numbers(staff, tracker_url):
     async def test(client):
         answer = await client.get("/staff/console/conversations/voice-bill")
         assert answer.status == 200
@@ -237,23 +226,23 @@ def test_a_transcript_shows_what_the_bot_understood_and_masks_personal_numbers(s
         ).items()
         assert "我的卡号是***************0123" in [e["text"] for e in handoff["entries"]]
 
-    run(store, tracker_url, test)
+    run(staff, tracker_url, test)
 
 
-def test_an_unknown_conversation_is_404(store, tracker_url):
+def test_an_unknown_conversation_is_404(staff, tracker_url):
     async def test(client):
         for sender in ("nobody", "x" * 300):
             answer = await client.get(f"/staff/console/conversations/{sender}")
             assert answer.status == 404 and await answer.json() == {"error": "not_found"}
 
-    run(store, tracker_url, test)
+    run(staff, tracker_url, test)
 
 
 # ----------------------------------------------------------------------------- analytics
 
 
 @pytest.mark.parametrize("period", ["day", "week"])
-def test_the_figures_per_period_and_channel_are_those_of_the_conversations(store, tracker_url, period):
+def test_the_figures_per_period_and_channel_are_those_of_the_conversations(staff, tracker_url, period):
     async def test(client):
         answer = await client.get("/staff/console/analytics.json", params={"period": period, **WEEK})
         body = await answer.json()
@@ -261,10 +250,10 @@ def test_the_figures_per_period_and_channel_are_those_of_the_conversations(store
         shown = {(row["period"], row["channel"]): {k: row[k] for k in FIGURES} for row in body["figures"]}
         assert shown == seed.expected_figures(period)
 
-    run(store, tracker_url, test)
+    run(staff, tracker_url, test)
 
 
-def test_the_period_is_a_day_unless_asked_and_the_dates_narrow_it(store, tracker_url):
+def test_the_period_is_a_day_unless_asked_and_the_dates_narrow_it(staff, tracker_url):
     async def test(client):
         body = await (await client.get("/staff/console/analytics.json", params={"until": "2026-03-02"})).json()
         assert body["period"] == "day"
@@ -280,10 +269,10 @@ def test_the_period_is_a_day_unless_asked_and_the_dates_narrow_it(store, tracker
         tops = {(row["period"], row["channel"]): row["top_faqs"] for row in week["figures"]}
         assert tops[("2026-03-09", "chat")] == [["cancel_card", 1]]
 
-    run(store, tracker_url, test)
+    run(staff, tracker_url, test)
 
 
-def test_the_csv_is_a_download_with_a_row_per_period_and_channel(store, tracker_url):
+def test_the_csv_is_a_download_with_a_row_per_period_and_channel(staff, tracker_url):
     async def test(client):
         answer = await client.get("/staff/console/analytics.csv", params={"period": "week", **WEEK})
         assert answer.status == 200
@@ -302,7 +291,7 @@ def test_the_csv_is_a_download_with_a_row_per_period_and_channel(store, tracker_
         day = await client.get("/staff/console/analytics.csv")
         assert day.headers["Content-Disposition"] == 'attachment; filename="analytics-day.csv"'
 
-    run(store, tracker_url, test)
+    run(staff, tracker_url, test)
 
 
 # ----------------------------------------------------------------------------- refused parameters
@@ -329,7 +318,7 @@ def test_the_csv_is_a_download_with_a_row_per_period_and_channel(store, tracker_
         ("analytics.csv", "period=year", "period"),
     ],
 )
-def test_a_bad_parameter_is_a_400_that_names_it(store, tracker_url, path, query, parameter):
+def test_a_bad_parameter_is_a_400_that_names_it(staff, tracker_url, path, query, parameter):
     async def test(client):
         answer = await client.get(f"/staff/console/{path}?{query}")
         assert answer.status == 400
@@ -337,4 +326,4 @@ def test_a_bad_parameter_is_a_400_that_names_it(store, tracker_url, path, query,
         assert body["error"] == "bad_parameter" and body["parameter"] == parameter
         assert parameter in body["problem"]
 
-    run(store, tracker_url, test)
+    run(staff, tracker_url, test)
