@@ -7,8 +7,10 @@ Three frontends on loopback ports:
 - Rasa: what the gateway talks to, balanced over the replicas;
 - actions: Rasa's action_endpoint, balanced over the action servers.
 
-Servers are checked every second (Rasa on /, the action servers on /health) and taken out after 3
-failures; a check may take 20 s (CHECK_TIMEOUT). A request is sent again to another server only
+Servers are checked every 2 s (Rasa on /, the action servers on /health) and taken out after 3
+failures; a check may take 20 s (CHECK_TIMEOUT). A Rasa replica or action server takes at most
+SERVER_MAXCONN requests at once; HAProxy queues the others (the gateway has no limit: its websockets
+stay open). A request is sent again to another server only
 when the connection itself failed (``retry-on conn-failure``, HAProxy's default): a request a
 server may have started on is never replayed by HAProxy, so it handles no message twice and runs
 no money action twice.
@@ -22,11 +24,17 @@ from typing import Dict, List, Sequence
 
 from bot.processes import HOST, ManageError, ProcessGroup
 
-CHECK_INTERVAL = "1s"
 # A replica at full load answers its check late, behind the turns queued in its event loop: busy is
 # not dead. Measured: with a 2 s check timeout, 200 conversations on one replica got it marked down
 # and thousands of turns refused (503). A dead server is found at once anyway: its port refuses.
 CHECK_TIMEOUT = "20s"
+CHECK_INTERVAL = "2s"  # also the check's connect timeout (HAProxy: min(inter, timeout connect))
+# Turns a replica (or an action server) takes at once; HAProxy queues the rest (up to QUEUE_TIMEOUT).
+# Rasa handles turns in one event loop: with 200 at once, a loop round took seconds, its health
+# checks could not even connect, and HAProxy marked it down. 16 keep it busy (turns wait on the
+# action server and the database too) and answering its checks.
+SERVER_MAXCONN = 16
+QUEUE_TIMEOUT = "5m"
 TURN_TIMEOUT = "5m"  # a turn under load can wait long in Rasa's queue; a websocket stays open (tunnel)
 RASA, ACTIONS, GATEWAY = "rasa", "actions", "gateway"
 
@@ -38,8 +46,8 @@ class Frontends:
     actions: int
 
 
-def _servers(prefix: str, ports: Sequence[int], check: bool = True) -> List[str]:
-    option = " check" if check else ""
+def _servers(prefix: str, ports: Sequence[int], maxconn: int = 0) -> List[str]:
+    option = f" check maxconn {maxconn}" if maxconn else " check"
     return [f"    server {prefix}{i} {HOST}:{port}{option}" for i, port in enumerate(ports, 1)]
 
 
@@ -60,6 +68,7 @@ def render_config(
         f"    timeout client {TURN_TIMEOUT}",
         f"    timeout server {TURN_TIMEOUT}",
         "    timeout tunnel 1h",
+        f"    timeout queue {QUEUE_TIMEOUT}",
         f"    timeout check {CHECK_TIMEOUT}",
         "    retries 3",
         "    option redispatch 1",
@@ -84,13 +93,13 @@ def render_config(
         "    balance roundrobin",
         "    option httpchk GET /",
         "    http-check expect status 200",
-        *_servers("r", rasa_ports),
+        *_servers("r", rasa_ports, SERVER_MAXCONN),
         "",
         f"backend {ACTIONS}",
         "    balance roundrobin",
         "    option httpchk GET /health",
         "    http-check expect status 200",
-        *_servers("a", action_ports),
+        *_servers("a", action_ports, SERVER_MAXCONN),
         "",
         f"backend {GATEWAY}",
         *_servers("g", [gateway_port]),

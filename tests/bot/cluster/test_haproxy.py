@@ -22,5 +22,5 @@ def test_rest_goes_to_the_replicas_and_everything_else_to_the_gateway():
     config = render_config(Frontends(8001, 8002, 8003), [9001, 9002], [9101], 9201, Path("/tmp/s"))
     front_door = config.split("frontend front_door")[1].split("frontend rasa_in")[0]
     assert "use_backend rasa if rasa_rest" in front_door and "default_backend gateway" in front_door
-    assert "server r1 127.0.0.1:9001 check" in config and "server r2 127.0.0.1:9002 check" in config
+    assert "server r1 127.0.0.1:9001 check maxconn 16" in config and "server g1 127.0.0.1:9201 check\n" in config
     assert "retry-on conn-failure" in config  # nothing a server may have started on is sent again
