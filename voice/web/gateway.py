@@ -23,7 +23,7 @@ from voice.calls import CallServices
 from voice.desk.desk import Desk
 from voice.transports import browser
 from voice.web.limits import RateLimit
-from voice.web.protocol import MAX_TEXT, MESSAGE_ID, customer_message, shown_messages
+from voice.web.protocol import MAX_TEXT, MESSAGE_ID, customer_message, is_unicode, shown_messages
 
 log = logging.getLogger(__name__)
 GREETING_INTENT = "/greet"
@@ -206,7 +206,7 @@ class WebGateway:
             text, shown = payload, conversation.offered[payload]
         else:
             typed = event.get("text")
-            if not isinstance(typed, str) or not typed.strip():
+            if not isinstance(typed, str) or not typed.strip() or not is_unicode(typed):
                 page.send(error("bad_message", message_id))
                 return
             if len(typed) > MAX_TEXT:

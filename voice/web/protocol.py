@@ -48,6 +48,16 @@ ERRORS = frozenset(
 )
 
 
+def is_unicode(text: str) -> bool:
+    """False for text with lone surrogates: JSON can carry them (a page's script may send one
+    escaped), UTF-8 cannot, and no one types them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def customer_message(text: str, ts: float, via: str, message_id: "str | None" = None) -> dict:
     return {"from": "customer", "text": text, "ts": ts, "via": via, **({"id": message_id} if message_id else {})}
 

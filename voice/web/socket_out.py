@@ -15,6 +15,13 @@ async def drain(ws: web.WebSocketResponse, outbox: asyncio.Queue) -> None:
             if isinstance(item, bytes):
                 await ws.send_bytes(item)
             else:
-                await ws.send_str(json.dumps(item, ensure_ascii=False))
+                await _send_json(ws, item)
         except ConnectionError:
             continue
+
+
+async def _send_json(ws: web.WebSocketResponse, item: object) -> None:
+    try:
+        await ws.send_str(json.dumps(item, ensure_ascii=False))
+    except UnicodeEncodeError:  # a lone surrogate (someone's garbage): escaped, as JavaScript's JSON.stringify does
+        await ws.send_str(json.dumps(item))
