@@ -17,6 +17,11 @@ from tests.voice.web.browser import PHONE, Gateway, set_viewport
 from tests.voice.web.conftest import browsers  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300, func_only=True)]
+NAV = [
+    ("/staff/console/review", "会话回顾"), ("/staff/console/analytics", "服务分析"),
+    ("/staff/console/failures", "待改进"), ("/staff/console/faqs", "常见问题"),
+    ("/staff/console/intents", "意图例句"), ("/staff/console/wording", "话术"), ("/staff/console/publish", "发布"),
+]  # fmt: skip
 
 READ_FIGURES = """
 return Array.from(document.querySelectorAll('#figures tr[data-period][data-channel]')).map((tr) => [
@@ -24,6 +29,11 @@ return Array.from(document.querySelectorAll('#figures tr[data-period][data-chann
   Object.fromEntries(Array.from(tr.querySelectorAll('td[data-figure]')).map((td) => [
     td.dataset.figure, [td.dataset.value, td.textContent],
   ])),
+]);
+"""
+READ_NAV = """
+return Array.from(document.querySelectorAll('#console-nav a:not([hidden])')).map((a) => [
+  new URL(a.href).pathname, a.textContent, a.getAttribute('aria-current'),
 ]);
 """
 READ_ROWS = "return Array.from(document.querySelectorAll('#result-rows tr')).map((tr) => tr.dataset.id);"
@@ -71,6 +81,9 @@ def test_an_editor_reads_the_figures_of_the_conversations_and_reviews_a_call(con
         for key, figures in expected.items():
             assert {figure: float(shown[key][figure][0]) for figure in figures} == figures, (period, key)
     assert name in driver.find_element(By.ID, "who").text
+    assert driver.execute_script(READ_NAV) == [
+        [page, title, "page" if page == "/staff/console/analytics" else None] for page, title in NAV
+    ]  # the accounts page is an admin's
     week_of_calls = shown[("2026-03-02", "call")]
     assert week_of_calls["containment"][1] == "50.0%" and week_of_calls["fallback_rate"][1] == "20.0%"
     assert driver.find_elements(By.CSS_SELECTOR, '.channel-card[data-channel="call"] svg rect.bar')
@@ -79,6 +92,7 @@ def test_an_editor_reads_the_figures_of_the_conversations_and_reviews_a_call(con
 
     driver.get(f"{base}/staff/console/review?{urlencode(dates)}")
     wait(driver, lambda: driver.execute_script(READ_ROWS) == seed.senders(), "every conversation listed")
+    assert driver.find_element(By.CSS_SELECTOR, '#console-nav a[aria-current="page"]').text == "会话回顾"
     Select(driver.find_element(By.ID, "channel")).select_by_value("call")
     driver.find_element(By.ID, "search").click()
     wait(driver, lambda: driver.execute_script(READ_ROWS) == seed.senders(channel="call"), "the calls only")

@@ -108,6 +108,47 @@ export function say(element, text) {
   element.textContent = text;
 }
 
+// The console's pages, in the nav bar's order. Only editors and admins open them (agents are refused);
+// an admin's nav also links to the staff accounts.
+export const PAGES = [
+  { path: "/staff/console/review", title: "会话回顾" },
+  { path: "/staff/console/analytics", title: "服务分析" },
+  { path: "/staff/console/failures", title: "待改进" },
+  { path: "/staff/console/faqs", title: "常见问题" },
+  { path: "/staff/console/intents", title: "意图例句" },
+  { path: "/staff/console/wording", title: "话术" },
+  { path: "/staff/console/publish", title: "发布" },
+];
+
+// The header's nav, the same on every page (<nav id="console-nav">): the pages, the one shown marked
+// as current; the accounts page (shown to admins by signedIn), who is signed in, and logging out.
+function renderNav() {
+  const nav = document.getElementById("console-nav");
+  if (!nav) {
+    return;
+  }
+  const links = PAGES.map((page) => {
+    const link = element("a", "", page.title);
+    link.href = page.path;
+    if (location.pathname === page.path) {
+      link.setAttribute("aria-current", "page");
+    }
+    return link;
+  });
+  const accounts = element("a", "", "员工账号");
+  accounts.id = "accounts-link";
+  accounts.href = "/staff/accounts";
+  accounts.hidden = true;
+  const who = element("span", "who");
+  who.id = "who";
+  const logout = element("button", "button", "退出登录");
+  logout.id = "logout";
+  logout.type = "button";
+  nav.replaceChildren(...links, accounts, who, logout);
+}
+
+renderNav(); // before the page's own script runs: it imports this module
+
 // The header: who is signed in, the accounts page for admins, and logging out.
 export async function signedIn() {
   const me = await getJson("/staff/me");
