@@ -141,3 +141,18 @@ def growth(per_round: Callable[[int], Any], rounds: int) -> int:
         for n in range(1, rounds + 1):
             per_round(n)
         return traced_bytes() - before
+
+
+@contextmanager
+def quiet(*names: str) -> Iterator[None]:
+    """Warnings of these loggers not emitted: pytest keeps every record it captures, which would
+    count as memory the server keeps."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
