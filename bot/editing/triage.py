@@ -17,17 +17,15 @@ in the audit log (``triage.assign``, ``triage.dismiss``, ``triage.reopen``)."""
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.editing import audit, faqs, intents, versions
+from bot.editing.files import locked, write_atomically
 from bot.editing.problems import FieldProblem, Rejected
 from bot.editing.targets import FAQ, Contents, current, parse, published
 from bot.editing.workspace import EditConflict, Workspace
@@ -274,26 +272,8 @@ def _records(workspace: Workspace) -> dict[str, dict[str, Any]]:
 
 def _write_records(workspace: Workspace, records: dict[str, dict[str, Any]]) -> None:
     text = json.dumps({"messages": records}, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    _replace(workspace.state / TRIAGE_FILE, text)
+    write_atomically(workspace.state / TRIAGE_FILE, text)
 
 
-@contextmanager
-def _locked(workspace: Workspace) -> Iterator[None]:
-    workspace.state.mkdir(parents=True, exist_ok=True)
-    with open(workspace.state / LOCK_FILE, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _replace(path: Any, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+def _locked(workspace: Workspace) -> AbstractContextManager[None]:
+    return locked(workspace.state / LOCK_FILE)

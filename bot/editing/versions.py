@@ -17,18 +17,17 @@ training."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import yaml
 
+from bot.editing.files import locked, write_atomically
 from bot.editing.workspace import FAQ_FILE, Workspace
 
 VERSIONS_DIR = "versions"
@@ -282,11 +281,7 @@ def _record(
 
 
 def _set_current(workspace: Workspace, number: int) -> None:
-    root = _versions_dir(workspace)
-    handle, temporary = tempfile.mkstemp(dir=root, prefix=".current-")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(_label(number) + "\n")
-    os.replace(temporary, root / CURRENT_FILE)
+    write_atomically(_versions_dir(workspace) / CURRENT_FILE, _label(number) + "\n")
 
 
 def _prune_model_copies(workspace: Workspace, keep: int = MODEL_COPIES_KEPT) -> None:
@@ -314,13 +309,5 @@ def _faqs_by_id(text: str) -> dict[str, dict]:
     return {str(e["id"]): e for e in entries if isinstance(e, dict) and "id" in e}
 
 
-@contextlib.contextmanager
-def _locked(workspace: Workspace) -> Iterator[None]:
-    root = _versions_dir(workspace)
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _locked(workspace: Workspace) -> contextlib.AbstractContextManager[None]:
+    return locked(_versions_dir(workspace) / ".lock")

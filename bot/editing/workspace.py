@@ -9,14 +9,14 @@ the holder of the publish lock writes then (a rollback restoring a version's fil
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.editing.files import locked, write_atomically
 
 ROOT_ENV = "CONSOLE_ROOT"
 STATE_ENV = "CONSOLE_STATE_DIR"
@@ -106,7 +106,7 @@ class Workspace:
             path = self.root / relative
             if etag_of(path.read_text(encoding="utf-8")) != based_on:
                 raise EditConflict(str(relative))
-            _replace(path, text)
+            write_atomically(path, text)
         return etag_of(text)
 
     def publishing(self) -> bool:
@@ -133,24 +133,5 @@ class Workspace:
         """At start-up: a publish that was running when the server stopped did not finish."""
         (self.state / PUBLISHING_MARKER).unlink(missing_ok=True)
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.state.mkdir(parents=True, exist_ok=True)
-        with open(self.state / "edit.lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _replace(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    def _locked(self) -> AbstractContextManager[None]:
+        return locked(self.state / "edit.lock")
