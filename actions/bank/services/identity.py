@@ -1,6 +1,8 @@
 """Customer lookup and one-time codes that resist guessing.
 
-A code is kept only as a salted HMAC-SHA256 hash and is valid for 5 minutes, once. Guessing is
+A code is kept only as a salted HMAC-SHA256 hash and is valid for 5 minutes, once. With
+``OTP_HASH_SECRET`` set, the secret is part of the key, so a copy of the database alone is not
+enough to try the million codes offline. Guessing is
 limited per phone number across all conversations, not only per conversation: after
 ``MAX_FAILURES`` wrong codes within ``FAILURE_WINDOW`` the phone's codes are refused for
 ``LOCK_TIME``. A phone gets at most ``MAX_CODES_PER_HOUR`` codes in any hour. Times come from
@@ -10,6 +12,7 @@ the bank clock (or ``now``), so tests move them virtually.
 import hashlib
 import hmac
 import math
+import os
 import secrets
 from datetime import datetime, timedelta
 
@@ -64,8 +67,12 @@ def customer_view(customer: Customer) -> CustomerView:
     return CustomerView(id=customer.id, name=customer.name, masked_phone=mask_phone(customer.phone))
 
 
+OTP_SECRET_ENV = "OTP_HASH_SECRET"
+
+
 def _hash(code: str, salt: str) -> str:
-    return hmac.new(bytes.fromhex(salt), code.encode(), hashlib.sha256).hexdigest()
+    key = os.environ.get(OTP_SECRET_ENV, "").encode() + bytes.fromhex(salt)
+    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
 
 
 def _minutes_until(moment: datetime, until: datetime) -> int:

@@ -3,6 +3,8 @@
 Every conversation below is a fresh one (its own sender_id), as an attacker would open them; times
 are virtual (``now=``), from the seeding day's noon."""
 
+import hashlib
+import hmac
 import threading
 from datetime import timedelta
 
@@ -17,6 +19,7 @@ from actions.bank.services.identity import (
     LOCK_TIME,
     MAX_CODES_PER_HOUR,
     MAX_FAILURES,
+    OTP_SECRET_ENV,
     PhoneLocked,
     TooManyCodes,
     check_otp,
@@ -49,6 +52,18 @@ def test_a_code_is_stored_only_as_a_salted_hash(session, noon):
     assert len(first) == 6 and first.isdigit()
     assert all(first not in column and second not in column for row in stored for column in (row.salt, row.code_hash))
     assert stored[0].salt != stored[1].salt and len(stored[0].code_hash) == 64
+
+
+def test_with_a_secret_the_database_alone_cannot_check_a_code(session, noon, monkeypatch):
+    monkeypatch.setenv(OTP_SECRET_ENV, "the bank's secret")
+    code = issue_otp(session, PHONE, "web-1", now=noon)
+    row = session.scalars(select(OtpCode).order_by(OtpCode.id.desc())).first()
+    without_secret = hmac.new(bytes.fromhex(row.salt), code.encode(), hashlib.sha256).hexdigest()
+    assert row.code_hash != without_secret
+    monkeypatch.setenv(OTP_SECRET_ENV, "another secret")
+    assert not check_otp(session, PHONE, "web-1", code, now=noon + timedelta(minutes=1))
+    monkeypatch.setenv(OTP_SECRET_ENV, "the bank's secret")
+    assert check_otp(session, PHONE, "web-1", code, now=noon + timedelta(minutes=1))
 
 
 def test_a_code_checks_once(session, noon):
