@@ -65,7 +65,7 @@ class LoopThread:
 
     def _exception(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
         exception = context.get("exception")
-        self.failures.append(f"{context.get('message')}: {exception!r}")
+        self.failures.append(f"{context.get('message')}: {exception!r} {context.get('task') or ''}")
         loop.default_exception_handler(context)
 
 

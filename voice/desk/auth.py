@@ -201,7 +201,9 @@ async def check_ws_hello(session: StaffSession, message: Any) -> bool:
 
 
 def _same_token(given: object, expected: str) -> bool:
-    return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
+    # surrogatepass: a header of bytes that are not UTF-8 (aiohttp keeps them as surrogates), or a
+    # lone surrogate escaped in JSON, is a wrong token, not a server error
+    return isinstance(given, str) and hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode())
 
 
 async def _json_body(request: web.Request) -> dict:

@@ -76,11 +76,13 @@ async def desk_socket(request: web.Request, session: StaffSession) -> web.Stream
     finally:
         desk.disconnect(seat, outbox.put_nowait)
         commands.put_nowait(None)
-        await worker
-        outbox.put_nowait(None)
-        await writer
-        await ws.close()
-        log.info("desk: %s disconnected", session.staff.username)
+        try:
+            await worker
+        finally:  # also when the handler is cancelled (a server that cancels on disconnect, or shutting down)
+            outbox.put_nowait(None)
+            await writer
+            await ws.close()
+            log.info("desk: %s disconnected", session.staff.username)
     return ws
 
 
