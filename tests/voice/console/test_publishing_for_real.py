@@ -111,9 +111,12 @@ def story() -> Story:
 
 @pytest.fixture(scope="module")
 def editor(console) -> Iterator[WebDriver]:
+    """The editor signed in on 发布 before anything is edited: the page records the model the server
+    runs, with the sources it was trained from, as version 0001."""
     driver = chromium(DESKTOP)
     try:
         log_in(driver, console.base, EDITOR, "/staff/console/publish")
+        wait(driver, lambda: "版本 0001" in text_of(driver, "current-version"), "version 0001")
         yield driver
     finally:
         driver.quit()
