@@ -23,6 +23,12 @@ def pytest_configure(config):
     os.environ[OFFSET_VARIABLE] = str(offset_to(datetime.combine(today(), time(10, 0))))
 
 
+def pytest_collection_modifyitems(items):
+    """A test whose function says ``runs_last`` (tests/test_pii_at_rest.py: what the suite left at
+    rest, searched for personal numbers) runs after all the others; the rest keep their order."""
+    items.sort(key=lambda item: bool(getattr(getattr(item, "function", None), "runs_last", False)))
+
+
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """Path of the Rasa model for the current sources, trained beforehand by `make train`
