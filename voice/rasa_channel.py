@@ -95,10 +95,19 @@ def _streamed(on_new_message: NewMessage, message: UserMessage, queue: asyncio.Q
     async def write(resp) -> None:
         handling = asyncio.ensure_future(handle())
         while (sent := await queue.get()) is not None:
-            await resp.write(json.dumps(sent, ensure_ascii=False) + "\n")
+            await resp.write(_json_line(sent))
         await handling
 
     return write
+
+
+def _json_line(message: dict) -> str:
+    line = json.dumps(message, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (the customer's words in a reply): escaped, which JSON allows
+        line = json.dumps(message)
+    return line + "\n"
 
 
 def history_of(tracker) -> List[dict]:
