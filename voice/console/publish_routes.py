@@ -22,8 +22,10 @@ estimate, progress}]}. A version: bot/editing/versions.py's Version.as_dict().
 The Rasa server is RASA_URL (else RASA_PORT on this host) with the API token RASA_TOKEN (`make serve`
 gives the gateway both). Without RASA_TOKEN, as under `make voice-serve` alone, there is no API to load
 a model into: the page and a publish or rollback say so (no_rasa_api) before anything trains. The
-server may be down when the gateway starts: the first version (the model it runs) is recorded on the
-first request that finds it up; until then the page says it is unreachable.
+server may be down when the gateway starts: the first version (the model it runs) is recorded as soon
+as it answers — asked every few seconds from the gateway's start, so editors' first changes are
+measured against it even if nobody opened this page before — and until then the page says it is
+unreachable.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ WATCH = web.AppKey("server_watch", ServerWatch)
 def add_routes(app: web.Application, workspace: Workspace, *_more: object) -> None:
     workspace.clear_stale_publish()  # at gateway start: a publish running when it stopped never ended
     use(app, Publisher(workspace, RasaServer.from_env()))
+    app.cleanup_ctx.append(_first_version_at_start)
     editors = require("editor")
     app.router.add_get("/staff/console/publish", editors(page))
     app.router.add_get("/staff/console/api/publish", editors(publish_status))
@@ -109,6 +112,17 @@ def use(app: web.Application, publisher: Publisher) -> None:
     """The publisher the routes use (tests give one with fakes before the app starts)."""
     app[PUBLISHER] = publisher
     app[WATCH] = ServerWatch(publisher)
+
+
+async def _first_version_at_start(app: web.Application):
+    task = asyncio.create_task(_watch_until_reachable(app[WATCH]))
+    yield
+    task.cancel()
+
+
+async def _watch_until_reachable(watch: ServerWatch) -> None:
+    while not (await watch.state(fresh=True))["reachable"]:
+        await asyncio.sleep(watch.every)
 
 
 async def page(_request: web.Request, _session: StaffSession) -> web.StreamResponse:

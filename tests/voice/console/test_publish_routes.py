@@ -392,3 +392,17 @@ def test_a_publish_cut_short_by_a_restart_no_longer_blocks(staff, tracker_url, w
 
     run(staff, tracker_url, a_publisher(workspace), test)
     assert versions.current(workspace).number == 2
+
+
+def test_the_first_version_is_recorded_at_start_without_anyone_opening_the_page(staff, tracker_url, workspace):
+    """Editors may change content before anyone opens 发布: the sources the server's model was trained
+    from must already be version 0001, else the first publish would count every file as changed."""
+
+    async def test(_client):
+        for _ in range(1000):  # the start-up watch asks the server from a thread; a hang guard only
+            if versions.current_number(workspace) is not None:
+                break
+            await asyncio.sleep(0.01)
+        assert versions.current_number(workspace) == 1
+
+    run(staff, tracker_url, a_publisher(workspace), test, user=None)
