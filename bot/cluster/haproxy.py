@@ -34,6 +34,7 @@ CHECK_INTERVAL = "2s"  # also the check's connect timeout (HAProxy: min(inter, t
 # checks could not even connect, and HAProxy marked it down. 16 keep it busy (turns wait on the
 # action server and the database too) and answering its checks.
 SERVER_MAXCONN = 16
+BUFFER_BYTES = 512 * 1024  # an action call carries the domain (about 40 KB) and the conversation's events
 QUEUE_TIMEOUT = "5m"
 TURN_TIMEOUT = "5m"  # a turn under load can wait long in Rasa's queue; a websocket stays open (tunnel)
 RASA, ACTIONS, GATEWAY = "rasa", "actions", "gateway"
@@ -58,6 +59,7 @@ def render_config(
         "global",
         f"    stats socket {admin} mode 600 level admin",
         "    maxconn 4096",
+        f"    tune.bufsize {BUFFER_BYTES}",  # a call is retried only if it fits: Rasa sends the domain and tracker
         "    log stdout format raw local0",
         "",
         "defaults",
@@ -97,6 +99,12 @@ def render_config(
         "",
         f"backend {ACTIONS}",
         "    balance roundrobin",
+        # An action server that died holding a call (no answer, or half of one): the call goes to the
+        # other one. Safe for money: a confirmed movement carries an idempotency key (actions/
+        # confirmation.py), so a replay of one that was committed returns its receipt. Without it, Rasa
+        # treats the call as failed and the customer hears nothing (measured: tests/bot/cluster).
+        "    option http-buffer-request",  # the whole call in HAProxy's buffer: what a retry sends again
+        "    retry-on conn-failure empty-response junk-response",
         "    option httpchk GET /health",
         "    http-check expect status 200",
         *_servers("a", action_ports, SERVER_MAXCONN),

@@ -20,7 +20,7 @@ from typing import Dict, List, Optional
 
 import yaml
 
-from bot.cluster.haproxy import ACTIONS, RASA, Frontends, HAProxy, render_config
+from bot.cluster.haproxy import ACTIONS, GATEWAY, RASA, Frontends, HAProxy, render_config
 from bot.cluster.postgres import Postgres
 from bot.cluster.redis_server import Redis
 from bot.processes import HOST, REPO_ROOT, ManageError, ProcessGroup, free_port, python_module, wait_until_up
@@ -183,12 +183,14 @@ class Cluster:
         wait_until_up(f"http://{HOST}:{self.gateway_port}/healthz", self.gateway, "web gateway", GATEWAY_START_S)
 
     def wait_balanced(self, timeout_s: float = BALANCED_WITHIN_S) -> None:
-        """Until HAProxy's checks see every running replica and action server up (but those in maintenance)."""
+        """Until HAProxy's checks see every running replica, action server and the gateway up (but those in
+        maintenance)."""
         deadline = time.monotonic() + timeout_s
         while True:
             wanted = {
                 RASA: {f"r{i}" for i, p in enumerate(self.replicas, 1) if p.poll() is None},
                 ACTIONS: {f"a{i}" for i, p in enumerate(self.action_servers, 1) if p.poll() is None},
+                GATEWAY: {"g1"} if self.gateway is not None and self.gateway.poll() is None else set(),
             }
             status = {backend: self.haproxy.status(backend) for backend in wanted}
             for backend, servers in status.items():  # one put in maintenance is not expected up

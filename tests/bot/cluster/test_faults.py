@@ -122,6 +122,8 @@ def test_the_action_server_killed_during_a_transfer_confirmation_moves_money_at_
         confirming.join(180)
     finally:
         cluster.haproxy.set_state(ACTIONS, "a2", "ready")
+        if frozen.poll() is not None:
+            cluster.restart_action_server(0)
     after = savings(cluster)
     moved = before["balance"] - after["balance"]
     assert moved in (Decimal("0"), Decimal("2000.00")) and after["transfers"] - before["transfers"] in (0, 1)
@@ -137,7 +139,61 @@ def test_the_action_server_killed_during_a_transfer_confirmation_moves_money_at_
     final = savings(cluster)
     assert before["balance"] - final["balance"] in (Decimal("0"), Decimal("2000.00"))
     assert final["transfers"] - before["transfers"] <= 1
-    cluster.restart_action_server(0)
+
+
+def test_the_action_server_killed_inside_the_money_transaction_moves_nothing_twice(cluster):
+    """The action server is killed while its transfer waits inside its database transaction (the test
+    holds the account's row lock): nothing of it is committed; Rasa runs the action again on the other
+    action server, which moves the money once."""
+    sender = new_sender("kill-in-transaction")
+    verify(cluster, sender, "转账")
+    say(cluster, sender, "李娜")
+    assert "请确认" in say(cluster, sender, "一百")
+    before = savings(cluster)
+    victim = cluster.action_servers[0]
+    cluster.haproxy.set_state(ACTIONS, "a2", "maint")  # the confirmation goes to action server 1
+    answer: dict = {}
+
+    def confirm() -> None:
+        answer["status"], answer["messages"] = post(cluster, sender, "确认")
+
+    engine = create_engine(cluster.bank_url, future=True)
+    try:
+        with engine.connect() as holder:
+            holder.execute(text("SELECT id FROM accounts WHERE card_number LIKE '%1234' FOR UPDATE"))
+            confirming = threading.Thread(target=confirm)
+            confirming.start()
+            wait_for_lock_waiter(engine)  # action server 1 is inside its transaction, waiting
+            cluster.haproxy.set_state(ACTIONS, "a2", "ready")
+            cluster.kill(victim)
+            holder.rollback()  # the row free again
+        confirming.join(180)
+    finally:
+        cluster.haproxy.set_state(ACTIONS, "a2", "ready")
+        engine.dispose()
+        cluster.restart_action_server(0)
+    after = savings(cluster)
+    said = "\n".join(m.get("text") or "" for m in answer.get("messages", []))
+    print(f"killed inside the transaction: moved {before['balance'] - after['balance']}; told: {said!r}")
+    calls = [line for line in cluster.haproxy.log.read_text(encoding="utf-8").splitlines() if " actions_in " in line]
+    print("HAProxy's last action calls:\n" + "\n".join(calls[-4:]))
+    assert answer.get("status") == 200 and said.strip(), "the customer got no answer"
+    assert before["balance"] - after["balance"] in (Decimal("0"), Decimal("100.00"))
+    assert after["transfers"] - before["transfers"] <= 1
+    assert ("转账成功" in said) == (after["transfers"] == before["transfers"] + 1), "what was said is what happened"
+
+
+def wait_for_lock_waiter(engine, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            if connection.scalar(query):
+                return
+        time.sleep(0.1)
+    raise AssertionError("no transaction came to wait for the account's row")
 
 
 def test_postgres_restarted_service_resumes_without_restarting_the_app(cluster):
