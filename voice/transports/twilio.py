@@ -13,6 +13,7 @@ and the server goes on serving the other calls.
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import logging
 
@@ -59,7 +60,10 @@ class TwilioOutput:
         await self.ws.close()
 
     async def _send(self, message: dict) -> None:
-        await self.ws.send(json.dumps({**message, "streamSid": self.stream_sid}))
+        # once the stream is closed (we refused a message, or Twilio went) there is no one to tell:
+        # the call ends as the server's reading of the stream sees it, not as an error of the bot's
+        with contextlib.suppress(websockets.exceptions.ConnectionClosed):
+            await self.ws.send(json.dumps({**message, "streamSid": self.stream_sid}))
 
 
 def parse(raw) -> dict:
