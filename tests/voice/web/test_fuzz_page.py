@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.voice.fuzzing import error_records, fuzz_settings, growth, loop_thread
+from tests.voice.transports.clients import call_services
 from voice.web.gateway import WebGateway
 from voice.web.limits import RateLimit
 from voice.web.protocol import MAX_TEXT
@@ -58,11 +59,11 @@ FRAMES = st.one_of(TEXT_FRAMES, st.binary(max_size=2000))
 class Served:
     """The page's server on its own loop, with a session cookie, as a browser holds it."""
 
-    def __init__(self, thread) -> None:
+    def __init__(self, thread, calls=None) -> None:
         self.thread = thread
         self.assistant = TrackerAssistant()
         self.gateway = WebGateway(
-            self.assistant, calls=None, per_session=RateLimit(**UNLIMITED), per_address=RateLimit(**UNLIMITED)
+            self.assistant, calls=calls, per_session=RateLimit(**UNLIMITED), per_address=RateLimit(**UNLIMITED)
         )
         self.client: TestClient = thread.run(self._start())
         self.sent = 0
@@ -94,6 +95,8 @@ class Served:
             await ws.send_json({"type": "message", "id": message_id, "text": "你好"})
             while True:
                 received = await ws.receive(timeout=SILENT_AT_MOST_S)
+                if received.type is WSMsgType.BINARY:  # the bot's voice on a call
+                    continue
                 if received.type is not WSMsgType.TEXT:
                     got.append({"closed": received.type.name, "code": ws.close_code})
                     break
@@ -115,6 +118,14 @@ def served() -> Iterator[Served]:
         served = Served(thread)
         yield served
         served.stop()
+
+
+@pytest.fixture(scope="module")
+def calling(served) -> Iterator[Served]:
+    """The page with calls (a scripted recogniser and tones for a voice), on the same loop."""
+    calling = Served(served.thread, calls=call_services(greeting="您好。"))
+    yield calling
+    calling.stop()
 
 
 @pytest.fixture
@@ -187,6 +198,27 @@ def test_no_frames_break_the_page_socket(served, errors, frames):
     bad = [e for e in got if e.get("type") == "error"]
     assert {e["code"] for e in bad} <= {"bad_message", "too_long", "call_unavailable"}, bad
     assert errors.take() == [] and served.thread.failures == []
+
+
+CALL_FRAMES = st.one_of(
+    st.just(json.dumps({"type": "call_start"})),
+    st.just(json.dumps({"type": "call_end"})),
+    st.sampled_from(list("0123456789*#x") + ["", "12"]).map(lambda key: json.dumps({"type": "key", "key": key})),
+    st.binary(max_size=1200),
+    st.just(b"\x00" * 640),
+    TEXT_FRAMES,
+)
+
+
+@fuzz_settings(max_examples=150)
+@given(frames=st.lists(CALL_FRAMES, max_size=8))
+def test_no_frames_break_a_call_from_the_page(calling, errors, frames):
+    """Calls started, fed any audio and keys, hung up: the chat still answers and the call ends."""
+    got = calling.thread.run(calling.talk([*frames, json.dumps({"type": "call_end"})]))
+    assert any(e.get("type") == "message" and e.get("from") == "bot" and e.get("after") for e in got), got
+    bad = [e for e in got if e.get("type") == "error"]
+    assert {e["code"] for e in bad} <= {"bad_message", "too_long", "call_busy"}, bad
+    assert errors.take() == [] and calling.thread.failures == []
 
 
 def test_an_oversized_frame_is_closed_as_message_too_big(served, errors):
