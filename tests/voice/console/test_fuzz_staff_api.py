@@ -213,7 +213,7 @@ def test_an_oversized_body_is_refused_naming_the_size(served, errors):
     served.still_serves()
 
 
-@fuzz_settings(max_examples=150)
+@fuzz_settings(max_examples=60)
 @given(frames=st.lists(TEXT_BODIES, max_size=5), hello_first=st.booleans())
 def test_no_frames_break_the_desk_socket(served, errors, frames, hello_first):
     async def desk() -> dict:
