@@ -122,16 +122,18 @@ def test_an_oversized_frame_ends_the_call_naming_the_problem(served, caplog):
 
 
 def test_garbage_connections_leave_no_memory_behind(served):
-    """A thousand connections of bad frames: no session is kept going and Python holds less than
-    1 kB more per connection (the test double's list of sessions emptied each round)."""
+    """Three thousand connections of bad frames: no session is kept going, and what the server's
+    code allocated grew by less than 1 kB for three connections (the test doubles' lists of
+    sessions and messages emptied each round); all of Python's memory by less than 4 kB a connection."""
     bad = [b"\xff\xff\xff", audiosocket.frame(audiosocket.UUID, CALL_ID) + b"\x42\x00\x01x", b"\x01\x00"]
 
     def one_round(n: int) -> None:
         for raw in bad * (5 if n == 0 else 1):
             served.thread.run(served.send(raw))
-        served.thread.call(served.services.sessions.clear)
+        served.thread.call(served.services.sessions.clear)  # what the test doubles keep is not the server's
+        served.thread.call(served.services.assistant.received.clear)
 
     with quiet("voice"):
         grown = growth(one_round, rounds=1000)
-    assert grown < 1000 * 1024, f"{grown} bytes kept after 3000 connections"
+    assert grown.ours < 3000 * 1024 // 3 and grown.total < 4 * 3000 * 1024, f"after 3000 connections: {grown}"
     assert served.thread.call(lambda: [t for t in asyncio.all_tasks() if "AudioSocketCall" in repr(t)]) == []

@@ -144,7 +144,7 @@ def answered_normally(served: Served) -> None:
 @fuzz_settings(max_examples=300)
 @given(
     method=st.sampled_from(METHODS),
-    path=st.sampled_from(PATHS) | st.text(max_size=60).map(lambda text: "/" + text),
+    path=st.sampled_from(PATHS) | st.text(max_size=60).map(lambda text: "/" + text.lstrip("/")),  # not //host
     query=st.dictionaries(st.text(max_size=10), st.text(max_size=30), max_size=3),
     headers=st.dictionaries(
         st.from_regex(r"\A[A-Za-z][A-Za-z0-9-]{0,20}\Z"), st.text(st.characters(codec="latin-1"), max_size=60)
@@ -242,7 +242,7 @@ def test_a_long_text_is_refused_naming_the_problem(served):
 
 def test_bad_input_leaves_no_memory_behind(served):
     """A thousand sockets of bad frames: what the gateway keeps (conversations, tasks, rate-limit
-    buckets) is back to nothing, and the memory Python holds grew by less than 1 kB a socket."""
+    buckets) is back to nothing, and what its code allocated grew by less than 1 kB a socket."""
     bad = [json.dumps({"type": "message", "id": "m" * 9, "text": "x" * 600}), "{", b"\x00" * 321, '{"type":"key"}']
 
     def one_socket(n: int) -> None:
@@ -257,7 +257,9 @@ def test_bad_input_leaves_no_memory_behind(served):
 
     grown = growth(one_socket, rounds=1000)
     assert served.thread.call(kept) == (0, 0, 0)
-    assert grown < 1000 * 1024, f"{grown} bytes kept after 1000 sockets"
+    # what the gateway's code holds is the property; all of Python's memory gets a looser bound,
+    # as the test's own client and pytest keep a little per request too
+    assert grown.ours < 1000 * 1024 and grown.total < 4 * 1000 * 1024, f"after 1000 sockets: {grown}"
 
 
 # ----------------------------------------------------------------------------- what the fuzzing found
