@@ -15,6 +15,7 @@ DEV_CREDENTIALS = "bot/credentials.yml"  # open channels, for servers on a rando
 SERVE_CREDENTIALS = "bot/credentials-serve.yml"  # token-protected channels only (`make serve`)
 CHANNEL_TOKEN_ENV = "RASA_CHANNEL_TOKEN"
 API_TOKEN_ENV = "RASA_TOKEN"
+REPLICAS_ENV = "RASA_REPLICA_URLS"  # the replicas' own addresses, behind a load balancer
 
 
 def serve_api_token() -> Tuple[str, bool]:

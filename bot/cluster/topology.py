@@ -27,6 +27,7 @@ from bot.processes import HOST, REPO_ROOT, ManageError, ProcessGroup, free_port,
 from bot.servers import (
     API_TOKEN_ENV,
     CHANNEL_TOKEN_ENV,
+    REPLICAS_ENV,
     SERVE_CREDENTIALS,
     action_server_cmd,
     rasa_run_cmd,
@@ -172,6 +173,8 @@ class Cluster:
     def _start_gateway(self) -> None:
         cmd = python_module("voice", "serve", "--web-port", str(self.gateway_port))
         env = {**self._env(), "RASA_URL": self.rasa_url, API_TOKEN_ENV: self.api_token, **self.options.gateway_env}
+        # The console's 发布 loads a new model into every replica, not into the one HAProxy picks.
+        env[REPLICAS_ENV] = ",".join(f"http://{HOST}:{port}" for port in self.rasa_ports)
         if self.options.speech:
             cmd += ["--twilio-port", str(free_port()), "--audiosocket-port", str(free_port())]
         else:

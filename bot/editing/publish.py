@@ -34,6 +34,7 @@ from bot.editing.gates import GateError, GateReport, Gates
 from bot.editing.versions import Changes, Version
 from bot.editing.workspace import REPO_ROOT, EditConflict, PublishHold, PublishInProgress, Workspace
 from bot.processes import ManageError, child_env
+from bot.servers import REPLICAS_ENV
 
 log = logging.getLogger(__name__)
 TIMINGS_FILE = "publish-timings.json"
@@ -86,33 +87,47 @@ class ModelServer(Protocol):
 
 @dataclass(frozen=True)
 class RasaServer:
-    """The running Rasa server's HTTP API (PUT /model, GET /status), with its token."""
+    """The running Rasa server's HTTP API (PUT /model, GET /status), with its token.
+
+    Behind a load balancer (`make serve-cluster`) ``url`` reaches one replica per request, so a model
+    would be loaded into one of them only: ``replicas`` (RASA_REPLICA_URLS, comma-separated) are the
+    replicas' own addresses; each loads the model, and the model is running only when all run it."""
 
     url: str
     token: str
+    replicas: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> RasaServer:
         from bot.faq import reload
 
-        return cls(reload.server_url(), os.environ.get("RASA_TOKEN") or "")
+        replicas = tuple(u.strip().rstrip("/") for u in os.environ.get(REPLICAS_ENV, "").split(",") if u.strip())
+        return cls(reload.server_url(), os.environ.get("RASA_TOKEN") or "", replicas)
 
     def has_api(self) -> bool:
         """Rasa opens its HTTP API only with a token (`make serve`); `make voice-serve` alone starts
         a Rasa without one, and gives the gateway no RASA_TOKEN."""
         return bool(self.token)
 
+    def _servers(self) -> tuple[str, ...]:
+        return self.replicas or (self.url,)
+
     def load(self, model: Path) -> None:
         from bot.faq import reload
 
         if not self.token:
             raise ManageError("RASA_TOKEN is not set")
-        reload.load_model(model, self.url, self.token)
+        for url in self._servers():
+            reload.load_model(model, url, self.token)
 
     def running(self) -> str:
         from bot.faq import reload
 
-        return reload.loaded_model(self.url, self.token, timeout=STATUS_TIMEOUT_S)
+        names = {url: reload.loaded_model(url, self.token, timeout=STATUS_TIMEOUT_S) for url in self._servers()}
+        if len(set(names.values())) > 1:
+            listed = ", ".join(f"{url} runs {name}" for url, name in names.items())
+            raise ManageError(f"the Rasa replicas run different models: {listed}")
+        return next(iter(names.values()))
 
 
 @dataclass

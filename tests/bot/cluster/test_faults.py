@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import List, Optional, Tuple
 
 import pytest
@@ -280,3 +281,18 @@ def page_turn(cluster, message: str) -> List[Optional[str]]:
             await page.close()
 
     return asyncio.run(go())
+
+
+# ------------------------------------------------------------------ the console's 发布 in a cluster
+def test_the_consoles_publish_reaches_every_replica_not_the_one_haproxy_picks(cluster, monkeypatch):
+    """The gateway's console loads a published model through RasaServer.from_env(): with the
+    gateway's environment it names both replicas' own addresses, and finds both running the model."""
+    from bot.editing.publish import RasaServer
+
+    raw = Path(f"/proc/{cluster.gateway.pid}/environ").read_bytes().split(b"\0")
+    environment = dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+    for name in ("RASA_URL", "RASA_TOKEN", "RASA_REPLICA_URLS"):
+        monkeypatch.setenv(name, environment[name])
+    server = RasaServer.from_env()
+    assert server.replicas == tuple(f"http://127.0.0.1:{port}" for port in cluster.rasa_ports)
+    assert server.running() == cluster.model.name

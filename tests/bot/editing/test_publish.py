@@ -2,6 +2,8 @@
 server, in virtual time: the stages in order, which training path, a failed check or gate that
 leaves the running model and the edits alone, one job at a time, rollback, and the audit log."""
 
+import http.server
+import json
 import shutil
 import threading
 from pathlib import Path
@@ -393,6 +395,69 @@ def test_the_gateway_reaches_rasa_at_rasa_url_with_rasa_token(monkeypatch):
     assert RasaServer.from_env().url == "http://127.0.0.1:5124"  # as `make faq-reload` finds it
     with pytest.raises(ManageError):
         RasaServer("http://127.0.0.1:5124", "").load(Path("m.tar.gz"))  # no token: the API is not open
+
+
+class FakeReplica(http.server.ThreadingHTTPServer):
+    """A Rasa replica's model API on a free loopback port: PUT /model, GET /status."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.puts = 0
+        replica = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *_args) -> None:
+                pass
+
+            def _reply(self, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._reply({"model_file": f"/models/{replica.model}"})
+
+            def do_PUT(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                replica.model, replica.puts = Path(body["model_file"]).name, replica.puts + 1
+                self._reply({})
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+@pytest.fixture
+def two_replicas():
+    made = [FakeReplica("old.tar.gz"), FakeReplica("old.tar.gz")]
+    yield made
+    for replica in made:
+        replica.shutdown()
+        replica.server_close()
+
+
+def test_behind_a_load_balancer_every_replica_loads_the_model(monkeypatch, two_replicas):
+    monkeypatch.setenv("RASA_URL", "http://127.0.0.1:1")  # the balancer: would reach one replica only
+    monkeypatch.setenv("RASA_TOKEN", "api-token")
+    monkeypatch.setenv("RASA_REPLICA_URLS", ",".join(r.url for r in two_replicas))
+    server = RasaServer.from_env()
+    assert server.running() == "old.tar.gz"
+    server.load(Path("new.tar.gz"))
+    assert [r.puts for r in two_replicas] == [1, 1]
+    assert server.running() == "new.tar.gz"
+
+
+def test_replicas_running_different_models_are_not_called_running(two_replicas):
+    two_replicas[1].model = "other.tar.gz"
+    server = RasaServer("http://127.0.0.1:1", "api-token", tuple(r.url for r in two_replicas))
+    with pytest.raises(ManageError, match="different models"):
+        server.running()
 
 
 def test_without_rasa_token_there_is_no_api_to_load_into(monkeypatch):
