@@ -22,6 +22,11 @@ SEED_CARD = "6217000010001234"  # the demo bank's first card (actions/bank/seed.
 SEED_PHONE = "13800138000"
 PLANTED_CODE = "730512"
 SELF_TEST = "test_the_scanner_finds_number"  # its temporary directory: numbers planted on purpose
+# numbers other tests plant on purpose, straight into a store (not through the product): where, the number, why
+PLANTED_BY_TESTS = [
+    ("/review", "13987654321", "tests/bot/review/conversations.py: an agent's words with numbers, for the masking"),
+    ("/review", "654321", "tests/bot/review/conversations.py: the same message's code"),
+]
 
 
 def tracker_store(path: Path, events: list) -> None:
@@ -109,7 +114,11 @@ def test_nothing_personal_is_left_at_rest(tmp_path_factory):
     scanner = Scanner(cards, codes, published_numbers([*(REPO / "bot").rglob("*.yml"), *(REPO / "nlu").rglob("*.yml")]))
     findings = [f for root in roots for f in scanner.scan_tree(root)]
     findings += scanner.scan_tree(REPO / "var", newer_than=COLLECTED_AT)
-    findings = [f for f in findings if SELF_TEST not in f.where]  # the planted ones
+    findings = [
+        f
+        for f in findings
+        if SELF_TEST not in f.where and not any(d in f.where and n == f.number for d, n, _ in PLANTED_BY_TESTS)
+    ]
     assert findings == [], "personal numbers at rest in the clear:\n" + "\n".join(map(str, findings[:30]))
 
 
