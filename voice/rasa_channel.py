@@ -31,6 +31,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationPaus
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from voice.call_record import mask_numbers
+
 log = logging.getLogger(__name__)
 NewMessage = Callable[[UserMessage], Awaitable[Any]]
 # what the gateway is told about each message besides its text, by the key it is sent under
@@ -165,7 +167,8 @@ async def desk_turn(agent, sender: str, body: dict, output: CollectingOutputChan
     async with agent.lock_store.lock(sender):
         tracker = await processor.fetch_tracker_and_update_session(sender, output)
         if do == "say":
-            tracker.update(BotUttered(text.strip(), metadata={"agent": name.strip()}))
+            # kept masked, as the desk shows it: the customer saw the words live; at rest no full number
+            tracker.update(BotUttered(mask_numbers(text.strip()), metadata={"agent": name.strip()}))
             await processor.save_tracker(tracker)
             return None
         slots, action, paused = DESK_TURNS[do]
