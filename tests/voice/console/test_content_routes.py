@@ -2,23 +2,17 @@
 change them, saves written to the workspace's copy of the sources, and each refusal (400 naming
 the field, 404, 409 on a stale etag, 422 with the problems, 423 while publishing)."""
 
-import asyncio
 from html.parser import HTMLParser
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from bot.editing import audit
 from bot.editing.workspace import FAQ_FILE
-from bot.review import ConversationStore
 from nlu import faq_source
 from tests.voice.console import seed
-from tests.voice.console.staff_accounts import PASSWORDS
-from tests.voice.desk.test_auth import csrf_of, log_in
-from tests.voice.web.doubles import TrackerAssistant
-from voice.web.gateway import WebGateway
-from voice.web.server import create_app
-from voice.web.sessions import SessionCookies
+from tests.voice.console.served import serve
+from tests.voice.desk.test_auth import csrf_of
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 API = "/staff/console/api"
@@ -60,19 +54,7 @@ def tracker_url(tmp_path_factory) -> str:
 
 
 def run(staff, tracker_url, workspace, test, user="zhou"):
-    async def go():
-        tracker = ConversationStore(tracker_url)
-        gateway = WebGateway(TrackerAssistant(), calls=None)
-        app = create_app(gateway, SessionCookies(b"k" * 32), staff=staff, conversations=tracker, workspace=workspace)
-        try:
-            async with TestClient(TestServer(app)) as client:
-                if user:
-                    assert (await log_in(client, user, PASSWORDS[user])).status == 200
-                await test(client)
-        finally:
-            tracker.close()
-
-    asyncio.run(go())
+    serve(staff, tracker_url, test, workspace=workspace, user=user)
 
 
 class Client:

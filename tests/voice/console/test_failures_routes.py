@@ -2,25 +2,19 @@
 failed messages (masked), assigning a group to an FAQ or an intent (written to the workspace's copy
 of the sources), refusals with their problems, dismissing, the picker's targets, bad parameters."""
 
-import asyncio
 from html.parser import HTMLParser
 
 import pytest
 import yaml
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from bot.editing import audit, triage
 from bot.editing.workspace import Workspace
-from bot.review import ConversationStore
 from tests.voice.console import seed
 from tests.voice.console.seed import Conversation, Said
-from tests.voice.console.staff_accounts import PASSWORDS
-from tests.voice.desk.test_auth import csrf_of, log_in
-from tests.voice.web.doubles import TrackerAssistant
+from tests.voice.console.served import serve
+from tests.voice.desk.test_auth import csrf_of
 from voice.console import failures_routes
-from voice.web.gateway import WebGateway
-from voice.web.server import create_app
-from voice.web.sessions import SessionCookies
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 PAGE = "/staff/console/failures"
@@ -50,19 +44,7 @@ def tracker_url(tmp_path_factory) -> str:
 
 
 def run(staff, tracker_url, workspace, test, user: str | None = "zhou"):
-    async def go():
-        tracker = ConversationStore(tracker_url)
-        app = create_app(WebGateway(TrackerAssistant(), calls=None), SessionCookies(b"k" * 32), staff=staff,
-                         conversations=tracker, workspace=workspace)  # fmt: skip
-        try:
-            async with TestClient(TestServer(app)) as client:
-                if user:
-                    assert (await log_in(client, user, PASSWORDS[user])).status == 200
-                await test(client)
-        finally:
-            tracker.close()
-
-    asyncio.run(go())
+    serve(staff, tracker_url, test, workspace=workspace, user=user)
 
 
 async def listing(client: TestClient, **query) -> dict:

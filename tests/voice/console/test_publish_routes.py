@@ -8,24 +8,19 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from bot import build
 from bot.editing import versions
 from bot.editing.publish import Publisher
 from bot.editing.workspace import Workspace
-from bot.review import ConversationStore
 from tests.bot.editing.conftest import copy_sources
 from tests.bot.editing.test_publish import Clock, Server, Trainer, change_an_answer, failing, passing
 from tests.bot.editing.test_versions import a_model
 from tests.voice.console import seed
-from tests.voice.console.staff_accounts import PASSWORDS
-from tests.voice.desk.test_auth import csrf_of, log_in
-from tests.voice.web.doubles import TrackerAssistant
+from tests.voice.console.served import serve
+from tests.voice.desk.test_auth import csrf_of
 from voice.console import publish_routes
-from voice.web.gateway import WebGateway
-from voice.web.server import create_app
-from voice.web.sessions import SessionCookies
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 PAGE = "/staff/console/publish"
@@ -75,20 +70,8 @@ def a_publisher(workspace, server=None, gates=passing, start=None) -> Publisher:
 
 
 def run(staff, tracker_url, publisher, test, user: str | None = "zhou"):
-    async def go():
-        tracker = ConversationStore(tracker_url)
-        app = create_app(WebGateway(TrackerAssistant(), calls=None), SessionCookies(b"k" * 32), staff=staff,
-                         conversations=tracker, workspace=publisher.workspace)  # fmt: skip
-        publish_routes.use(app, publisher)
-        try:
-            async with TestClient(TestServer(app)) as client:
-                if user:
-                    assert (await log_in(client, user, PASSWORDS[user])).status == 200
-                await test(client)
-        finally:
-            tracker.close()
-
-    asyncio.run(go())
+    serve(staff, tracker_url, test, workspace=publisher.workspace, user=user,
+          prepare=lambda app: publish_routes.use(app, publisher))  # fmt: skip
 
 
 async def send(client: TestClient, path: str, body=None, csrf: str | None = None):

@@ -1,25 +1,18 @@
 """The console over HTTP, as create_app serves it: who may see it, the review's filters, the
 transcript (masked), the figures as JSON and CSV, and parameters it refuses."""
 
-import asyncio
 import csv
 import io
 import re
 from html.parser import HTMLParser
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from bot.review import ConversationStore
 from tests.voice.console import seed
-from tests.voice.console.staff_accounts import PASSWORDS
-from tests.voice.desk.test_auth import log_in
-from tests.voice.web.doubles import TrackerAssistant
+from tests.voice.console.served import serve
 from voice.console import routes
 from voice.desk.accounts import StaffStore
-from voice.web.gateway import WebGateway
-from voice.web.server import create_app
-from voice.web.sessions import SessionCookies
 
 PAGES = ["/staff/console/review", "/staff/console/analytics"]
 HOME = "/staff/console"
@@ -42,20 +35,7 @@ def tracker_url(tmp_path_factory) -> str:
 
 
 def run(staff: StaffStore, tracker_url: str, test, user: str | None = "zhou", conversations: bool = True):
-    async def go():
-        tracker = ConversationStore(tracker_url) if conversations else None
-        gateway = WebGateway(TrackerAssistant(), calls=None)
-        app = create_app(gateway, SessionCookies(b"k" * 32), staff=staff, conversations=tracker)
-        try:
-            async with TestClient(TestServer(app)) as client:
-                if user:
-                    assert (await log_in(client, user, PASSWORDS[user])).status == 200
-                await test(client)
-        finally:
-            if tracker:
-                tracker.close()
-
-    asyncio.run(go())
+    serve(staff, tracker_url, test, user=user, conversations=conversations)
 
 
 async def listed(client: TestClient, **query) -> list[str]:
