@@ -27,10 +27,16 @@ class ManageError(RuntimeError):
     """A problem the user can fix; printed without a traceback."""
 
 
+SANIC_REQUEST_MAX_BYTES = 8 * 1024 * 1024
+
+
 def child_env(**extra: str) -> dict:
     env = dict(os.environ)
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Rasa and the action server are Sanic apps, which accept 100 MB bodies by default; a long
+    # conversation's tracker and the domain sent to the action server are well under 1 MB.
+    env.setdefault("SANIC_REQUEST_MAX_SIZE", str(SANIC_REQUEST_MAX_BYTES))
     env.update(extra)
     return env
 
