@@ -27,6 +27,22 @@ PLANTED_BY_TESTS = [
     ("/review", "13987654321", "tests/bot/review/conversations.py: an agent's words with numbers, for the masking"),
     ("/review", "654321", "tests/bot/review/conversations.py: the same message's code"),
 ]
+# `rasa test` on tests/stories writes reports that quote the stories' own lines (the demo customer's
+# phone typed in a test story): the test's input echoed, not a conversation anyone had
+STORY_TEST_REPORTS = {
+    "TEDPolicy_errors.json",
+    "failed_test_stories.yml",
+    "stories_with_warnings.yml",
+    "story_report.json",
+}
+# the project's own texts: the bot's wording, its training data and the held-out sets (all copied
+# into the console tests' workspaces)
+OWN_TEXTS = [
+    *(REPO / "bot").rglob("*.yml"),
+    *(REPO / "nlu").rglob("*.yml"),
+    *(REPO / "tests").glob("nlu_holdout*.yml"),
+    *(REPO / "tests" / "bot" / "faq").glob("holdout*.yml"),
+]
 
 
 def tracker_store(path: Path, events: list) -> None:
@@ -111,13 +127,15 @@ def test_nothing_personal_is_left_at_rest(tmp_path_factory):
     bank tickets and audit log, logs, JSON) and what it wrote under var/."""
     roots = [tmp_path_factory.getbasetemp()]
     cards, codes = bank_numbers(roots, leave_out=SELF_TEST)
-    scanner = Scanner(cards, codes, published_numbers([*(REPO / "bot").rglob("*.yml"), *(REPO / "nlu").rglob("*.yml")]))
+    scanner = Scanner(cards, codes, published_numbers(OWN_TEXTS))
     findings = [f for root in roots for f in scanner.scan_tree(root)]
     findings += scanner.scan_tree(REPO / "var", newer_than=COLLECTED_AT)
     findings = [
         f
         for f in findings
-        if SELF_TEST not in f.where and not any(d in f.where and n == f.number for d, n, _ in PLANTED_BY_TESTS)
+        if SELF_TEST not in f.where
+        and Path(f.where.split(":")[0]).name not in STORY_TEST_REPORTS
+        and not any(d in f.where and n == f.number for d, n, _ in PLANTED_BY_TESTS)
     ]
     assert findings == [], "personal numbers at rest in the clear:\n" + "\n".join(map(str, findings[:30]))
 
