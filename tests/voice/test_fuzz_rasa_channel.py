@@ -15,6 +15,7 @@ from aiohttp import ClientSession
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from rasa.core.channels.rest import RestInput
+from rasa.utils.log_utils import configure_structlog
 from sanic import Sanic
 from yarl import URL
 
@@ -101,6 +102,7 @@ class Served:
 def served() -> Iterator[Served]:
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    configure_structlog()  # as a Rasa server has it: else Rasa's own error events never reach `errors`
     with loop_thread() as thread:
         served = Served(thread)
         yield served
@@ -121,6 +123,13 @@ def is_object(body) -> bool:
         return False
 
 
+def rasas_rest_copes_with(body) -> bool:
+    """Rasa's own ``rest`` (Rasa's code, not mounted by `make serve`) fails on a body that is not an
+    object (500: test_rasas_own_rest_channel_fails_on_a_body_not_an_object) and logs an error for a
+    message that is not text (e.g. ``[null]``: AttributeError in its UserMessage), answering 200."""
+    return is_object(body) and isinstance(json.loads(body).get("message"), (str, type(None)))
+
+
 @fuzz_settings(max_examples=300)
 @given(
     path=PATHS,
@@ -128,7 +137,7 @@ def is_object(body) -> bool:
     token=st.sampled_from([None, TOKEN, "wrong"]) | st.text(st.characters(exclude_characters="\r\n"), max_size=20),
 )
 def test_no_webhook_request_gets_a_server_error(served, errors, path, body, token):
-    assume(path != RASA_REST or is_object(body))  # see test_rasas_own_rest_channel_fails_on_a_body_not_an_object
+    assume(path != RASA_REST or rasas_rest_copes_with(body))
     headers = {"Content-Type": "application/json"}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
