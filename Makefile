@@ -30,7 +30,7 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
 	@echo "make test       train if needed, then run every test tier (unit, e2e, quality, realtime)"
-	@echo "make test-fast  unit tests only: no trained model, no servers (about 80 s on 2 cores)"
+	@echo "make test-fast  unit tests only: no trained model, no servers (about 4 minutes on 2 cores)"
 	@echo "make lint       ruff (lint + format check), mypy and the import contracts (lint-imports), in pyproject.toml"
 	@echo "make setup      venv from requirements.lock, Debian packages, spaCy dir, demo bank DB, Chinese speech model"
 	@echo "make train      train models/<content-hash>.tar.gz unless it already exists"
