@@ -38,6 +38,7 @@ DEFAULT_DIRECTORY = REPO_ROOT / "var" / "cluster"
 REST_TOKEN_ENV = "RASA_REST_TOKEN"
 TRACKER_DB, BANK_DB = "tracker", "bank"
 GATEWAY_START_S = 300  # with speech, it readies its recognizers first
+TICKET_LOCK_LIFETIME_S = 600
 BALANCED_WITHIN_S = 30  # HAProxy marks a server up after 2 good checks, 1 s apart
 
 
@@ -164,7 +165,10 @@ class Cluster:
 
     def _spawn_replica(self, index: int) -> subprocess.Popen:
         cmd = rasa_run_cmd(self.model, self.endpoints, self.rasa_ports[index], self.api_token, SERVE_CREDENTIALS)
-        return self.group.start(cmd, self.logs / f"rasa-{index + 1}.log", **self._env())
+        # A message waiting for its conversation's lock longer than Rasa's ticket lifetime (60 s) is
+        # dropped with a LockError; a busy cluster with a burst of one customer's messages reaches that.
+        env = {**self._env(), "TICKET_LOCK_LIFETIME": str(TICKET_LOCK_LIFETIME_S)}
+        return self.group.start(cmd, self.logs / f"rasa-{index + 1}.log", **env)
 
     def _wait_replica(self, index: int) -> None:
         url = f"http://{HOST}:{self.rasa_ports[index]}/webhooks/web/"

@@ -247,11 +247,13 @@ def test_one_conversation_is_never_on_two_replicas_at_once(cluster):
     sender = new_sender("lock")
     texts = [f"信用卡的最低还款是怎么算的？{i}" for i in range(10)]
     before = len(served_by(cluster))
-    threads = [threading.Thread(target=post, args=(cluster, sender, t)) for t in texts]
+    statuses: List[int] = []
+    threads = [threading.Thread(target=lambda t=t: statuses.append(post(cluster, sender, t, 300)[0])) for t in texts]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(300)
+    assert statuses == [200] * len(texts), "every message answered (none dropped waiting for the lock)"
     assert set(served_since(cluster, before, len(texts))) == {"rasa/r1", "rasa/r2"}
     events = user_events(cluster, sender)
     said = [e["text"] for e in events if e["type"] == "user"]
