@@ -65,10 +65,15 @@ def clear_request_slots() -> list[SlotSet]:
     return [SlotSet(name, None) for name in REQUEST_SLOTS]
 
 
+def latest_user_index(events: list[dict[str, Any]]) -> int:
+    """Where the customer's latest message is among ``events`` (``len(events)`` if there is none)."""
+    return max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+
+
 def slots_before_latest_message(tracker: Tracker) -> dict[str, Any]:
     """Slot values as they were when the customer's latest message arrived."""
     events = tracker.events
-    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    last_user = latest_user_index(events)
     values: dict[str, Any] = {}
     for event in events[:last_user]:
         if event.get("event") == "slot":

@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.bank.errors import BankError
 from actions.bank.services.movements import at_most_once
-from actions.common import REQUEST_SLOTS, bank_url, slots_before_latest_message, tell_error
+from actions.common import REQUEST_SLOTS, bank_url, latest_user_index, slots_before_latest_message, tell_error
 from actions.reply_values import Reply
 from actions.tasks import finish_task
 from actions.verification import VerifiedFormValidator, require_customer
@@ -52,7 +52,7 @@ def movement_key(tracker: Tracker, action: str) -> str | None:
         for e in events
         if e.get("event") == "slot" and e.get("name") == "requested_slot" and e.get("value") == "confirm"
     ]
-    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    last_user = latest_user_index(events)
     anchor = asked[-1] if asked else (events[last_user - 1] if last_user > 0 else None)
     if anchor is None:
         return None

@@ -8,6 +8,7 @@ Only card tails ever leave this layer; full numbers stay in the database.
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -252,6 +253,22 @@ class OtpFailure(Base):
     phone = Column(String(20), nullable=False, index=True)
     sender_id = Column(String(100), nullable=False)
     at = Column(DateTime, nullable=False, default=now, index=True)
+
+
+class VerificationRequest(Base):
+    """One verification step (a phone given, a code entered) of one customer message, by ``key``: a
+    replay of the message finds it and does what the first call did, no more (services.identity).
+
+    ``key`` is a hash, so the table holds no phone number. A phone step points at the code it issued
+    and says when the SMS gateway took it; a code step keeps whether the code was right."""
+
+    __tablename__ = "verification_requests"
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)
+    code_id = Column(ForeignKey("otp_codes.id"))
+    sent_at = Column(DateTime)
+    verified = Column(Boolean)
+    created_at = Column(DateTime, nullable=False, default=now)
 
 
 class SmsOutboxMessage(Base):

@@ -1,4 +1,5 @@
 import asyncio
+import copy
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -8,9 +9,9 @@ from sqlalchemy import func, select
 from actions.bank import db
 from actions.bank.clock import OFFSET_VARIABLE, offset_to, today
 from actions.bank.db import session_scope
-from actions.bank.models import Customer, OtpCode
+from actions.bank.models import Customer, OtpCode, OtpFailure
 from actions.bank.services import identity
-from actions.bank.sms.outbox import latest_code
+from actions.bank.sms.outbox import latest_code, recent_messages
 from actions.queries import ValidateBalanceForm
 from actions.verification import require_customer
 from tests.actions.conftest import ZHANG_WEI_PHONE, make_tracker, texts_of
@@ -175,3 +176,110 @@ def test_no_customer_data_without_verification():
     dispatcher = CollectingDispatcher()
     assert require_customer(dispatcher, make_tracker({"customer_id": "1"})) is None
     assert "身份验证" in texts_of(dispatcher)[0]
+
+
+# A replayed call (HAProxy's retry on the other action server, or the client re-sending the message)
+# hands the action the same customer message again: it must do what the first call did, no more.
+
+
+def message(text: str, message_id: str | None = "msg-1", timestamp: float = 1_700_000_000.0) -> dict:
+    return {"event": "user", "text": text, "timestamp": timestamp, **({"message_id": message_id} if message_id else {})}
+
+
+def phone_turn(**said) -> dict:
+    """The tracker dict of the turn in which the customer gave the phone, as the action server gets it."""
+    return {"slots": {}, "events": [{"event": "action", "name": "action_listen"}, message(ZHANG_WEI_PHONE, **said)]}
+
+
+def code_turn(code: str, failures: int = 0, **said) -> dict:
+    slots = {"phone": ZHANG_WEI_PHONE, "otp_failures": failures}
+    return {
+        "slots": slots,
+        "events": [message(ZHANG_WEI_PHONE), {"event": "slot", "name": "phone"}, message(code, **said)],
+    }
+
+
+def ask_code_in(turn: dict):
+    tracker = make_tracker(turn["slots"], events=copy.deepcopy(turn["events"]))
+    return validate(ValidateBalanceForm().validate_phone, ZHANG_WEI_PHONE, tracker)
+
+
+def enter_code_in(turn: dict, code: str):
+    tracker = make_tracker(turn["slots"], events=copy.deepcopy(turn["events"]))
+    return validate(ValidateBalanceForm().validate_otp_code, code, tracker)
+
+
+def outbox(bank) -> list[str]:
+    with session_scope(bank) as session:
+        return [m.text for m in recent_messages(session, ZHANG_WEI_PHONE)]
+
+
+@pytest.mark.parametrize("message_id", ["msg-1", None], ids=["message_id", "timestamp"])
+def test_a_replayed_phone_turn_sends_one_code_and_says_the_same(bank, demo_mode, message_id):
+    turn = phone_turn(message_id=message_id)
+    first = ask_code_in(turn)
+    assert ask_code_in(turn) == first
+    assert first[0] == {"phone": ZHANG_WEI_PHONE} and "138****8000" in first[1][0]
+    assert len(outbox(bank)) == 1
+    with session_scope(bank) as session:
+        code = latest_code(session, ZHANG_WEI_PHONE)
+    assert enter_code_in(code_turn(code), code)[0]["verified"] is True  # the one code sent is the one to type
+
+
+def test_a_message_resent_by_the_client_with_its_id_sends_no_second_code(bank, demo_mode):
+    """The replica died before storing the turn: the message comes again, with its id, later."""
+    ask_code_in(phone_turn(timestamp=1_700_000_000.0))
+    assert ask_code_in(phone_turn(timestamp=1_700_000_009.5))[0] == {"phone": ZHANG_WEI_PHONE}
+    assert len(outbox(bank)) == 1
+
+
+def test_a_new_message_with_the_same_phone_gets_a_new_code(bank, demo_mode):
+    ask_code_in(phone_turn(message_id="msg-1"))
+    assert ask_code_in(phone_turn(message_id="msg-2"))[0] == {"phone": ZHANG_WEI_PHONE}
+    first, second = outbox(bank)
+    assert first != second
+
+
+class ReplicaDied(BaseException):
+    """The action server's process ends between issuing the code and sending it."""
+
+
+def die(*_args):
+    raise ReplicaDied()
+
+
+def test_a_replay_after_the_first_call_died_before_sending_sends_a_fresh_code(bank, monkeypatch):
+    turn = phone_turn()
+    with sms_gateway() as (url, log):
+        monkeypatch.setenv("SMS_GATEWAY_URL", url)
+        monkeypatch.setenv("SMS_GATEWAY_TOKEN", "t0ken")
+        with monkeypatch.context() as dying:
+            dying.setattr("actions.verification.otp_text", die)
+            with pytest.raises(ReplicaDied):
+                ask_code_in(turn)
+        assert log.received == []
+        result, texts = ask_code_in(turn)
+        assert ask_code_in(turn) == (result, texts)  # and once sent, no more
+    assert result == {"phone": ZHANG_WEI_PHONE} and texts == ["验证码已发送到138****8000，5分钟内有效，请注意查收。"]
+    [sent] = log.received
+    code = sent["body"]["text"][len("您的验证码是") :][:6]
+    assert enter_code_in(code_turn(code), code)[0]["verified"] is True
+
+
+def test_a_replayed_right_code_verifies_again_with_the_same_reply(bank, issued_code):
+    turn = code_turn(issued_code)
+    first = enter_code_in(turn, issued_code)
+    assert first[0]["verified"] is True and "验证成功" in first[1][0]
+    assert enter_code_in(turn, issued_code) == first
+    with session_scope(bank) as session:
+        assert session.scalar(select(func.count(OtpFailure.id))) == 0
+
+
+def test_a_replayed_wrong_code_is_counted_once(bank, issued_code):
+    turn = code_turn(wrong(issued_code))
+    first = enter_code_in(turn, wrong(issued_code))
+    assert first == ({"otp_code": None, "otp_failures": 1}, first[1]) and "还可以再试2次" in first[1][0]
+    assert enter_code_in(turn, wrong(issued_code)) == first
+    with session_scope(bank) as session:
+        assert session.scalar(select(func.count(OtpFailure.id))) == 1
+    assert enter_code_in(code_turn(issued_code, failures=1, message_id="msg-2"), issued_code)[0]["verified"] is True

@@ -7,6 +7,11 @@ limited per phone number across all conversations, not only per conversation: af
 ``MAX_FAILURES`` wrong codes within ``FAILURE_WINDOW`` the phone's codes are refused for
 ``LOCK_TIME``. A phone gets at most ``MAX_CODES_PER_HOUR`` codes in any hour. Times come from
 the bank clock (or ``now``), so tests move them virtually.
+
+A step may be replayed (HAProxy re-sends an action call whose answer was lost; a client re-sends a
+message): given a ``request`` key, naming the customer's message, a replay does what the first call
+did and no more. Issuing again finds the first code if it was sent and is still usable, and issues
+nothing; checking again returns the first outcome, using up and counting nothing.
 """
 
 import hashlib
@@ -21,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from actions.bank.clock import now as bank_now
 from actions.bank.errors import CustomerNotFound
-from actions.bank.models import Customer, OtpCode, OtpFailure
+from actions.bank.models import Customer, OtpCode, OtpFailure, VerificationRequest
 from actions.bank.money import mask_phone, normalize_phone
 from actions.bank.services import lookup
 from actions.bank.views import CustomerView
@@ -79,10 +84,14 @@ def _minutes_until(moment: datetime, until: datetime) -> int:
     return max(1, math.ceil((until - moment).total_seconds() / 60))
 
 
-def issue_otp(session: Session, phone: str, sender_id: str, now: datetime | None = None) -> str:
+def issue_otp(
+    session: Session, phone: str, sender_id: str, now: datetime | None = None, request: str | None = None
+) -> str | None:
     """A new 6-digit code for this phone and conversation; only its hash is stored.
 
-    The caller sends the returned code (actions.bank.sms). Raises PhoneLocked or TooManyCodes."""
+    The caller sends the returned code (actions.bank.sms), then calls ``code_sent``. None for a replay
+    of ``request`` whose code was sent and is still usable: the customer has it, nothing is to be sent.
+    Raises PhoneLocked or TooManyCodes."""
     moment, phone = now or bank_now(), normalize_phone(phone)
     code, salt = f"{secrets.randbelow(1_000_000):06d}", secrets.token_hex(16)
     _serialise_phone(session, phone)
@@ -96,6 +105,10 @@ def issue_otp(session: Session, phone: str, sender_id: str, now: datetime | None
     )
     session.add(new)
     session.flush()
+    earlier = _request(session, request)
+    if earlier is not None and earlier.sent_at is not None and _usable(session, earlier.code_id, moment, besides=new):
+        _withdraw(session, new)
+        return None
     try:
         _refuse_if_locked(session, phone, moment)
         issued = list(
@@ -110,37 +123,84 @@ def issue_otp(session: Session, phone: str, sender_id: str, now: datetime | None
     except OtpRefused:
         _withdraw(session, new)
         raise
+    if earlier is not None:  # the first call's code never reached the customer (or no longer counts)
+        earlier.code_id, earlier.sent_at = new.id, None
+    elif request is not None:
+        session.add(VerificationRequest(key=request, code_id=new.id, created_at=moment))
+    session.flush()
     return code
 
 
-def check_otp(session: Session, phone: str, sender_id: str, code: str, now: datetime | None = None) -> bool:
+def code_sent(session: Session, request: str | None, now: datetime | None = None) -> None:
+    """The SMS gateway took the code issued for ``request``: a replay of it issues no other."""
+    earlier = _request(session, request)
+    if earlier is not None:
+        earlier.sent_at = now or bank_now()
+
+
+def _request(session: Session, key: str | None) -> VerificationRequest | None:
+    return None if key is None else session.scalar(select(VerificationRequest).where(VerificationRequest.key == key))
+
+
+def _usable(session: Session, code_id: int | None, moment: datetime, besides: OtpCode) -> bool:
+    """The code is unexpired and the one check_otp would take: its conversation's latest unused one."""
+    code = session.get(OtpCode, code_id) if code_id is not None else None
+    if code is None or moment > code.expires_at:
+        return False
+    return _latest_unused(session, code.phone, code.sender_id, besides=besides.id) == code
+
+
+def check_otp(
+    session: Session,
+    phone: str,
+    sender_id: str,
+    code: str,
+    now: datetime | None = None,
+    request: str | None = None,
+) -> bool:
     """True if ``code`` is this conversation's latest unused, unexpired code for the phone; it is then used up.
 
     A wrong code counts against the phone in every conversation (``locked_until`` tells whether it
-    has just locked it). While the phone is locked, raises PhoneLocked without looking at the code."""
+    has just locked it). While the phone is locked, raises PhoneLocked without looking at the code.
+    A replay of ``request`` gets the first call's answer, and uses up or counts nothing more."""
     moment, phone = now or bank_now(), normalize_phone(phone)
     _serialise_phone(session, phone)
     attempt = OtpFailure(phone=phone, sender_id=sender_id, at=moment)  # a failure unless the code is right
     session.add(attempt)
     session.flush()
+    earlier = _request(session, request)
+    if earlier is not None:
+        _withdraw(session, attempt)
+        return bool(earlier.verified)
     try:
         _refuse_if_locked(session, phone, moment, besides=attempt.id)
     except PhoneLocked:
         _withdraw(session, attempt)  # a guess while locked is not looked at, nor counted
         raise
-    latest = session.scalar(
-        select(OtpCode)
-        .where(OtpCode.phone == phone, OtpCode.sender_id == sender_id, OtpCode.used_at.is_(None))
-        .order_by(OtpCode.created_at.desc(), OtpCode.id.desc())
-        .limit(1)
-    )
+    verified = _use_latest(session, phone, sender_id, code, moment)
+    if verified:
+        _withdraw(session, attempt)
+    if request is not None:
+        session.add(VerificationRequest(key=request, verified=verified, created_at=moment))
+        session.flush()
+    return verified
+
+
+def _use_latest(session: Session, phone: str, sender_id: str, code: str, moment: datetime) -> bool:
+    latest = _latest_unused(session, phone, sender_id)
     if latest is None or moment > latest.expires_at:
         return False
     if not hmac.compare_digest(_hash(str(code).strip(), latest.salt), latest.code_hash):
         return False
     latest.used_at = moment
-    _withdraw(session, attempt)
     return True
+
+
+def _latest_unused(session: Session, phone: str, sender_id: str, besides: int | None = None) -> OtpCode | None:
+    query = select(OtpCode).where(OtpCode.phone == phone, OtpCode.sender_id == sender_id, OtpCode.used_at.is_(None))
+    if besides is not None:
+        query = query.where(OtpCode.id != besides)
+    return session.scalar(query.order_by(OtpCode.created_at.desc(), OtpCode.id.desc()).limit(1))
 
 
 def locked_until(

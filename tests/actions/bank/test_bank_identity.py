@@ -23,6 +23,7 @@ from actions.bank.services.identity import (
     PhoneLocked,
     TooManyCodes,
     check_otp,
+    code_sent,
     find_customer_by_phone,
     issue_otp,
     minutes_locked,
@@ -187,3 +188,88 @@ def test_parallel_guesses_from_fresh_conversations_get_no_more_than_the_limit(db
     assert sorted(outcomes, key=str) == [False] * MAX_FAILURES + ["locked"] * (12 - MAX_FAILURES)
     with session_scope(db_url) as session:
         assert session.scalar(select(func.count(OtpFailure.id))) == MAX_FAILURES
+
+
+# Replays: HAProxy re-sends an action call whose answer was lost, a client re-sends a message. Each
+# call of one message's step carries the same request key and must do no more than the first did.
+
+ASK, ENTER = "key-of-phone-step", "key-of-code-step"
+
+
+def test_a_replayed_request_for_a_sent_code_issues_none(session, noon, count):
+    code = issue_otp(session, PHONE, "web-1", now=noon, request=ASK)
+    code_sent(session, ASK, now=noon)
+    assert issue_otp(session, PHONE, "web-1", now=noon + timedelta(seconds=2), request=ASK) is None
+    assert count(session, OtpCode) == 1
+    assert check_otp(session, PHONE, "web-1", code, now=noon + timedelta(minutes=1))  # still the code to type
+
+
+def test_a_replay_after_the_first_call_died_before_sending_issues_a_fresh_code(session, noon, count):
+    issue_otp(session, PHONE, "web-1", now=noon, request=ASK)  # the gateway never took it
+    fresh = issue_otp(session, PHONE, "web-1", now=noon + timedelta(seconds=2), request=ASK)
+    assert fresh is not None and count(session, OtpCode) == 2
+    code_sent(session, ASK, now=noon + timedelta(seconds=3))
+    assert issue_otp(session, PHONE, "web-1", now=noon + timedelta(seconds=4), request=ASK) is None
+    assert check_otp(session, PHONE, "web-1", fresh, now=noon + timedelta(minutes=1))
+
+
+def test_a_replay_once_the_sent_code_expired_or_was_used_issues_a_fresh_one(session, noon):
+    code = issue_otp(session, PHONE, "web-1", now=noon, request=ASK)
+    code_sent(session, ASK, now=noon)
+    assert issue_otp(session, PHONE, "web-1", now=noon + timedelta(minutes=6), request=ASK) is not None
+    code_sent(session, ASK, now=noon + timedelta(minutes=6))
+    assert check_otp(session, PHONE, "web-1", code, now=noon + timedelta(minutes=6)) is False  # expired, superseded
+    used = issue_otp(session, PHONE, "web-1", now=noon + timedelta(minutes=7), request="another message")
+    code_sent(session, "another message", now=noon + timedelta(minutes=7))
+    assert check_otp(session, PHONE, "web-1", used, now=noon + timedelta(minutes=8))
+    assert issue_otp(session, PHONE, "web-1", now=noon + timedelta(minutes=9), request="another message") is not None
+
+
+def test_a_replayed_right_code_verifies_again_and_uses_the_code_once(session, noon, count):
+    code = issue_otp(session, PHONE, "web-1", now=noon)
+    assert check_otp(session, PHONE, "web-1", code, now=noon + timedelta(minutes=1), request=ENTER)
+    assert check_otp(session, PHONE, "web-1", code, now=noon + timedelta(minutes=1, seconds=2), request=ENTER)
+    assert count(session, OtpFailure) == 0
+    # the code is used: the same code typed in another message is wrong (and counted)
+    assert not check_otp(session, PHONE, "web-1", code, now=noon + timedelta(minutes=2), request="later")
+    assert count(session, OtpFailure) == 1
+
+
+def test_a_replayed_wrong_code_counts_once(session, noon, count):
+    code = issue_otp(session, PHONE, "web-1", now=noon)
+    for _replay in range(3):
+        assert not check_otp(session, PHONE, "web-1", wrong(code), now=noon + timedelta(minutes=1), request=ENTER)
+    assert count(session, OtpFailure) == 1
+    assert check_otp(session, PHONE, "web-1", code, now=noon + timedelta(minutes=2), request="next message")
+
+
+def test_a_replay_of_the_wrong_code_that_locked_the_phone_is_still_the_wrong_code(session, noon, count):
+    last = guess_from_fresh_conversations(session, noon, MAX_FAILURES - 1)
+    moment = last + timedelta(seconds=1)
+    assert not check_otp(session, PHONE, "owner", "123456", now=moment, request=ENTER)  # the fifth: locks
+    assert not check_otp(session, PHONE, "owner", "123456", now=moment + timedelta(seconds=1), request=ENTER)
+    assert count(session, OtpFailure) == MAX_FAILURES
+    assert minutes_locked(session, PHONE, now=moment + timedelta(seconds=1)) == 30
+
+
+@pytest.mark.parametrize("right", [True, False])
+def test_concurrent_duplicates_of_a_check_are_decided_once(db_url, noon, right):
+    with session_scope(db_url) as session:
+        code = issue_otp(session, PHONE, "web-1", now=noon)
+    typed = code if right else wrong(code)
+    start, outcomes = threading.Barrier(4), []
+
+    def enter() -> None:
+        start.wait()
+        with session_scope(db_url) as session:
+            outcomes.append(check_otp(session, PHONE, "web-1", typed, now=noon + timedelta(minutes=1), request=ENTER))
+
+    threads = [threading.Thread(target=enter) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == [right] * 4
+    with session_scope(db_url) as session:
+        assert session.scalar(select(func.count(OtpFailure.id))) == (0 if right else 1)
+        assert session.scalar(select(func.count(OtpCode.id)).where(OtpCode.used_at.is_not(None))) == int(right)
