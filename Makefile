@@ -25,7 +25,7 @@ FIND_PYTHON = for c in python3.10 "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/pyth
 .PHONY: help setup system-packages train chat serve actions test test-fast lint validate bench outbox clean distclean \
 	faq-validate faq-import faq-export faq-snapshot faq-reload faq-eval bench-faq \
 	call call-file voice-serve bench-voice bench-web screenshots asr-eval bench-start bench-dialogue neural-voice bench-tts whisper bench-speech \
-	staff-add cluster-packages serve-cluster bench-load
+	staff-add cluster-packages serve-cluster bench-load tracker-rekey
 
 help:
 	@echo "make chat       talk to the assistant in this terminal (sets up and trains if needed)"
@@ -45,6 +45,7 @@ help:
 	@echo "make bench-dialogue  scripted multi-turn conversations end to end: task success, stuck turns, empty replies"
 	@echo "make bench-faq  time the staff loop: sheet import → train → reload → new FAQ answered"
 	@echo "make outbox     demo SMS outbox (where one-time codes appear)"
+	@echo "make tracker-rekey          re-encrypt stored conversations with the first key of TRACKER_ENCRYPTION_KEY"
 	@echo "make faq-validate [FILE=…]  check the FAQ source (or a .yml/.csv/.xlsx file)"
 	@echo "make faq-import FILE=…      validate a .xlsx/.csv sheet and make it the FAQ source"
 	@echo "make faq-export FILE=…      write the FAQ source as .xlsx or .csv"
@@ -158,6 +159,10 @@ bench-dialogue: train
 
 outbox: $(INSTALLED)
 	$(PY) -m actions.bank outbox
+
+# Conversations are encrypted at rest (bot/event_cipher.py); after a key rotation, or for old clear rows.
+tracker-rekey: $(INSTALLED)
+	$(PY) -m bot.tracker_rekey
 
 # Staff-owned FAQ (bot/faq/faqs.yml); see README "Editing the FAQ".
 faq-validate: $(INSTALLED)

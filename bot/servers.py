@@ -16,6 +16,7 @@ SERVE_CREDENTIALS = "bot/credentials-serve.yml"  # token-protected channels only
 CHANNEL_TOKEN_ENV = "RASA_CHANNEL_TOKEN"
 API_TOKEN_ENV = "RASA_TOKEN"
 REPLICAS_ENV = "RASA_REPLICA_URLS"  # the replicas' own addresses, behind a load balancer
+TRACKER_STORE_TYPE = "bot.tracker_store.EncryptedSQLTrackerStore"  # Rasa's SQL store, events encrypted
 
 
 def serve_api_token() -> Tuple[str, bool]:
@@ -26,7 +27,8 @@ def serve_api_token() -> Tuple[str, bool]:
 
 
 def tracker_store_config(url: Optional[str], root: Path = REPO_ROOT) -> dict:
-    """Rasa SQL tracker store settings for an SQLAlchemy URL (default: SQLite var/tracker.db).
+    """Tracker store settings for an SQLAlchemy URL (default: SQLite var/tracker.db): Rasa's SQL tracker
+    store with events encrypted at rest (bot/tracker_store.py).
 
     Rasa 3.6's SQLTrackerStore takes dialect/url(host)/port/db/username/password/query,
     not a URL, so the URL is split into those fields.
@@ -34,15 +36,15 @@ def tracker_store_config(url: Optional[str], root: Path = REPO_ROOT) -> dict:
     from sqlalchemy.engine import make_url
 
     if not url:
-        return {"type": "SQL", "dialect": "sqlite", "db": str(root / "var" / "tracker.db")}
+        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "db": str(root / "var" / "tracker.db")}
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ":memory:"
         if database != ":memory:" and not Path(database).is_absolute():
             database = str(root / database)
-        return {"type": "SQL", "dialect": parsed.drivername, "db": database}
+        return {"type": TRACKER_STORE_TYPE, "dialect": parsed.drivername, "db": database}
     fields = {
-        "type": "SQL",
+        "type": TRACKER_STORE_TYPE,
         "dialect": parsed.drivername,
         "url": parsed.host,
         "port": parsed.port,

@@ -38,12 +38,6 @@ BANK_OWN_TABLES = frozenset(
         "money_movements",
     }
 )
-# Rasa's tracker store keeps the customer's messages as typed and the slots the dialogue needs
-# from turn to turn (the phone number, the code being checked): rebuilding a conversation reads
-# them back, so they cannot be masked there. Those events are the bank's data like its own tables
-# (README: the tracker store's database is kept on encrypted storage, staff see it masked); the
-# bot's words, actions and everything else in the tracker store are searched.
-CUSTOMER_EVENTS = frozenset({"user", "slot"})
 TEXT_SUFFIXES = {".log", ".json", ".jsonl", ".txt", ".csv", ".yml", ".yaml", ".md", ".html"}
 DATABASE_SUFFIXES = {".db", ".sqlite", ".sqlite3"}
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -52,6 +46,9 @@ _DIGITS = re.compile(rf"(?<![{_ALNUM}.])\d{{11,19}}(?![{_ALNUM}])")
 _ID_NUMBER = re.compile(rf"(?<![{_ALNUM}.])\d{{17}}[\dXx](?![{_ALNUM}])")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 _CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+# a whole value that is a Fernet token (bot/event_cipher.py): ciphertext, whose base64 has runs of
+# digits that may equal a code sent during the run by chance
+_CIPHERTEXT = re.compile(r"gAAAAA[0-9A-Za-z_-]+={0,2}")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECKS = "10X98765432"
 
@@ -233,14 +230,11 @@ def _is_bank(connection: sqlite3.Connection) -> bool:
 def _texts(connection: sqlite3.Connection, table: str) -> Iterator[tuple[str, str]]:
     quoted = '"' + table.replace('"', '""') + '"'
     columns = [row[1] for row in connection.execute(f"PRAGMA table_info({quoted})")]
-    tracker_events = table == "events" and "type_name" in columns
     for row in connection.execute(f"SELECT * FROM {quoted}"):
-        if tracker_events and dict(zip(columns, row, strict=True))["type_name"] in CUSTOMER_EVENTS:
-            continue
         for column, value in zip(columns, row, strict=True):
             if isinstance(value, bytes):
                 value = value.decode("utf-8", errors="replace")
-            if isinstance(value, str):
+            if isinstance(value, str) and not _CIPHERTEXT.fullmatch(value):
                 yield column, value
             elif isinstance(value, int) and value > 10**10:
                 yield column, str(value)

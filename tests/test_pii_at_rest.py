@@ -13,6 +13,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.tracker_store import EncryptedSQLTrackerStore
 from tests.database_backends import seeded_template
 from tests.pii_scan import Scanner, bank_numbers, id_number_valid, luhn_valid, published_numbers
 
@@ -22,11 +23,6 @@ SEED_CARD = "6217000010001234"  # the demo bank's first card (actions/bank/seed.
 SEED_PHONE = "13800138000"
 PLANTED_CODE = "730512"
 SELF_TEST = "test_the_scanner_finds_number"  # its temporary directory: numbers planted on purpose
-# numbers other tests plant on purpose, straight into a store (not through the product): where, the number, why
-PLANTED_BY_TESTS = [
-    ("/review", "13987654321", "tests/bot/review/conversations.py: an agent's words with numbers, for the masking"),
-    ("/review", "654321", "tests/bot/review/conversations.py: the same message's code"),
-]
 # `rasa test` on tests/stories writes reports that quote the stories' own lines (the demo customer's
 # phone typed in a test story): the test's input echoed, not a conversation anyone had
 STORY_TEST_REPORTS = {
@@ -45,9 +41,9 @@ OWN_TEXTS = [
 ]
 
 
-def tracker_store(path: Path, events: list) -> None:
-    """Events written by Rasa's own SQL tracker store, as a running assistant writes them."""
-    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
+def tracker_store(path: Path, events: list, store_class=SQLTrackerStore) -> None:
+    """Events written by a tracker store: Rasa's own (in the clear) or the assistant's (encrypted)."""
+    store = store_class(Domain.empty(), dialect="sqlite", db=str(path))
     asyncio.run(store.save(DialogueStateTracker.from_events("web-planted", events)))
     store.engine.dispose()
 
@@ -79,15 +75,14 @@ def test_the_scanner_finds_numbers_planted_where_it_looks(tmp_path, day):
     cards, codes = bank_numbers([tmp_path])
     assert SEED_CARD in cards and PLANTED_CODE in codes
 
-    tracker_store(
-        tmp_path / "tracker.db",
-        [
-            UserUttered(f"我的手机号是{SEED_PHONE}"),  # the customer's own words: the bank's data (pii_scan)
-            SlotSet("phone", SEED_PHONE),
-            BotUttered(f"您的卡号{SEED_CARD}已冻结"),  # the bot repeating a full number: a leak
-            BotUttered("置信度 0.0015192086419469353"),  # a fraction is not a card number
-        ],
-    )
+    said = [
+        UserUttered(f"我的手机号是{SEED_PHONE}"),
+        SlotSet("phone", SEED_PHONE),
+        BotUttered(f"您的卡号{SEED_CARD}已冻结"),
+        BotUttered("置信度 0.0015192086419469353"),  # a fraction is not a card number
+    ]
+    tracker_store(tmp_path / "tracker.db", said)  # Rasa's own store keeps all of it in the clear
+    tracker_store(tmp_path / "encrypted.db", said, EncryptedSQLTrackerStore)  # the assistant's: nothing
     (tmp_path / "gateway.log").write_text(f"10:00 call 1 caller 验证码{PLANTED_CODE}\n", encoding="utf-8")
     (tmp_path / "record.json").write_text('{"text": "身份证号110105199003072311"}', encoding="utf-8")
     with sqlite3.connect(bank) as db:  # a ticket written without masking
@@ -101,6 +96,7 @@ def test_the_scanner_finds_numbers_planted_where_it_looks(tmp_path, day):
     found = {(Path(f.where.split(":")[0]).name, f.kind, f.number) for f in Scanner(cards, codes).scan_tree(tmp_path)}
     assert found == {
         ("tracker.db", "card", SEED_CARD),
+        ("tracker.db", "phone", SEED_PHONE),
         ("gateway.log", "code", PLANTED_CODE),
         ("record.json", "id_number", "110105199003072311"),
         ("bank.db", "phone", SEED_PHONE),  # the ticket; not the customers table, where it belongs
@@ -131,11 +127,7 @@ def test_nothing_personal_is_left_at_rest(tmp_path_factory):
     findings = [f for root in roots for f in scanner.scan_tree(root)]
     findings += scanner.scan_tree(REPO / "var", newer_than=COLLECTED_AT)
     findings = [
-        f
-        for f in findings
-        if SELF_TEST not in f.where
-        and Path(f.where.split(":")[0]).name not in STORY_TEST_REPORTS
-        and not any(d in f.where and n == f.number for d, n, _ in PLANTED_BY_TESTS)
+        f for f in findings if SELF_TEST not in f.where and Path(f.where.split(":")[0]).name not in STORY_TEST_REPORTS
     ]
     assert findings == [], "personal numbers at rest in the clear:\n" + "\n".join(map(str, findings[:30]))
 

@@ -4,7 +4,6 @@ servers and the web gateway, with HAProxy in front; all on loopback ports.
 
     postgres.py  a private PostgreSQL instance under var/cluster/
     redis_server.py  a private Redis instance (Rasa's RedisLockStore)
-    tracker_store.py  Rasa's SQL tracker store, reconnecting after a database restart
     haproxy.py   HAProxy's configuration and its runtime (admin) socket
     topology.py  the parts started in order, with what the fault tests and `make bench-load` need
     __main__.py  `python -m bot.cluster serve`

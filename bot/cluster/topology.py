@@ -148,7 +148,6 @@ class Cluster:
 
     def _write_endpoints(self) -> Path:
         endpoints = render_endpoints(f"http://{HOST}:{self.frontends.actions}/webhook", self.tracker_url, self.root)
-        endpoints["tracker_store"]["type"] = "bot.cluster.tracker_store.ReconnectingSQLTrackerStore"
         endpoints["lock_store"] = self.redis.lock_store_config()
         out = self.options.directory / "endpoints.yml"
         out.write_text(yaml.safe_dump(endpoints, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -1,6 +1,6 @@
 """Conversations read from Rasa's SQL tracker store (table ``events``: one row per event, ``data`` the
-event's JSON). Read only; plain SQL that SQLite and PostgreSQL both run. Calls block: from an event
-loop, run them in an executor."""
+event's JSON, encrypted: bot/event_cipher.py). Read only; plain SQL that SQLite and PostgreSQL both
+run. Calls block: from an event loop, run them in an executor."""
 
 import json
 import os
@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.event_cipher import EventCipher
 from bot.review.search import Filters, matches
 from bot.review.summary import ConversationSummary, build
 from bot.review.transcript import Transcript, transcript
@@ -38,9 +39,10 @@ def resolve_tracker_url(url: str | None = None) -> str:
 
 
 class ConversationStore:
-    def __init__(self, tracker_url: str | None = None) -> None:
+    def __init__(self, tracker_url: str | None = None, cipher: EventCipher | None = None) -> None:
         self.url = resolve_tracker_url(tracker_url)
         self.engine = sa.create_engine(self.url, future=True)
+        self.cipher = cipher or EventCipher.from_env()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "ConversationStore":
@@ -68,7 +70,7 @@ class ConversationStore:
             return []
         query = sa.select(_EVENTS.c.data).where(_EVENTS.c.sender_id == sender_id).order_by(*_ORDER)
         with self.engine.connect() as connection:
-            return [_parse(data) for data in connection.execute(query).scalars()]
+            return [self._parse(data) for data in connection.execute(query).scalars()]
 
     def transcript(self, sender_id: str) -> Transcript | None:
         events = self.events(sender_id)
@@ -97,18 +99,18 @@ class ConversationStore:
         with self.engine.connect() as connection:
             rows = connection.execute(query)
             for sender, group in groupby(rows, key=lambda row: row[0]):
-                yield str(sender), [_parse(row[1]) for row in group]
+                yield str(sender), [self._parse(row[1]) for row in group]
 
     def _has_events(self) -> bool:
         return sa.inspect(self.engine).has_table("events")
 
+    def _parse(self, data: str | None) -> dict[str, Any]:
+        text = self.cipher.decrypt(data or "{}")  # a row the key cannot open: EventCipherError, said as such
+        try:
+            event = json.loads(text)
+        except ValueError:
+            return {}
+        return event if isinstance(event, dict) else {}
+
 
 _ORDER = (_EVENTS.c.timestamp, _EVENTS.c.id)
-
-
-def _parse(data: str | None) -> dict[str, Any]:
-    try:
-        event = json.loads(data or "{}")
-    except ValueError:
-        return {}
-    return event if isinstance(event, dict) else {}

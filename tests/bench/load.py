@@ -22,7 +22,6 @@ message. Messages lost, duplicated or out of order: the bench exits 1 unless all
 
 import argparse
 import asyncio
-import json
 import math
 import os
 import platform
@@ -45,6 +44,7 @@ from bot import build
 from bot.cluster.haproxy import RASA
 from bot.cluster.topology import Cluster, Options
 from tests.bench.web import PageSession, machine_busy_s, percentile, tree_cpu_s
+from tests.stored_events import event_data
 
 CONVERSATIONS = 200
 TURNS = 20
@@ -163,7 +163,7 @@ def stored_messages(tracker_url: str) -> Dict[str, List[tuple]]:
         engine.dispose()
     conversations: Dict[str, List[tuple]] = defaultdict(list)
     for row in rows:
-        data = json.loads(row.data)
+        data = event_data(row.data)
         key = data.get("message_id") if row.type_name == "user" else data.get("text")
         conversations[row.sender_id].append((row.type_name, key))
     return conversations

@@ -21,7 +21,7 @@ def test_default_tracker_store_is_sqlite_under_var(project):
     config = servers.render_endpoints("http://127.0.0.1:6000/webhook", None, project)
     assert config["action_endpoint"]["url"] == "http://127.0.0.1:6000/webhook"
     assert config["tracker_store"] == {
-        "type": "SQL",
+        "type": "bot.tracker_store.EncryptedSQLTrackerStore",
         "dialect": "sqlite",
         "db": str(project / "var" / "tracker.db"),
     }
@@ -37,7 +37,7 @@ def test_server_database_url_is_split_into_rasa_fields(project):
         "postgresql+psycopg2://rasa:s3cret@db.internal:5433/tracker?sslmode=require", project
     )
     assert store == {
-        "type": "SQL",
+        "type": "bot.tracker_store.EncryptedSQLTrackerStore",
         "dialect": "postgresql+psycopg2",
         "url": "db.internal",
         "port": 5433,
@@ -64,17 +64,19 @@ def test_action_url_defaults_to_the_local_port(monkeypatch):
 
 def test_rasa_sql_tracker_store_accepts_the_file_and_keeps_conversations(project, tmp_path, monkeypatch):
     """What `make serve` relies on: a restarted server finds the old conversation."""
-    from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+    from rasa.core.tracker_store import TrackerStore
     from rasa.core.utils import read_endpoints_from_path
     from rasa.shared.core.events import UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.tracker_store import EncryptedSQLTrackerStore
 
     monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
     path = servers.write_endpoints(tmp_path / "endpoints.yml", "http://127.0.0.1:1/webhook", project)
 
     def open_store():
         store = TrackerStore.create(read_endpoints_from_path(path).tracker_store)
-        assert isinstance(store, SQLTrackerStore)  # Rasa falls back to memory on bad config
+        assert isinstance(store, EncryptedSQLTrackerStore)  # Rasa falls back to memory on bad config
         return store
 
     tracker = DialogueStateTracker.from_events("alice", [UserUttered("我要查余额")])

@@ -9,7 +9,6 @@ The caller speaks into the real endpointer; what the recognizer makes of it is e
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from actions.bank.models import Account, Bill, CreditLine, Customer
 from actions.bank.sms import outbox
 from bot import processes, servers
 from tests.database_backends import empty_database, fresh_copy
+from tests.stored_events import event_data
 from tests.voice import virtual_time
 from tests.voice.doubles import RecordingOutput, ScriptedRecognizer, read_out, spoken
 from voice import prompts
@@ -274,7 +274,7 @@ def tracker_events(bot: Bot, conversation_id: str, kind: str) -> list[dict]:
             )
     finally:
         engine.dispose()
-    return [json.loads(row) for row in rows]
+    return [event_data(row) for row in rows]
 
 
 def rasa_heard(bot: Bot, conversation_id: str) -> list[dict]:

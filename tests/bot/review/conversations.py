@@ -7,7 +7,6 @@ Times are China time (Asia/Shanghai). Weeks: Mon 2026-03-02 .. Sun 03-08, and Mo
 import asyncio
 from datetime import datetime
 
-from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -24,6 +23,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.servers import tracker_store_config
+from bot.tracker_store import EncryptedSQLTrackerStore
 from nlu.clock import CHINA
 
 
@@ -306,12 +306,12 @@ def seeded() -> list[Talk]:
 
 
 def save(url: str, talks: list[Talk]) -> None:
-    """Each conversation saved by Rasa's SQLTrackerStore at the SQLAlchemy URL."""
+    """Each conversation saved by the assistant's tracker store (Rasa's SQL store, encrypted) at the URL."""
     config = tracker_store_config(url)
     config.pop("type")
     if "url" in config:
         config["host"] = config.pop("url")
-    store = SQLTrackerStore(Domain.empty(), **config)
+    store = EncryptedSQLTrackerStore(Domain.empty(), **config)
 
     async def save_all() -> None:
         for talk in talks:

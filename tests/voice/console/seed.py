@@ -1,4 +1,4 @@
-"""Conversations for the console's tests, written by Rasa's own SQLTrackerStore from Rasa's own event
+"""Conversations for the console's tests, written by the assistant's tracker store from Rasa's own event
 classes (the shape a running assistant stores), and the figures a test expects of them, counted here
 from the descriptions, not from the events and not by bot.review.
 
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -27,6 +26,8 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import EncryptedSQLTrackerStore
 
 CHINA = ZoneInfo("Asia/Shanghai")
 FALLBACK_INTENTS = ("nlu_fallback", "out_of_scope")
@@ -162,7 +163,7 @@ FIRST_DAY, LAST_DAY = "2026-03-02", "2026-03-11"
 
 def save(tracker_db: str, conversations: list[Conversation] = CONVERSATIONS) -> None:
     """Writes the conversations into the SQLite tracker store at the path ``tracker_db``."""
-    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=tracker_db)
+    store = EncryptedSQLTrackerStore(Domain.empty(), dialect="sqlite", db=tracker_db)
 
     async def save_all() -> None:
         for conversation in conversations:

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, select
 
 from actions.bank.db import session_scope
 from actions.bank.models import CallbackRequest, HandoffTicket, TicketResolution
+from tests.stored_events import event_data
 from tests.voice import installed
 from tests.voice.desk.conftest import AGENT
 from tests.voice.desk.desk_browser import DeskPage
@@ -31,7 +32,7 @@ def tracker_events(tracker_url: str, conversation: str) -> list[dict]:
             ).fetchall()
     finally:
         engine.dispose()
-    return [json.loads(row[0]) for row in rows]
+    return [event_data(row[0]) for row in rows]
 
 
 def history(web_assistant, conversation: str) -> list[dict]:

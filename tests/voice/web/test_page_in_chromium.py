@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, select, text
 from actions.bank.db import session_scope
 from actions.bank.models import Account, AuditLog, Bill, CreditLine, Customer
 from nlu.value_wording import written_money
+from tests.stored_events import event_data
 from tests.voice import installed
 from tests.voice.web.browser import PHONE, ZHANG_WEI, ChatPage, Gateway, page_headers, sent_code
 from voice.audio import WIDEBAND_RATE, silence, write_wav
@@ -75,7 +76,7 @@ def typed_into_rasa(tracker_url: str, conversation: str) -> list:
             ).all()
     finally:
         engine.dispose()
-    events = [json.loads(data) for (data,) in rows]
+    events = [event_data(data) for (data,) in rows]
     return [e.get("text") for e in events if (e.get("metadata") or {}).get("via") != "system"]
 
 
