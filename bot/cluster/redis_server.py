@@ -1,4 +1,4 @@
-"""A private Redis instance (Debian's redis-server) for Rasa's RedisLockStore: loopback port,
+"""A private Redis instance (Debian's redis-server) for the replicas' lock store: loopback port,
 a password made for the run, nothing written to disk (locks live only as long as a turn)."""
 
 import secrets
@@ -59,9 +59,9 @@ class Redis:
             time.sleep(0.1)
 
     def lock_store_config(self) -> dict:
-        """Rasa's endpoints ``lock_store`` section (rasa/core/lock_store.py RedisLockStore)."""
+        """Rasa's endpoints ``lock_store`` section: Rasa's RedisLockStore, its changes atomic (lock_store.py)."""
         return {
-            "type": "redis",
+            "type": "bot.cluster.lock_store.AtomicRedisLockStore",
             "url": HOST,
             "port": self.port,
             "password": self.password,
